@@ -1,0 +1,138 @@
+public import _Differentiation
+
+/// A dense vector, generic over its scalar so that the same code runs on `Double` and on
+/// ``Dual`` numbers.
+///
+/// Every arithmetic operation has a hand-registered derivative (see
+/// `Vector+Differentiation.swift`), so reverse mode never differentiates a scalar loop. The
+/// empty vector doubles as the symbolic zero tangent that automatic differentiation creates
+/// without knowing a size: adding it to anything is the identity.
+///
+/// Shapes are checked with `precondition`, as `Array` checks its indices: shape errors in
+/// arithmetic are programming errors. User data is validated (and a typed error thrown) where
+/// it enters the library — condition initialisers, ``ImplicitDifferentiator``, case loading.
+@frozen
+public struct Vector<Scalar: RealScalar>: Sendable {
+  /// The entries.
+  public var scalars: [Scalar]
+
+  /// A vector holding `scalars`.
+  @inlinable public init(_ scalars: [Scalar]) { self.scalars = scalars }
+  /// A vector of `count` copies of `value`.
+  @inlinable public init(repeating value: Scalar, count: Int) {
+    scalars = Array(repeating: value, count: count)
+  }
+  /// The zero vector of dimension `count`.
+  @inlinable public static func zeros(_ count: Int) -> Vector { Vector(repeating: .zero, count: count) }
+  /// The `index`-th standard basis vector of dimension `count`.
+  @inlinable public static func basis(_ index: Int, count: Int) -> Vector {
+    var v = zeros(count)
+    v.scalars[index] = 1
+    return v
+  }
+  /// A vector of `Scalar` converted from real numbers.
+  @inlinable public init(converting values: [Double]) {
+    if Scalar.self == Double.self {
+      scalars = unsafeBitCast(values, to: [Scalar].self)
+    } else {
+      scalars = values.map { Scalar($0) }
+    }
+  }
+
+  /// The number of entries.
+  @inlinable public var count: Int { scalars.count }
+  /// Whether the vector has no entries (the symbolic zero tangent has none).
+  @inlinable public var isEmpty: Bool { scalars.isEmpty }
+  /// Entry access. Not differentiable on purpose: derivative code stays vector-level.
+  @inlinable public subscript(index: Int) -> Scalar {
+    get { scalars[index] }
+    set { scalars[index] = newValue }
+  }
+  /// The real parts of the entries.
+  @inlinable public var primal: [Double] {
+    if Scalar.self == Double.self { return unsafeBitCast(scalars, to: [Double].self) }
+    return scalars.map(\.primal)
+  }
+  /// Whether every entry is finite.
+  @inlinable public var isFinite: Bool { scalars.allSatisfy(\.isFiniteScalar) }
+
+  /// Applies `transform` to every entry (not differentiable; see the elementwise functions).
+  @inlinable public func mapScalars(_ transform: (Scalar) -> Scalar) -> Vector {
+    Vector(scalars.map(transform))
+  }
+}
+
+extension Vector: Equatable where Scalar: Equatable {
+  @inlinable public static func == (lhs: Vector, rhs: Vector) -> Bool { lhs.scalars == rhs.scalars }
+}
+
+extension Vector: CustomStringConvertible {
+  public var description: String { "Vector(\(scalars.map(\.description).joined(separator: ", ")))" }
+}
+
+// MARK: - Vector space structure (needed by `Differentiable`)
+
+extension Vector: AdditiveArithmetic {
+  /// The symbolic zero: an empty vector, which acts as zero of every dimension.
+  @inlinable public static var zero: Vector { Vector([]) }
+
+  @inlinable public static func + (lhs: Vector, rhs: Vector) -> Vector {
+    if lhs.isEmpty { return rhs }
+    if rhs.isEmpty { return lhs }
+    precondition(lhs.count == rhs.count, "Vector +: dimensions \(lhs.count) and \(rhs.count)")
+    if Scalar.self == Double.self {
+      var out = lhs.scalars
+      out.withUnsafeMutableBufferPointer { o in
+        rhs._withDoubles { r in
+          o.withMemoryRebound(to: Double.self) { Kernels.axpy(1, r.baseAddress!, $0.baseAddress!, r.count) }
+        }
+      }
+      return Vector(out)
+    }
+    return Vector(zip(lhs.scalars, rhs.scalars).map { $0 + $1 })
+  }
+
+  @inlinable public static func - (lhs: Vector, rhs: Vector) -> Vector {
+    if rhs.isEmpty { return lhs }
+    if lhs.isEmpty { return rhs._negated() }
+    precondition(lhs.count == rhs.count, "Vector -: dimensions \(lhs.count) and \(rhs.count)")
+    if Scalar.self == Double.self {
+      var out = lhs.scalars
+      out.withUnsafeMutableBufferPointer { o in
+        rhs._withDoubles { r in
+          o.withMemoryRebound(to: Double.self) { Kernels.axpy(-1, r.baseAddress!, $0.baseAddress!, r.count) }
+        }
+      }
+      return Vector(out)
+    }
+    return Vector(zip(lhs.scalars, rhs.scalars).map { $0 - $1 })
+  }
+
+  @inlinable func _negated() -> Vector { Vector(scalars.map { -$0 }) }
+}
+
+extension Vector: Differentiable {
+  public typealias TangentVector = Vector
+  @inlinable public mutating func move(by offset: Vector) { self = self + offset }
+}
+
+// MARK: - Raw access for kernels
+
+extension Vector {
+  /// Calls `body` with the entries as `Double`s. Only valid when `Scalar == Double`.
+  @inlinable func _withDoubles<R>(_ body: (UnsafeBufferPointer<Double>) -> R) -> R {
+    scalars.withUnsafeBufferPointer { $0.withMemoryRebound(to: Double.self, body) }
+  }
+
+  /// A vector of `count` entries written by `body` as `Double`s. Only valid when `Scalar == Double`.
+  @inlinable static func _fromDoubles(
+    count: Int, _ body: (UnsafeMutablePointer<Double>) -> Void
+  ) -> Vector {
+    if count == 0 { return Vector([]) }
+    let out = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+      body(buffer.baseAddress!)
+      initialized = count
+    }
+    return Vector(unsafeBitCast(out, to: [Scalar].self))
+  }
+}

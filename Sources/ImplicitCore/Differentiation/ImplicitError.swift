@@ -1,0 +1,38 @@
+/// Why an implicit derivative (or a reference case) could not be computed.
+public enum ImplicitError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// An input or intermediate value contains NaN or ±∞; `what` names it.
+  case nonFinite(what: String)
+  /// A value has the wrong shape.
+  case shapeMismatch(what: String, expected: String, actual: String)
+  /// The linear system of the implicit function theorem was not solved.
+  case linearSolveFailed(LinearSolveSummary)
+  /// An iterative solver for the optimisation problem itself stopped before converging.
+  case solverDidNotConverge(solver: String, iterations: Int, residual: Double)
+  /// An argument is outside the domain the method supports.
+  case invalidArgument(String)
+
+  public var description: String {
+    switch self {
+    case .nonFinite(let what): "non-finite value in \(what)"
+    case .shapeMismatch(let what, let expected, let actual): "shape mismatch in \(what): expected \(expected), got \(actual)"
+    case .linearSolveFailed(let s): "linear solve failed: \(s)"
+    case .solverDidNotConverge(let solver, let iterations, let residual):
+      "\(solver) did not converge after \(iterations) iterations (residual \(residual))"
+    case .invalidArgument(let why): "invalid argument: \(why)"
+    }
+  }
+}
+
+extension ImplicitError {
+  /// Throws `.shapeMismatch` unless `actual == expected`.
+  public static func checkDimension(_ what: String, _ actual: Int, expected: Int) throws {
+    if actual != expected {
+      throw ImplicitError.shapeMismatch(what: what, expected: "\(expected)", actual: "\(actual)")
+    }
+  }
+
+  /// Throws `.nonFinite` unless every coordinate of `value` is finite.
+  public static func checkFinite<V: InnerProductSpace>(_ what: String, _ value: V) throws {
+    if !value.isFinite { throw ImplicitError.nonFinite(what: what) }
+  }
+}

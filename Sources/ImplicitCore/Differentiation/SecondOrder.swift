@@ -1,0 +1,66 @@
+import _Differentiation
+
+/// A real function of a vector, written once, generically over the scalar.
+///
+/// Because the compiler's AD has no higher order (nested `gradient` does not compile, and a
+/// pullback called inside a differentiated closure silently returns zero), exact second
+/// derivatives come from running reverse mode over ``Dual`` numbers: the gradient at
+/// `x + εv` carries `∇²f(x)·v` in its ε part. That needs `f` generic over ``RealScalar``.
+///
+/// ```swift
+/// struct LogisticLoss: ScalarFunction {
+///   var X: Matrix<Double>, y: Vector<Double>
+///   @differentiable(reverse)
+///   func callAsFunction<S: RealScalar>(_ w: Vector<S>) -> S {
+///     (-(Vector<S>(converting: y.scalars) * (Matrix<S>(converting: X) * w))).softplus().mean()
+///   }
+/// }
+/// ```
+public protocol ScalarFunction {
+  /// `f(x)`.
+  @differentiable(reverse)
+  func callAsFunction<S: RealScalar>(_ x: Vector<S>) -> S
+}
+
+extension ScalarFunction {
+  /// `f(x)` and `∇f(x)`.
+  public func valueWithGradient(at x: Vector<Double>) -> (value: Double, gradient: Vector<Double>) {
+    _Differentiation.valueWithGradient(at: x) { x in self(x) }
+  }
+
+  /// The exact Hessian-vector product `∇²f(x)·v` (and the gradient, for free).
+  public func hessianVectorProduct(
+    at x: Vector<Double>, along v: Vector<Double>
+  ) -> (gradient: Vector<Double>, hessianVectorProduct: Vector<Double>) {
+    let lifted = Vector<Dual>(values: x, derivatives: v)
+    let g = pullback(at: lifted) { x in self(x) }(Dual(1))
+    return (g.values, g.derivatives)
+  }
+
+  /// The exact directional derivative `⟨∇f(x), v⟩` in one forward pass on dual numbers.
+  public func directionalDerivative(at x: Vector<Double>, along v: Vector<Double>) -> Double {
+    self(Vector<Dual>(values: x, derivatives: v)).derivative
+  }
+}
+
+extension Vector where Scalar == Dual {
+  /// Dual numbers `values[i] + derivatives[i]·ε`.
+  @inlinable public init(values: Vector<Double>, derivatives: Vector<Double>) {
+    precondition(values.count == derivatives.count, "Vector<Dual>: \(values.count) values, \(derivatives.count) derivatives")
+    self.init(zip(values.scalars, derivatives.scalars).map { Dual($0, derivative: $1) })
+  }
+  /// The real parts.
+  @inlinable public var values: Vector<Double> { Vector<Double>(scalars.map(\.value)) }
+  /// The ε parts.
+  @inlinable public var derivatives: Vector<Double> {
+    isEmpty ? Vector<Double>([]) : Vector<Double>(scalars.map(\.derivative))
+  }
+}
+
+/// The exact JVP `J_f(x)·v` of a map written generically over ``RealScalar``, in one evaluation on
+/// dual numbers. Conditions use it to supply exact ``OptimalityCondition`` forward products.
+@inlinable public func dualJVP(
+  at x: Vector<Double>, along v: Vector<Double>, of f: (Vector<Dual>) -> Vector<Dual>
+) -> Vector<Double> {
+  f(Vector<Dual>(values: x, derivatives: v)).derivatives
+}

@@ -1,0 +1,193 @@
+public import Foundation
+
+/// An n-dimensional array of reals: shape plus row-major values (a scalar has shape `[]`).
+public struct NDArray: Sendable, Equatable {
+  /// The shape (`[]` for a scalar).
+  public var shape: [Int]
+  /// The entries in row-major order.
+  public var values: [Double]
+
+  public init(shape: [Int], values: [Double]) {
+    self.shape = shape
+    self.values = values
+  }
+  /// A scalar.
+  public init(scalar: Double) { self.init(shape: [], values: [scalar]) }
+  /// A vector.
+  public init(_ vector: Vector<Double>) { self.init(shape: [vector.count], values: vector.scalars) }
+  /// A matrix.
+  public init(_ matrix: Matrix<Double>) {
+    self.init(shape: [matrix.rows, matrix.columns], values: matrix.scalars)
+  }
+
+  /// The number of entries.
+  public var count: Int { values.count }
+  /// The single value of a scalar (or one-element array).
+  public var scalar: Double? { values.count == 1 ? values[0] : nil }
+  /// The array as a vector (any shape, flattened).
+  public var vector: Vector<Double> { Vector(values) }
+  /// The array as a matrix, if it is two-dimensional.
+  public var matrix: Matrix<Double>? {
+    shape.count == 2 ? Matrix(rows: shape[0], columns: shape[1], scalars: values) : nil
+  }
+}
+
+/// Malformed input: names the file and the field.
+public struct CaseFormatError: Error, Sendable, CustomStringConvertible {
+  public var file: String
+  public var field: String
+  public var message: String
+  public init(file: String, field: String, message: String) {
+    self.file = file
+    self.field = field
+    self.message = message
+  }
+  public var description: String { "\(file): field `\(field)`: \(message)" }
+}
+
+/// One reference case in the `implicit-case/1` format: data, the parameters to differentiate,
+/// and the expected outputs with their Jacobians.
+public struct ReferenceCase: Sendable {
+  /// An expected output: its value and `∂output/∂θ_t` for each differentiated parameter `t`.
+  public struct Output: Sendable {
+    public var value: NDArray
+    public var jacobians: [String: NDArray]
+  }
+
+  /// Where it was read from (for messages).
+  public var file: String
+  public var id: String
+  public var family: String
+  public var method: String?
+  public var title: String
+  /// Inputs not differentiated.
+  public var data: [String: NDArray]
+  /// Inputs differentiated, in file order.
+  public var theta: [(name: String, value: NDArray)]
+  /// Expected outputs.
+  public var outputs: [String: Output]
+
+  /// Parses a case. Throws ``CaseFormatError`` naming the offending field.
+  public init(json: Data, file: String) throws {
+    self.file = file
+    let root: Any
+    do {
+      root = try JSONSerialization.jsonObject(with: json)
+    } catch {
+      throw CaseFormatError(file: file, field: "(document)", message: "not valid JSON: \(error.localizedDescription)")
+    }
+    guard let object = root as? [String: Any] else {
+      throw CaseFormatError(file: file, field: "(document)", message: "top level is not an object")
+    }
+    func string(_ key: String, required: Bool = true) throws -> String? {
+      guard let value = object[key] else {
+        if required { throw CaseFormatError(file: file, field: key, message: "missing") }
+        return nil
+      }
+      guard let s = value as? String else { throw CaseFormatError(file: file, field: key, message: "not a string") }
+      return s
+    }
+    let format = try string("format")!
+    guard format == "implicit-case/1" else {
+      throw CaseFormatError(file: file, field: "format", message: "unsupported format \"\(format)\"")
+    }
+    id = try string("id")!
+    family = try string("family")!
+    method = try string("method", required: false)
+    title = try string("title", required: false) ?? id
+    data = try Self.arrays(object["data"] ?? [String: Any](), field: "data", file: file)
+    guard let thetaObject = object["theta"] else { throw CaseFormatError(file: file, field: "theta", message: "missing") }
+    let thetaArrays = try Self.arrays(thetaObject, field: "theta", file: file)
+    theta = Self.keyOrder(in: json, of: "theta", keys: Array(thetaArrays.keys)).map { ($0, thetaArrays[$0]!) }
+    guard let outputsObject = object["outputs"] as? [String: Any], !outputsObject.isEmpty else {
+      throw CaseFormatError(file: file, field: "outputs", message: "missing or not a non-empty object")
+    }
+    var outputs = [String: Output]()
+    for (name, raw) in outputsObject {
+      guard let o = raw as? [String: Any], let v = o["value"] else {
+        throw CaseFormatError(file: file, field: "outputs.\(name).value", message: "missing")
+      }
+      let value = try Self.array(v, field: "outputs.\(name).value", file: file)
+      let jac = try Self.arrays(o["jacobian"] ?? [String: Any](), field: "outputs.\(name).jacobian", file: file)
+      for (t, j) in jac {
+        guard let th = thetaArrays[t] else {
+          throw CaseFormatError(file: file, field: "outputs.\(name).jacobian.\(t)", message: "no such parameter in theta")
+        }
+        guard j.shape == value.shape + th.shape else {
+          throw CaseFormatError(
+            file: file, field: "outputs.\(name).jacobian.\(t)",
+            message: "shape \(j.shape), expected \(value.shape + th.shape)")
+        }
+      }
+      outputs[name] = Output(value: value, jacobians: jac)
+    }
+    self.outputs = outputs
+  }
+
+  /// Reads and parses a file.
+  public init(contentsOf url: URL) throws {
+    let data: Data
+    do {
+      data = try Data(contentsOf: url)
+    } catch {
+      throw CaseFormatError(file: url.path, field: "(file)", message: "cannot read: \(error.localizedDescription)")
+    }
+    try self.init(json: data, file: url.path)
+  }
+
+  /// The parameter `name`, from `theta` or else `data`.
+  public func input(_ name: String) -> NDArray? { theta.first { $0.name == name }?.value ?? data[name] }
+
+  /// The names of the differentiated parameters, in file order.
+  public var thetaNames: [String] { theta.map(\.name) }
+
+  static func arrays(_ raw: Any, field: String, file: String) throws -> [String: NDArray] {
+    guard let object = raw as? [String: Any] else {
+      throw CaseFormatError(file: file, field: field, message: "not an object")
+    }
+    var out = [String: NDArray]()
+    for (k, v) in object { out[k] = try array(v, field: "\(field).\(k)", file: file) }
+    return out
+  }
+
+  /// Parses a number or a rectangular nested list of numbers.
+  static func array(_ raw: Any, field: String, file: String) throws -> NDArray {
+    if let n = raw as? NSNumber, !(raw is Bool) { return NDArray(scalar: n.doubleValue) }
+    guard let list = raw as? [Any] else {
+      throw CaseFormatError(file: file, field: field, message: "not a number or a list of numbers")
+    }
+    if list.isEmpty { return NDArray(shape: [0], values: []) }
+    let items = try list.enumerated().map { try array($0.element, field: "\(field)[\($0.offset)]", file: file) }
+    let inner = items[0].shape
+    guard items.allSatisfy({ $0.shape == inner }) else {
+      throw CaseFormatError(file: file, field: field, message: "ragged nested list")
+    }
+    return NDArray(shape: [list.count] + inner, values: items.flatMap(\.values))
+  }
+
+  /// The keys of object `key` in the order they appear in the document (JSONSerialization
+  /// loses order; parameter order matters for packing θ deterministically).
+  static func keyOrder(in json: Data, of key: String, keys: [String]) -> [String] {
+    guard let text = String(data: json, encoding: .utf8), let start = text.range(of: "\"\(key)\"") else {
+      return keys.sorted()
+    }
+    let tail = text[start.upperBound...]
+    let positions = keys.map { k -> (String, String.Index) in
+      (k, tail.range(of: "\"\(k)\"")?.lowerBound ?? tail.endIndex)
+    }
+    return positions.sorted { $0.1 < $1.1 }.map(\.0)
+  }
+}
+
+/// What a family computed for a case: each output's value and its Jacobians.
+public struct CaseEvaluation: Sendable {
+  /// Computed outputs, by name.
+  public var outputs: [String: ReferenceCase.Output]
+  /// Free-form notes (solver used, residual, iterations), shown with `--verbose`.
+  public var notes: [String]
+
+  public init(outputs: [String: ReferenceCase.Output] = [:], notes: [String] = []) {
+    self.outputs = outputs
+    self.notes = notes
+  }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import ImplicitCore
+
+/// The `implicit` command-line tool: lists condition families, checks reference cases, runs
+/// the demos and the benchmarks. Argument parsing is hand-written (no outside packages).
+let usage = """
+  implicit — automatic implicit differentiation for Swift
+
+  USAGE: implicit <subcommand> [options]
+
+  SUBCOMMANDS:
+    list                      Registered condition families, with formula and assumptions.
+    check PATH... [--tol T] [--json] [--verbose]
+                              Run reference cases (files, or folders searched for *.json)
+                              and compare values and Jacobians (default --tol 1e-6 relative).
+                              Exit 0 all passed, 1 some failed, 2 malformed input.
+    demo [NAME]               Run a demo (default: ridge, the paper's Figure 1). `demo --list`.
+    bench [SUITE] [--json] [--quick] [--runs N]
+                              Release-build benchmarks (suites: core).
+    help, --help              This text.
+  """
+
+@MainActor func run() -> Int32 {
+  var arguments = Array(CommandLine.arguments.dropFirst())
+  guard let command = arguments.first else {
+    print(usage)
+    return 0
+  }
+  arguments.removeFirst()
+  do {
+    try registerAllFamilies()
+  } catch {
+    printError("registry: \(error)")
+    return 2
+  }
+  switch command {
+  case "help", "--help", "-h": print(usage); return 0
+  case "list": return listFamilies(arguments)
+  case "check": return runCheck(arguments)
+  case "demo": return runDemo(arguments)
+  case "bench": return runBench(arguments)
+  default:
+    printError("unknown subcommand \"\(command)\"\n\n\(usage)")
+    return 2
+  }
+}
+
+func printError(_ message: String) {
+  FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
+}
+
+exit(run())
