@@ -3,32 +3,65 @@ import PackageDescription
 
 /// Automatic implicit differentiation for Swift.
 ///
-/// `ImplicitCore` owns the optimality-condition protocol, the differentiable dense algebra,
-/// the checked linear solvers and the implicit-differentiation machinery. Each family of
-/// optimality conditions is a module of its own that depends on the core only.
-let strictSettings: [SwiftSetting] = [
+/// `ImplicitCore` owns the optimality-condition protocol, the differentiable dense algebra, the
+/// checked linear solvers and the implicit-differentiation machinery, and knows no condition.
+/// Each family of optimality conditions is a module of its own that depends on the core (and on
+/// the shared pieces it needs: objectives, projections, prox operators), never on another
+/// condition module.
+let settings: [SwiftSetting] = [
   .enableUpcomingFeature("ExistentialAny"),
   .enableUpcomingFeature("InternalImportsByDefault"),
 ]
+
+/// Shared pieces: used by several condition families, they are not condition families.
+let shared: [(name: String, dependencies: [String])] = [
+  ("ImplicitObjectives", []),
+  ("ImplicitProjections", []),
+  ("ImplicitProximal", ["ImplicitProjections"]),
+]
+
+/// Condition families: each depends on the core and on shared pieces only.
+let families: [(name: String, dependencies: [String])] = [
+  ("ImplicitRidge", []),
+  ("ImplicitStationarity", ["ImplicitObjectives"]),
+  ("ImplicitKKT", ["ImplicitObjectives"]),
+  ("ImplicitProximalGradient", ["ImplicitObjectives", "ImplicitProximal"]),
+  ("ImplicitProjectedGradient", ["ImplicitObjectives", "ImplicitProjections"]),
+  ("ImplicitMirrorDescent", ["ImplicitObjectives", "ImplicitProjections"]),
+  ("ImplicitBlockCoordinateDescent", ["ImplicitObjectives", "ImplicitProjections", "ImplicitProximal"]),
+  ("ImplicitFixedPoint", []),
+]
+
+let modules = shared + families
+let allModuleNames = modules.map(\.name)
+
+var targets: [Target] = [
+  .target(name: "ImplicitCore", swiftSettings: settings),
+  .target(name: "ImplicitTestSupport", dependencies: ["ImplicitCore"], path: "Tests/ImplicitTestSupport", swiftSettings: settings),
+  .executableTarget(
+    name: "implicit", dependencies: [.target(name: "ImplicitCore")] + allModuleNames.map { .target(name: $0) },
+    swiftSettings: settings),
+  .testTarget(name: "ImplicitCoreTests", dependencies: ["ImplicitCore", "ImplicitTestSupport"], swiftSettings: settings),
+]
+for module in modules {
+  targets.append(
+    .target(
+      name: module.name, dependencies: [.target(name: "ImplicitCore")] + module.dependencies.map { .target(name: $0) },
+      swiftSettings: settings))
+  targets.append(
+    .testTarget(
+      name: module.name + "Tests",
+      dependencies: [.target(name: module.name), "ImplicitCore", "ImplicitTestSupport"]
+        + module.dependencies.map { .target(name: $0) },
+      swiftSettings: settings))
+}
 
 let package = Package(
   name: "ImplicitDifferentiation",
   products: [
     .library(name: "ImplicitCore", targets: ["ImplicitCore"]),
-    .library(name: "ImplicitRidge", targets: ["ImplicitRidge"]),
     .executable(name: "implicit", targets: ["implicit"]),
-  ],
-  targets: [
-    .target(name: "ImplicitCore", swiftSettings: strictSettings),
-    .target(name: "ImplicitRidge", dependencies: ["ImplicitCore"], swiftSettings: strictSettings),
-    .executableTarget(
-      name: "implicit",
-      dependencies: ["ImplicitCore", "ImplicitRidge"],
-      swiftSettings: strictSettings),
-    .testTarget(name: "ImplicitCoreTests", dependencies: ["ImplicitCore"], swiftSettings: strictSettings),
-    .testTarget(
-      name: "ImplicitRidgeTests", dependencies: ["ImplicitCore", "ImplicitRidge"],
-      swiftSettings: strictSettings),
-  ],
+  ] + allModuleNames.map { .library(name: $0, targets: [$0]) },
+  targets: targets,
   swiftLanguageModes: [.v6]
 )

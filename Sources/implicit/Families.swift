@@ -1,17 +1,33 @@
+import ImplicitBlockCoordinateDescent
 import ImplicitCore
+import ImplicitFixedPoint
+import ImplicitKKT
+import ImplicitMirrorDescent
+import ImplicitProjectedGradient
+import ImplicitProximalGradient
 import ImplicitRidge
+import ImplicitStationarity
 
 /// Registers every condition family linked into the tool.
 func registerAllFamilies() throws {
   try RidgeFamily.register()
+  try StationarityFamilies.register()
+  try KKTFamilies.register()
+  try ProximalGradientFamilies.register()
+  try ProjectedGradientFamilies.register()
+  try MirrorDescentFamilies.register()
+  try BlockCoordinateDescentFamilies.register()
+  try FixedPointFamilies.register()
 }
 
 @MainActor func listFamilies(_ arguments: [String]) -> Int32 {
-  for family in FamilyRegistry.shared.families {
-    print("\(family.name)  [\(family.module)]\(family.methods.isEmpty ? "" : "  methods: " + family.methods.joined(separator: ", "))")
+  let registry = FamilyRegistry.shared
+  for family in registry.families {
+    let methods = family.methods.isEmpty ? "" : "  methods: " + family.methods.joined(separator: ", ")
+    print("\(family.name)  [\(family.module)]\(methods)")
     print("    \(family.formula)")
     for assumption in family.assumptions { print("    assumes: \(assumption)") }
   }
-  print("\(FamilyRegistry.shared.families.count) families")
+  print("\(registry.familyNames.count) families (\(registry.families.count) registrations)")
   return 0
 }

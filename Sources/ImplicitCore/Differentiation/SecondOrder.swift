@@ -64,3 +64,57 @@ extension Vector where Scalar == Dual {
 ) -> Vector<Double> {
   f(Vector<Dual>(values: x, derivatives: v)).derivatives
 }
+
+/// A real objective `f(x, θ)` of a vector `x` and a vector of parameters `θ`, written once,
+/// generically over the scalar, so that the library can take exact first *and* second
+/// derivatives of it (the latter by reverse mode over ``Dual`` numbers).
+///
+/// Stationarity (`∇ₓf = 0`), proximal-gradient, projected-gradient and mirror-descent
+/// conditions are all built from such an objective. A scalar parameter is a one-entry `θ`.
+public protocol ParametricObjective {
+  /// `f(x, θ)`.
+  @differentiable(reverse)
+  func callAsFunction<S: RealScalar>(_ x: Vector<S>, _ θ: Vector<S>) -> S
+}
+
+extension ParametricObjective {
+  /// `f(x, θ)`.
+  public func value(at x: Vector<Double>, _ θ: Vector<Double>) -> Double { self(x, θ) }
+
+  /// `∇ₓ f(x, θ)`.
+  public func gradient(at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
+    let g = _Differentiation.gradient(at: x, θ) { x, θ in self(x, θ) }.0
+    return g.isEmpty ? Vector.zeros(x.count) : g
+  }
+
+  /// `f(x, θ)`, `∇ₓ f` and `∇_θ f`.
+  public func valueWithGradients(
+    at x: Vector<Double>, _ θ: Vector<Double>
+  ) -> (value: Double, x: Vector<Double>, θ: Vector<Double>) {
+    let (v, g) = _Differentiation.valueWithGradient(at: x, θ) { x, θ in self(x, θ) }
+    return (v, g.0.isEmpty ? Vector.zeros(x.count) : g.0, g.1.isEmpty ? Vector.zeros(θ.count) : g.1)
+  }
+
+  /// Reverse products with the derivative of the gradient map `(x, θ) ↦ ∇ₓf(x, θ)`:
+  /// `(∇²ₓₓf · u, (∂∇ₓf/∂θ)ᵀ · u)`, exact, in one reverse pass over dual numbers.
+  public func gradientPullback(
+    at x: Vector<Double>, _ θ: Vector<Double>, _ u: Vector<Double>
+  ) -> (x: Vector<Double>, θ: Vector<Double>) {
+    let lx = Vector<Dual>(values: x, derivatives: u)
+    let lθ = Vector<Dual>(values: θ, derivatives: Vector.zeros(θ.count))
+    let (gx, gθ) = pullback(at: lx, lθ) { x, θ in self(x, θ) }(Dual(1))
+    return (
+      gx.isEmpty ? Vector.zeros(x.count) : gx.derivatives, gθ.isEmpty ? Vector.zeros(θ.count) : gθ.derivatives
+    )
+  }
+
+  /// The forward product `∇²ₓₓf · v + (∂∇ₓf/∂θ) · t`, exact, in one reverse pass over dual numbers.
+  public func gradientJVP(
+    at x: Vector<Double>, _ θ: Vector<Double>, along v: Vector<Double>, _ t: Vector<Double>
+  ) -> Vector<Double> {
+    let lx = Vector<Dual>(values: x, derivatives: v)
+    let lθ = Vector<Dual>(values: θ, derivatives: t)
+    let gx = pullback(at: lx, lθ) { x, θ in self(x, θ) }(Dual(1)).0
+    return gx.isEmpty ? Vector.zeros(x.count) : gx.derivatives
+  }
+}

@@ -116,3 +116,35 @@ extension Preconditioner where V == Vector<Double> {
     return Preconditioner(symmetric: { $0 * inverse })
   }
 }
+
+extension LinearOperator {
+  /// The largest eigenvalue of a symmetric positive-semidefinite operator, by power iteration
+  /// from a fixed start (deterministic): what step sizes `1/L` need. Stops when successive
+  /// estimates agree to `relativeTolerance`.
+  public func largestEigenvalue(maxIterations: Int = 500, relativeTolerance: Double = 1e-10) -> Double {
+    let n = dimension
+    guard n > 0 else { return 0 }
+    var v = template.unflattened((0..<n).map { 1 + 0.01 * Double($0 % 7) })
+    v = v.scaled(by: 1 / v.norm)
+    var estimate = 0.0
+    for _ in 0..<maxIterations {
+      let w = apply(v)
+      let next = w.innerProduct(with: v)
+      let norm = w.norm
+      guard norm > 0, norm.isFinite else { return max(estimate, 0) }
+      v = w.scaled(by: 1 / norm)
+      if abs(next - estimate) <= relativeTolerance * abs(next) { return next }
+      estimate = next
+    }
+    return estimate
+  }
+}
+
+extension Matrix where Scalar == Double {
+  /// `‖A‖₂²`, the largest eigenvalue of `AᵀA` (power iteration): the Lipschitz constant of the
+  /// gradient of `½‖Ax − b‖²`.
+  public func squaredSpectralNorm() -> Double {
+    LinearOperator(template: Vector<Double>.zeros(columns), structure: .symmetric) { self.normalTimes($0) }
+      .largestEigenvalue()
+  }
+}

@@ -5,6 +5,11 @@ import Synchronization
 /// The core knows no family: each family module builds its descriptor and registers it
 /// (`FamilyRegistry.shared.register(SomeFamily.descriptor)`), and tools such as the `implicit`
 /// CLI list and run whatever is registered.
+///
+/// One family name may be registered by several modules when each brings different methods:
+/// `multiclass-svm-dual` is solved and differentiated by the mirror-descent, projected-gradient
+/// and block-coordinate-descent modules, each registering its own method, none importing
+/// another.
 public struct ConditionFamily: Sendable {
   /// The name used in reference cases (`"family"` field), e.g. `"ridge"`.
   public var name: String
@@ -14,15 +19,18 @@ public struct ConditionFamily: Sendable {
   public var assumptions: [String]
   /// The module that provides it.
   public var module: String
-  /// Variants accepted in a case's `"method"` field (empty: none).
+  /// Variants accepted in a case's `"method"` field.
   public var methods: [String]
+  /// Whether this registration runs cases that name no method.
+  public var acceptsNoMethod: Bool
   /// Builds and runs an instance from a reference case: solves it and differentiates it.
   public var evaluate: @Sendable (ReferenceCase) throws -> CaseEvaluation
 
   public init(
     name: String, formula: String, assumptions: [String], module: String, methods: [String] = [],
-    evaluate: @escaping @Sendable (ReferenceCase) throws -> CaseEvaluation
+    acceptsNoMethod: Bool = true, evaluate: @escaping @Sendable (ReferenceCase) throws -> CaseEvaluation
   ) {
+    self.acceptsNoMethod = acceptsNoMethod
     self.name = name
     self.formula = formula
     self.assumptions = assumptions
@@ -34,7 +42,7 @@ public struct ConditionFamily: Sendable {
 
 /// Errors of the registry.
 public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
-  /// Two modules registered the same family name.
+  /// Two modules registered the same family name and method.
   case duplicateFamily(name: String, modules: [String])
   /// A case names a family nobody registered.
   case unknownFamily(name: String, file: String, known: [String])
@@ -42,7 +50,7 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .duplicateFamily(let name, let modules):
-      "family \"\(name)\" registered by both \(modules.joined(separator: " and "))"
+      "family \"\(name)\" (same method) registered by both \(modules.joined(separator: " and "))"
     case .unknownFamily(let name, let file, let known):
       "\(file): field `family`: unknown family \"\(name)\" (registered: \(known.joined(separator: ", ")))"
     }
@@ -54,38 +62,56 @@ public final class FamilyRegistry: Sendable {
   /// The process-wide registry.
   public static let shared = FamilyRegistry()
 
-  private let state = Mutex<[String: ConditionFamily]>([:])
+  private let state = Mutex<[String: [ConditionFamily]]>([:])
 
   public init() {}
 
-  /// Registers `family`. Registering the same name again from the same module replaces it
-  /// (registration is idempotent); from another module it is an error.
+  /// Registers `family`. Registering again from the same module replaces the earlier
+  /// registration (registration is idempotent); another module may register the same name
+  /// only with methods of its own.
   public func register(_ family: ConditionFamily) throws {
     try state.withLock { families in
-      if let existing = families[family.name], existing.module != family.module {
-        throw RegistryError.duplicateFamily(name: family.name, modules: [existing.module, family.module])
+      var list = families[family.name] ?? []
+      list.removeAll { $0.module == family.module }
+      for other in list {
+        let shared = !Set(other.methods).isDisjoint(with: family.methods)
+          || (other.acceptsNoMethod && family.acceptsNoMethod)
+        if shared { throw RegistryError.duplicateFamily(name: family.name, modules: [other.module, family.module]) }
       }
-      families[family.name] = family
+      list.append(family)
+      families[family.name] = list.sorted { $0.module < $1.module }
     }
   }
 
-  /// The family called `name`, if registered.
-  public func family(named name: String) -> ConditionFamily? { state.withLock { $0[name] } }
+  /// The registrations of family `name` (one per module), if any.
+  public func registrations(named name: String) -> [ConditionFamily] { state.withLock { $0[name] ?? [] } }
 
-  /// All registered families, sorted by name.
-  public var families: [ConditionFamily] { state.withLock { Array($0.values) }.sorted { $0.name < $1.name } }
+  /// The registration that runs family `name` with `method` (`nil`: a case naming no method).
+  public func family(named name: String, method: String? = nil) -> ConditionFamily? {
+    registrations(named: name).first { method.map($0.methods.contains) ?? $0.acceptsNoMethod }
+  }
 
-  /// Runs `referenceCase` with its family. Throws ``RegistryError/unknownFamily(name:file:known:)``
-  /// or a ``CaseFormatError`` for an unknown method; other errors come from the family.
+  /// Every registration, sorted by family name, then module.
+  public var families: [ConditionFamily] {
+    state.withLock { $0.values.flatMap { $0 } }.sorted { ($0.name, $0.module) < ($1.name, $1.module) }
+  }
+
+  /// The registered family names.
+  public var familyNames: [String] { state.withLock { Array($0.keys) }.sorted() }
+
+  /// Runs `referenceCase` with the registration for its family and method. Throws
+  /// ``RegistryError/unknownFamily(name:file:known:)``, or a ``CaseFormatError`` for a method no
+  /// module provides; other errors come from the family.
   public func evaluate(_ referenceCase: ReferenceCase) throws -> CaseEvaluation {
-    guard let family = family(named: referenceCase.family) else {
-      throw RegistryError.unknownFamily(
-        name: referenceCase.family, file: referenceCase.file, known: families.map(\.name))
+    let registrations = registrations(named: referenceCase.family)
+    guard !registrations.isEmpty else {
+      throw RegistryError.unknownFamily(name: referenceCase.family, file: referenceCase.file, known: familyNames)
     }
-    if let method = referenceCase.method, !family.methods.contains(method) {
+    guard let family = family(named: referenceCase.family, method: referenceCase.method) else {
+      let known = registrations.flatMap(\.methods) + (registrations.contains(where: \.acceptsNoMethod) ? ["(none)"] : [])
       throw CaseFormatError(
         file: referenceCase.file, field: "method",
-        message: "family \"\(family.name)\" has no method \"\(method)\" (known: \(family.methods.joined(separator: ", ")))")
+        message: "family \"\(referenceCase.family)\" has no method \"\(referenceCase.method ?? "(none)")\" (known: \(known.joined(separator: ", ")))")
     }
     return try family.evaluate(referenceCase)
   }

@@ -52,6 +52,11 @@ public struct ReferenceCase: Sendable {
   public struct Output: Sendable {
     public var value: NDArray
     public var jacobians: [String: NDArray]
+
+    public init(value: NDArray, jacobians: [String: NDArray]) {
+      self.value = value
+      self.jacobians = jacobians
+    }
   }
 
   /// Where it was read from (for messages).

@@ -1,0 +1,126 @@
+public import ImplicitCore
+import _Differentiation
+
+/// The multiclass linear SVM (Crammer–Singer) in its dual, on products of simplices:
+///
+///     β*(θ) = argmin_{βᵢ ∈ Δₖ for every row i}  ½/θ ‖Xᵀ(Y − β)‖²_F + ⟨β, Y − 1⟩
+///
+/// with `X` the `n × d` features, `Y` the `n × k` one-hot labels and `θ` the l2 regularisation
+/// (JAXopt's `multiclass_linear_svm_dual`). The primal weights are `W = Xᵀ(Y − β)/θ`.
+/// `β` is flattened row by row; `θ` is a one-entry vector.
+public struct MulticlassSVMDual: ParametricObjective {
+  /// Features, `n × d`.
+  public let X: Matrix<Double>
+  /// One-hot labels, `n × k`.
+  public let Y: Matrix<Double>
+  let XT: Matrix<Double>
+
+  public init(X: Matrix<Double>, Y: Matrix<Double>) throws {
+    try ImplicitError.checkDimension("Y (one row per row of X)", Y.rows, expected: X.rows)
+    guard X.isFinite, Y.isFinite else { throw ImplicitError.nonFinite(what: "X or Y") }
+    self.X = X
+    self.Y = Y
+    XT = X.transposed()
+  }
+
+  /// Number of samples.
+  public var samples: Int { X.rows }
+  /// Number of classes.
+  public var classes: Int { Y.columns }
+
+  @differentiable(reverse)
+  public func callAsFunction<S: RealScalar>(_ beta: Vector<S>, _ θ: Vector<S>) -> S {
+    let b = beta.reshaped(rows: X.rows, columns: Y.columns)
+    let y = Matrix<S>(converting: Y)
+    let w = Matrix<S>(converting: XT) * (y - b)
+    return S(0.5) * w.squaredNorm() / θ.sum() + beta.dot(Vector<S>(converting: Y.scalars)) - beta.sum()
+  }
+
+  /// `W = Xᵀ(Y − β)/θ` (`d × k`), differentiable, generic over the scalar.
+  @differentiable(reverse)
+  public func weights<S: RealScalar>(_ beta: Vector<S>, _ θ: S) -> Matrix<S> {
+    (1 / θ) * (Matrix<S>(converting: XT) * (Matrix<S>(converting: Y) - beta.reshaped(rows: X.rows, columns: Y.columns)))
+  }
+
+  /// The Lipschitz constant of `∇_β f`: `‖X‖₂² / θ`.
+  public func lipschitzConstant(_ θ: Double) -> Double { X.squaredSpectralNorm() / θ }
+
+  /// The uniform feasible start `βᵢ = 1/k`.
+  public var uniformStart: Vector<Double> {
+    Vector(repeating: 1 / Double(Y.columns), count: X.rows * Y.columns)
+  }
+}
+
+/// Mean cross-entropy `mean_i [logsumexp(xᵢW) − (xᵢW)_{yᵢ}]` of a linear classifier `W` on a
+/// labelled set (labels as a one-hot matrix), generic over the scalar.
+@differentiable(reverse, wrt: W)
+public func crossEntropy<S: RealScalar>(_ W: Matrix<S>, features X: Matrix<Double>, oneHot Y: Matrix<Double>) -> S {
+  let logits = Matrix<S>(converting: X) * W
+  return (logits.rowLogSumExp().sum() - logits.elementwiseProduct(Matrix<S>(converting: Y)).sum()) / S(Double(X.rows))
+}
+
+/// One-hot encoding of integer labels `0..<classes` (given as reals).
+public func oneHot(_ labels: Vector<Double>, classes: Int) throws -> Matrix<Double> {
+  var m = Matrix<Double>.zeros(rows: labels.count, columns: classes)
+  for (i, l) in labels.scalars.enumerated() {
+    let c = Int(l)
+    guard Double(c) == l, c >= 0, c < classes else {
+      throw ImplicitError.invalidArgument("label \(l) at row \(i) is not an integer in 0..<\(classes)")
+    }
+    m[i, c] = 1
+  }
+  return m
+}
+
+/// The `multiclass-svm-dual` reference-case problem: the SVM dual plus a validation set, and the
+/// case's three outputs (`beta`, `W`, `val_loss`) with their derivatives in `theta`.
+///
+/// Shared by the mirror-descent, projected-gradient and block-coordinate-descent families, each
+/// of which solves for `β*` and differentiates it through its own condition.
+public struct MulticlassSVMDualCase {
+  public let objective: MulticlassSVMDual
+  public let validationFeatures: Matrix<Double>
+  public let validationOneHot: Matrix<Double>
+  /// The regularisation `θ`.
+  public let theta: Double
+
+  /// Reads `X`, `Y`, `X_val`, `y_val` and `theta` from a case; only `theta` may be differentiated.
+  public init(_ c: ReferenceCase) throws {
+    let X = try c.matrix("X")
+    let Y = try c.matrix("Y")
+    guard c.thetaNames == ["theta"] else {
+      throw CaseFormatError(file: c.file, field: "theta", message: "this family differentiates only `theta` (got \(c.thetaNames))")
+    }
+    theta = try c.scalar("theta")
+    guard theta > 0 else { throw CaseFormatError(file: c.file, field: "theta", message: "must be positive") }
+    objective = try MulticlassSVMDual(X: X, Y: Y)
+    validationFeatures = try c.matrix("X_val")
+    guard validationFeatures.columns == X.columns else {
+      throw CaseFormatError(file: c.file, field: "X_val", message: "has \(validationFeatures.columns) columns, X has \(X.columns)")
+    }
+    let labels = try c.vector("y_val", count: validationFeatures.rows)
+    do {
+      validationOneHot = try oneHot(labels, classes: Y.columns)
+    } catch {
+      throw CaseFormatError(file: c.file, field: "y_val", message: "\(error)")
+    }
+  }
+
+  /// The outputs given `β*` and `dβ*/dθ` (both flattened `n × k`): `W` and `val_loss` and their
+  /// `θ`-derivatives follow exactly by one forward pass on dual numbers.
+  public func outputs(beta: Vector<Double>, dBeta: Vector<Double>) -> [String: ReferenceCase.Output] {
+    let dualBeta = Vector<Dual>(values: beta, derivatives: dBeta)
+    let w = objective.weights(dualBeta, Dual(theta, derivative: 1))
+    let loss = crossEntropy(w, features: validationFeatures, oneHot: validationOneHot)
+    let n = objective.samples, k = objective.classes, d = objective.X.columns
+    return [
+      "beta": ReferenceCase.Output(
+        value: NDArray(shape: [n, k], values: beta.scalars), jacobians: ["theta": NDArray(shape: [n, k], values: dBeta.scalars)]),
+      "W": ReferenceCase.Output(
+        value: NDArray(shape: [d, k], values: w.scalars.map(\.value)),
+        jacobians: ["theta": NDArray(shape: [d, k], values: w.scalars.map(\.derivative))]),
+      "val_loss": ReferenceCase.Output(
+        value: NDArray(scalar: loss.value), jacobians: ["theta": NDArray(scalar: loss.derivative)]),
+    ]
+  }
+}
