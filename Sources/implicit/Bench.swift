@@ -66,7 +66,7 @@ struct LeastSquaresObjective: ScalarFunction {
 
   @differentiable(reverse)
   func callAsFunction<S: RealScalar>(_ x: Vector<S>) -> S {
-    let r = Matrix<S>(converting: A) * x - Vector<S>(converting: b.scalars)
+    let r = A.times(x) - Vector<S>(converting: b.scalars)
     return S(0.5) * r.squaredNorm() + S(lambda) * x.squaredNorm()
   }
 }

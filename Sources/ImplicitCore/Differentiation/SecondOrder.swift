@@ -16,10 +16,18 @@ import _Differentiation
 ///   }
 /// }
 /// ```
+///
+/// The protocol states the two instances the library calls (on `Double` and on `Dual`) rather
+/// than one generic requirement: a *generic* `@differentiable` protocol requirement makes the
+/// compiler emit a derivative thunk that passes corrupt generic metadata (a crash in debug and
+/// release, measured with Swift 6.3.1). One generic method, as in the example, satisfies both.
 public protocol ScalarFunction {
   /// `f(x)`.
   @differentiable(reverse)
-  func callAsFunction<S: RealScalar>(_ x: Vector<S>) -> S
+  func callAsFunction(_ x: Vector<Double>) -> Double
+  /// `f(x)` on dual numbers (the same generic method satisfies both requirements).
+  @differentiable(reverse)
+  func callAsFunction(_ x: Vector<Dual>) -> Dual
 }
 
 extension ScalarFunction {
@@ -71,10 +79,25 @@ extension Vector where Scalar == Dual {
 ///
 /// Stationarity (`∇ₓf = 0`), proximal-gradient, projected-gradient and mirror-descent
 /// conditions are all built from such an objective. A scalar parameter is a one-entry `θ`.
+///
+/// Conform with one generic method, which satisfies both requirements (see ``ScalarFunction``
+/// for why they are stated separately):
+///
+/// ```swift
+/// struct Quadratic: ParametricObjective {        // f(x, θ) = ½‖x‖² − ⟨θ, x⟩
+///   @differentiable(reverse)
+///   func callAsFunction<S: RealScalar>(_ x: Vector<S>, _ θ: Vector<S>) -> S {
+///     S(0.5) * x.squaredNorm() - θ.dot(x)
+///   }
+/// }
+/// ```
 public protocol ParametricObjective {
   /// `f(x, θ)`.
   @differentiable(reverse)
-  func callAsFunction<S: RealScalar>(_ x: Vector<S>, _ θ: Vector<S>) -> S
+  func callAsFunction(_ x: Vector<Double>, _ θ: Vector<Double>) -> Double
+  /// `f(x, θ)` on dual numbers.
+  @differentiable(reverse)
+  func callAsFunction(_ x: Vector<Dual>, _ θ: Vector<Dual>) -> Dual
 }
 
 extension ParametricObjective {
