@@ -42,6 +42,10 @@ var targets: [Target] = [
     name: "implicit", dependencies: [.target(name: "ImplicitCore")] + allModuleNames.map { .target(name: $0) },
     swiftSettings: settings),
   .testTarget(name: "ImplicitCoreTests", dependencies: ["ImplicitCore", "ImplicitTestSupport"], swiftSettings: settings),
+  .target(name: "ImplicitConformance", dependencies: ["ImplicitCore"], swiftSettings: settings),
+  .testTarget(
+    name: "ImplicitConformanceTests", dependencies: ["ImplicitConformance", "ImplicitCore", "ImplicitTestSupport"],
+    swiftSettings: settings),
 ]
 for module in modules {
   targets.append(
@@ -60,6 +64,7 @@ let package = Package(
   name: "ImplicitDifferentiation",
   products: [
     .library(name: "ImplicitCore", targets: ["ImplicitCore"]),
+    .library(name: "ImplicitConformance", targets: ["ImplicitConformance"]),
     .executable(name: "implicit", targets: ["implicit"]),
   ] + allModuleNames.map { .library(name: $0, targets: [$0]) },
   targets: targets,

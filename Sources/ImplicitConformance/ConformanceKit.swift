@@ -1,0 +1,347 @@
+public import ImplicitCore
+import _Differentiation
+
+/// The battery of checks every optimality condition — shipped or third-party — must pass.
+///
+/// ```swift
+/// let report = ConformanceKit().run(scenario)
+/// #expect(report.passed, "\(report)")
+/// ```
+///
+/// Every check reports what it measured and the bound it was held to. A check that does not
+/// apply (no hand-written products, no unrolled solver, no structure declared) says so and is
+/// neither passed nor failed. The kit's own tests feed it deliberately wrong conditions and
+/// require each to be rejected.
+public struct ConformanceKit: Sendable {
+  /// Residual accepted at the reference solution, relative to `max(1, ‖x*‖)`.
+  public var residualBound: Double = 1e-6
+  /// Relative bound for identities that hold exactly up to rounding (adjointness, overrides).
+  public var exactBound: Double = 1e-9
+  /// Relative bound for identities checked with finite-difference forward products.
+  public var finiteDifferenceProductBound: Double = 1e-5
+  /// Relative bound for agreement with finite differences of re-solving and with the unrolled solver.
+  public var comparisonBound: Double = 1e-5
+  /// Smallest accepted slope of log(Jacobian error) against log(residual) (Theorem 1: ≥ 1).
+  public var minimumTheoremSlope: Double = 0.7
+  /// Number of random probes per identity.
+  public var probes: Int = 3
+
+  public init() {}
+
+  /// Runs every check on `scenario`.
+  public func run<C: OptimalityCondition>(_ scenario: ConformanceScenario<C>) -> ConformanceReport {
+    var report = ConformanceReport(scenario: scenario.name, checks: [])
+    let θ = scenario.parameter
+    let x: C.Solution
+    let lin: ConditionLinearization<C>
+    do {
+      x = try scenario.solve(θ, scenario.referenceTolerance)
+      lin = try ConditionLinearization(scenario.condition, at: x, θ)
+    } catch {
+      report.checks.append(
+        ConformanceCheck(name: "setup", passed: false, measured: .nan, threshold: 0, detail: "\(error)"))
+      return report
+    }
+    let differentiator = ImplicitDifferentiator(scenario.condition, options: scenario.options)
+    var probe = Probe<C>(x: x, θ: θ, rng: SeededGenerator(seed: scenario.seed))
+
+    report.checks.append(residualCheck(lin, x))
+    report.checks.append(residualShrinks(scenario))
+    report.checks.append(adjointA(lin, &probe))
+    report.checks.append(adjointB(lin, &probe))
+    report.checks += overrideChecks(scenario.condition, lin, &probe)
+    report.checks.append(linearizedCondition(lin, differentiator, &probe))
+    report.checks.append(finiteDifferences(scenario, lin, differentiator, &probe))
+    report.checks.append(unrolledComparison(scenario, lin, differentiator, &probe))
+    report.checks.append(theoremOne(scenario, lin, differentiator, &probe))
+    report.checks.append(symmetry(scenario.condition, lin, &probe))
+    report.checks.append(positiveDefiniteness(scenario.condition, lin, &probe))
+    return report
+  }
+
+  // MARK: - The checks
+
+  func residualCheck<C: OptimalityCondition>(_ lin: ConditionLinearization<C>, _ x: C.Solution) -> ConformanceCheck {
+    let bound = residualBound * max(1, x.norm)
+    return ConformanceCheck(
+      name: "residual", passed: lin.residualNorm <= bound, measured: lin.residualNorm, threshold: bound,
+      detail: "‖F(x*, θ)‖ at the solver's reference solution")
+  }
+
+  func residualShrinks<C: OptimalityCondition>(_ s: ConformanceScenario<C>) -> ConformanceCheck {
+    var residuals = [Double]()
+    for tolerance in s.tolerances + [s.referenceTolerance] {
+      guard let x = try? s.solve(s.parameter, tolerance), x.isFinite else {
+        return ConformanceCheck(
+          name: "residual-shrinks", passed: false, measured: .nan, threshold: 0,
+          detail: "solver failed at tolerance \(tolerance)")
+      }
+      residuals.append(s.condition(x, s.parameter).norm)
+    }
+    let first = residuals.first!, last = residuals.last!
+    if first <= 1e-13 {
+      return ConformanceCheck(
+        name: "residual-shrinks", passed: nil, measured: first, threshold: 0,
+        detail: "the solver is exact at every tolerance")
+    }
+    return ConformanceCheck(
+      name: "residual-shrinks", passed: last <= 0.1 * first, measured: last / first, threshold: 0.1,
+      detail: "residual at the tightest / loosest tolerance; residuals \(residuals.map { shortFormat($0) })")
+  }
+
+  func adjointA<C: OptimalityCondition>(_ lin: ConditionLinearization<C>, _ p: inout Probe<C>) -> ConformanceCheck {
+    let exact = lin.hasExactSolutionProduct
+    var worst = 0.0
+    for _ in 0..<probes {
+      let u = p.solution(), v = p.solution()
+      let av = lin.applyA(v), atu = lin.applyATransposed(u)
+      worst = max(worst, relativeGap(u.innerProduct(with: av), atu.innerProduct(with: v), u.norm * av.norm + atu.norm * v.norm))
+    }
+    let bound = exact ? exactBound : finiteDifferenceProductBound
+    return ConformanceCheck(
+      name: "adjoint-A", passed: worst <= bound, measured: worst, threshold: bound,
+      detail: "⟨u, A v⟩ vs ⟨Aᵀu, v⟩, \(probes) random probes (A v \(exact ? "exact" : "by finite differences"))")
+  }
+
+  func adjointB<C: OptimalityCondition>(_ lin: ConditionLinearization<C>, _ p: inout Probe<C>) -> ConformanceCheck {
+    let exact = lin.hasExactParameterProduct
+    var worst = 0.0
+    for _ in 0..<probes {
+      let u = p.solution(), t = p.parameter()
+      let bt = lin.applyB(t), btu = lin.applyBTransposed(u)
+      worst = max(worst, relativeGap(u.innerProduct(with: bt), btu.innerProduct(with: t), u.norm * bt.norm + btu.norm * t.norm))
+    }
+    let bound = exact ? exactBound : finiteDifferenceProductBound
+    return ConformanceCheck(
+      name: "adjoint-B", passed: worst <= bound, measured: worst, threshold: bound,
+      detail: "⟨u, B t⟩ vs ⟨Bᵀu, t⟩, \(probes) random probes (B t \(exact ? "exact" : "by finite differences"))")
+  }
+
+  /// Hand-written products against reverse-mode AD of the residual itself.
+  func overrideChecks<C: OptimalityCondition>(
+    _ c: C, _ lin: ConditionLinearization<C>, _ p: inout Probe<C>
+  ) -> [ConformanceCheck] {
+    let x = lin.solution, θ = lin.parameter
+    let pbX = pullback(at: x) { x in c(x, θ) }
+    let pbθ = pullback(at: θ) { θ in c(x, θ) }
+    var checks = [ConformanceCheck]()
+    var worst = (a: 0.0, at: 0.0, b: 0.0, bt: 0.0)
+    var present = (a: false, at: false, b: false, bt: false)
+    for _ in 0..<probes {
+      let u = p.solution(), v = p.solution(), t = p.parameter()
+      let adAT = pbX(u), adBT = pbθ(u)
+      if let av = c.solutionJacobianProduct(v, at: x, θ) {
+        present.a = true
+        worst.a = max(worst.a, relativeGap(u.innerProduct(with: av), adAT.innerProduct(with: v), u.norm * av.norm + adAT.norm * v.norm))
+      }
+      if let atu = c.solutionJacobianTransposedProduct(u, at: x, θ) {
+        present.at = true
+        worst.at = max(worst.at, relativeDistance(atu, adAT))
+      }
+      if let bt = c.parameterJacobianProduct(t, at: x, θ) {
+        present.b = true
+        worst.b = max(worst.b, relativeGap(u.innerProduct(with: bt), adBT.innerProduct(with: t), u.norm * bt.norm + adBT.norm * t.norm))
+      }
+      if let btu = c.parameterJacobianTransposedProduct(u, at: x, θ) {
+        present.bt = true
+        worst.bt = max(worst.bt, relativeDistance(btu, adBT))
+      }
+    }
+    func check(_ name: String, _ isPresent: Bool, _ value: Double, _ what: String) -> ConformanceCheck {
+      guard isPresent else {
+        return ConformanceCheck(name: name, passed: nil, measured: 0, threshold: 0, detail: "no hand-written \(what)")
+      }
+      return ConformanceCheck(
+        name: name, passed: value <= exactBound, measured: value, threshold: exactBound,
+        detail: "hand-written \(what) vs reverse-mode AD of F")
+    }
+    checks.append(check("override-A", present.a, worst.a, "A v"))
+    checks.append(check("override-Aᵀ", present.at, worst.at, "Aᵀu"))
+    checks.append(check("override-B", present.b, worst.b, "B t"))
+    checks.append(check("override-Bᵀ", present.bt, worst.bt, "Bᵀu"))
+    return checks
+  }
+
+  func linearizedCondition<C: OptimalityCondition>(
+    _ lin: ConditionLinearization<C>, _ d: ImplicitDifferentiator<C>, _ p: inout Probe<C>
+  ) -> ConformanceCheck {
+    var worst = 0.0
+    for _ in 0..<probes {
+      let t = p.parameter()
+      guard let w = try? d.jvp(t, linearization: lin).value else {
+        return ConformanceCheck(
+          name: "linearized-condition", passed: false, measured: .nan, threshold: 0, detail: "JVP failed")
+      }
+      var r = lin.applyA(w)
+      let bt = lin.applyB(t)
+      r.addScaled(1, bt)
+      worst = max(worst, r.norm / max(bt.norm, 1e-300))
+    }
+    let exact = lin.hasExactSolutionProduct && lin.hasExactParameterProduct
+    let bound = exact ? 1e-7 : 1e-4
+    return ConformanceCheck(
+      name: "linearized-condition", passed: worst <= bound, measured: worst, threshold: bound,
+      detail: "‖A·(∂x*/∂θ·t) + B·t‖ / ‖B·t‖")
+  }
+
+  func finiteDifferences<C: OptimalityCondition>(
+    _ s: ConformanceScenario<C>, _ lin: ConditionLinearization<C>, _ d: ImplicitDifferentiator<C>,
+    _ p: inout Probe<C>
+  ) -> ConformanceCheck {
+    let θ = s.parameter
+    let h = s.finiteDifferenceStep * max(1, θ.norm)
+    let bound = max(comparisonBound, 10 * s.referenceTolerance / s.finiteDifferenceStep)
+    var worst = 0.0
+    for _ in 0..<probes {
+      var t = p.parameter()
+      t = t.scaled(by: 1 / t.norm)
+      var plus = θ, minus = θ
+      plus.addScaled(h, t)
+      minus.addScaled(-h, t)
+      guard let xp = try? s.solve(plus, s.referenceTolerance), let xm = try? s.solve(minus, s.referenceTolerance),
+        let jt = try? d.jvp(t, linearization: lin).value
+      else {
+        return ConformanceCheck(
+          name: "finite-differences", passed: false, measured: .nan, threshold: bound, detail: "a solve failed")
+      }
+      var fd = xp
+      fd.addScaled(-1, xm)
+      fd = fd.scaled(by: 1 / (2 * h))
+      worst = max(worst, relativeDistance(jt, fd))
+    }
+    return ConformanceCheck(
+      name: "finite-differences", passed: worst <= bound, measured: worst, threshold: bound,
+      detail: "∂x*/∂θ·t vs central differences of re-solving (step \(shortFormat(h)))")
+  }
+
+  func unrolledComparison<C: OptimalityCondition>(
+    _ s: ConformanceScenario<C>, _ lin: ConditionLinearization<C>, _ d: ImplicitDifferentiator<C>,
+    _ p: inout Probe<C>
+  ) -> ConformanceCheck {
+    guard let unrolled = s.unrolled else {
+      return ConformanceCheck(
+        name: "unrolled", passed: nil, measured: 0, threshold: 0, detail: "no differentiable unrolled solver given")
+    }
+    let pb = pullback(at: s.parameter, of: unrolled)
+    var worst = 0.0
+    for _ in 0..<probes {
+      let u = p.solution()
+      guard let implicit = try? d.vjp(u, linearization: lin).value else {
+        return ConformanceCheck(name: "unrolled", passed: false, measured: .nan, threshold: 0, detail: "VJP failed")
+      }
+      worst = max(worst, relativeDistance(implicit, pb(u)))
+    }
+    return ConformanceCheck(
+      name: "unrolled", passed: worst <= comparisonBound, measured: worst, threshold: comparisonBound,
+      detail: "implicit VJP vs reverse-mode AD through the unrolled solver")
+  }
+
+  func theoremOne<C: OptimalityCondition>(
+    _ s: ConformanceScenario<C>, _ lin: ConditionLinearization<C>, _ d: ImplicitDifferentiator<C>,
+    _ p: inout Probe<C>
+  ) -> ConformanceCheck {
+    let u = p.solution()
+    guard let reference = try? d.vjp(u, linearization: lin).value else {
+      return ConformanceCheck(name: "theorem-1", passed: false, measured: .nan, threshold: 0, detail: "VJP failed")
+    }
+    var points = [(residual: Double, error: Double)]()
+    for tolerance in s.tolerances {
+      guard let x = try? s.solve(s.parameter, tolerance), let approximate = try? d.vjp(u, at: x, s.parameter).value
+      else { continue }
+      let residual = s.condition(x, s.parameter).norm
+      let error = relativeDistance(approximate, reference)
+      if residual > 0, error > 1e-13 { points.append((residual, error)) }
+    }
+    guard points.count >= 2 else {
+      return ConformanceCheck(
+        name: "theorem-1", passed: nil, measured: 0, threshold: minimumTheoremSlope,
+        detail: "Jacobian error at the rounding floor at every tolerance (e.g. A and B do not depend on x)")
+    }
+    let slope = leastSquaresSlope(points.map { Foundation_log($0.residual) }, points.map { Foundation_log($0.error) })
+    return ConformanceCheck(
+      name: "theorem-1", passed: slope >= minimumTheoremSlope, measured: slope, threshold: minimumTheoremSlope,
+      detail: "slope of log(Jacobian error) vs log(‖F(x̂, θ)‖) over \(points.count) tolerances; "
+        + points.map { "(\(shortFormat($0.residual)), \(shortFormat($0.error)))" }.joined(separator: " "))
+  }
+
+  func symmetry<C: OptimalityCondition>(_ c: C, _ lin: ConditionLinearization<C>, _ p: inout Probe<C>) -> ConformanceCheck {
+    guard c.structure.contains(.symmetric) else {
+      return ConformanceCheck(name: "symmetry", passed: nil, measured: 0, threshold: 0, detail: "not declared")
+    }
+    var worst = 0.0
+    for _ in 0..<probes {
+      let u = p.solution(), v = p.solution()
+      let atu = lin.applyATransposed(u), atv = lin.applyATransposed(v)
+      worst = max(worst, relativeGap(atu.innerProduct(with: v), atv.innerProduct(with: u), atu.norm * v.norm + atv.norm * u.norm))
+    }
+    return ConformanceCheck(
+      name: "symmetry", passed: worst <= exactBound, measured: worst, threshold: exactBound,
+      detail: "declared symmetric: ⟨Aᵀu, v⟩ vs ⟨Aᵀv, u⟩ (reverse products only)")
+  }
+
+  func positiveDefiniteness<C: OptimalityCondition>(
+    _ c: C, _ lin: ConditionLinearization<C>, _ p: inout Probe<C>
+  ) -> ConformanceCheck {
+    guard c.structure.contains(.positiveDefinite) else {
+      return ConformanceCheck(name: "positive-definite", passed: nil, measured: 0, threshold: 0, detail: "not declared")
+    }
+    if lin.solution.dimension <= 400 {
+      let a = lin.materializedA()
+      let symmetric = 0.5 * (a + a.transposed())
+      let ok = CholeskyFactorization(symmetric) != nil
+      return ConformanceCheck(
+        name: "positive-definite", passed: ok, measured: ok ? 1 : 0, threshold: 1,
+        detail: "declared positive definite: Cholesky of the materialised (A + Aᵀ)/2")
+    }
+    var smallest = Double.infinity
+    for _ in 0..<(4 * probes) {
+      let v = p.solution()
+      smallest = min(smallest, lin.applyATransposed(v).innerProduct(with: v) / v.innerProduct(with: v))
+    }
+    return ConformanceCheck(
+      name: "positive-definite", passed: smallest > 0, measured: smallest, threshold: 0,
+      detail: "declared positive definite: smallest Rayleigh quotient over random probes")
+  }
+}
+
+/// Random probe vectors shaped like the solution and the parameter.
+struct Probe<C: OptimalityCondition> {
+  let x: C.Solution
+  let θ: C.Parameter
+  var rng: SeededGenerator
+
+  mutating func solution() -> C.Solution { x.unflattened((0..<x.dimension).map { _ in rng.normal() }) }
+  mutating func parameter() -> C.Parameter { θ.unflattened((0..<θ.dimension).map { _ in rng.normal() }) }
+}
+
+func relativeGap(_ a: Double, _ b: Double, _ scale: Double) -> Double {
+  let d = abs(a - b)
+  return d.isNaN ? .infinity : d / max(scale, 1e-300)
+}
+
+func relativeDistance<V: InnerProductSpace>(_ a: V, _ b: V) -> Double {
+  var d = a
+  d.addScaled(-1, b)
+  let r = d.norm / max(b.norm, 1e-300)
+  return r.isNaN ? .infinity : r
+}
+
+func leastSquaresSlope(_ x: [Double], _ y: [Double]) -> Double {
+  let n = Double(x.count)
+  let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
+  let sxy = zip(x, y).map { ($0 - mx) * ($1 - my) }.reduce(0, +)
+  let sxx = x.map { ($0 - mx) * ($0 - mx) }.reduce(0, +)
+  return sxx > 0 ? sxy / sxx : 0
+}
+
+func shortFormat(_ x: Double) -> String {
+  let exponent = x == 0 ? 0 : Int((Foundation_log(abs(x)) / Foundation_log(10)).rounded(.down))
+  let mantissa = x / Foundation_pow10(exponent)
+  return "\((mantissa * 100).rounded() / 100)e\(exponent)"
+}
+
+#if canImport(Glibc)
+  import Glibc
+  func Foundation_log(_ x: Double) -> Double { log(x) }
+  func Foundation_pow10(_ e: Int) -> Double { pow(10, Double(e)) }
+#endif

@@ -1,0 +1,48 @@
+import ImplicitConformance
+import ImplicitCore
+import Testing
+import _Differentiation
+
+@Suite("The conformance kit accepts correct conditions")
+struct KitAcceptsCorrectConditions {
+  @Test("non-symmetric nonlinear condition, no structure declared")
+  func nonSymmetric() {
+    let condition = CubicCondition(M: Fixtures.nonSymmetric, N: Fixtures.N)
+    let report = ConformanceKit().run(Fixtures.scenario("cubic", condition: condition, M: Fixtures.nonSymmetric))
+    #expect(report.passed, "\(report)")
+    // The checks that apply here really ran (were not skipped).
+    for name in ["residual", "residual-shrinks", "adjoint-A", "adjoint-B", "linearized-condition",
+      "finite-differences", "unrolled", "theorem-1"]
+    {
+      #expect(report.check(name)?.passed == true, "\(name) did not run and pass:\n\(report)")
+    }
+  }
+
+  @Test("symmetric positive-definite condition with its structure declared")
+  func declaredSPD() {
+    let condition = CubicCondition(M: Fixtures.spd, N: Fixtures.N, declared: .symmetricPositiveDefinite)
+    let report = ConformanceKit().run(Fixtures.scenario("cubic-spd", condition: condition, M: Fixtures.spd))
+    #expect(report.passed, "\(report)")
+    #expect(report.check("symmetry")?.passed == true)
+    #expect(report.check("positive-definite")?.passed == true)
+  }
+
+  @Test("correct hand-written products are accepted")
+  func correctOverrides() {
+    let condition = OverridingCubic(base: CubicCondition(M: Fixtures.nonSymmetric, N: Fixtures.N), mistake: nil)
+    let report = ConformanceKit().run(
+      ConformanceScenario(
+        name: "cubic-overrides", condition: condition, parameter: Fixtures.θ,
+        solve: { θ, tolerance in try Fixtures.solveCubic(M: Fixtures.nonSymmetric, θ: θ, tolerance: tolerance) }))
+    #expect(report.passed, "\(report)")
+    for name in ["override-A", "override-Aᵀ", "override-B", "override-Bᵀ"] {
+      #expect(report.check(name)?.passed == true, "\(name):\n\(report)")
+    }
+  }
+
+  @Test("a correct projection fixed point is accepted")
+  func correctProjection() {
+    let report = ConformanceKit().run(ClippedFixedPoint.scenario(wrongJacobian: false))
+    #expect(report.passed, "\(report)")
+  }
+}
