@@ -39,10 +39,23 @@ var targets: [Target] = [
   .target(name: "ImplicitCore", swiftSettings: settings),
   .target(name: "ImplicitTestSupport", dependencies: ["ImplicitCore"], path: "Tests/ImplicitTestSupport", swiftSettings: settings),
   .executableTarget(
-    name: "implicit", dependencies: [.target(name: "ImplicitCore")] + allModuleNames.map { .target(name: $0) },
+    name: "implicit",
+    dependencies: [.target(name: "ImplicitCore"), .target(name: "ImplicitConformance")]
+      + allModuleNames.map { .target(name: $0) },
     swiftSettings: settings),
   .testTarget(name: "ImplicitCoreTests", dependencies: ["ImplicitCore", "ImplicitTestSupport"], swiftSettings: settings),
   .target(name: "ImplicitConformance", dependencies: ["ImplicitCore"], swiftSettings: settings),
+  .plugin(
+    name: "RegenerateCatalog",
+    capability: .command(
+      intent: .custom(verb: "regenerate-catalog", description: "Regenerate docs/catalog.md from the registry and Catalog/"),
+      permissions: [.writeToPackageDirectory(reason: "writes docs/catalog.md")]),
+    dependencies: ["implicit"]),
+  .plugin(
+    name: "ConformancePlugin",
+    capability: .command(
+      intent: .custom(verb: "conformance", description: "Run the conformance kit over the package's condition families")),
+    dependencies: ["implicit"]),
   .testTarget(
     name: "ImplicitConformanceTests", dependencies: ["ImplicitConformance", "ImplicitCore", "ImplicitTestSupport"],
     swiftSettings: settings),
@@ -66,6 +79,8 @@ let package = Package(
     .library(name: "ImplicitCore", targets: ["ImplicitCore"]),
     .library(name: "ImplicitConformance", targets: ["ImplicitConformance"]),
     .executable(name: "implicit", targets: ["implicit"]),
+    .plugin(name: "RegenerateCatalog", targets: ["RegenerateCatalog"]),
+    .plugin(name: "ConformancePlugin", targets: ["ConformancePlugin"]),
   ] + allModuleNames.map { .library(name: $0, targets: [$0]) },
   targets: targets,
   swiftLanguageModes: [.v6]

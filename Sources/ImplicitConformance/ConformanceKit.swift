@@ -250,12 +250,15 @@ public struct ConformanceKit: Sendable {
       else { continue }
       let residual = s.condition(x, s.parameter).norm
       let error = relativeDistance(approximate, reference)
-      if residual > 0, error > 1e-13 { points.append((residual, error)) }
+      // A solver may return the same iterate for several tolerances (Newton jumps): keep one.
+      let seen = points.contains { abs($0.residual - residual) <= 1e-9 * residual }
+      if residual > 0, error > 1e-13, !seen { points.append((residual, error)) }
     }
     guard points.count >= 2 else {
       return ConformanceCheck(
         name: "theorem-1", passed: nil, measured: 0, threshold: minimumTheoremSlope,
-        detail: "Jacobian error at the rounding floor at every tolerance (e.g. A and B do not depend on x)")
+        detail: "fewer than two distinct approximate solutions with an error above the rounding floor "
+          + "(A and B independent of x, or a solver that jumps straight to the solution)")
     }
     let slope = leastSquaresSlope(points.map { Foundation_log($0.residual) }, points.map { Foundation_log($0.error) })
     return ConformanceCheck(
@@ -345,3 +348,42 @@ func shortFormat(_ x: Double) -> String {
   func Foundation_log(_ x: Double) -> Double { log(x) }
   func Foundation_pow10(_ e: Int) -> Double { pow(10, Double(e)) }
 #endif
+
+extension ConformanceKit {
+  /// Runs the battery on a registered family's instance (see ``RunnableInstance``).
+  public func run(_ instance: any RunnableInstance, name: String) -> ConformanceReport {
+    runOpened(instance, name: name)
+  }
+
+  func runOpened<I: RunnableInstance>(_ instance: I, name: String) -> ConformanceReport {
+    run(
+      ConformanceScenario(
+        name: name, condition: instance.condition, parameter: instance.parameter,
+        solve: { θ, tolerance in try instance.solve(θ, tolerance: tolerance) }))
+  }
+
+  /// Runs the battery on every catalogue case of every registered family that offers instances.
+  /// Cases whose family offers none are reported as skipped.
+  public func runRegistered(
+    _ registry: FamilyRegistry, cases: [ReferenceCase]
+  ) -> (reports: [ConformanceReport], skipped: [String]) {
+    var reports = [ConformanceReport]()
+    var skipped = [String]()
+    for c in cases {
+      let name = "\(c.family)\(c.method.map { "/\($0)" } ?? "") \(c.id)"
+      guard let family = registry.family(named: c.family, method: c.method), let make = family.makeInstance else {
+        skipped.append(name)
+        continue
+      }
+      do {
+        reports.append(run(try make(c), name: name))
+      } catch {
+        reports.append(
+          ConformanceReport(
+            scenario: name,
+            checks: [ConformanceCheck(name: "setup", passed: false, measured: .nan, threshold: 0, detail: "\(error)")]))
+      }
+    }
+    return (reports, skipped)
+  }
+}

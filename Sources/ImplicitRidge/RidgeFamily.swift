@@ -13,22 +13,32 @@ public enum RidgeFamily {
       "theta is a scalar or has one entry per column of A",
     ],
     module: "ImplicitRidge",
+    makeInstance: makeInstance,
     evaluate: evaluate)
 
   /// Registers the family with `registry`.
   public static func register(in registry: FamilyRegistry = .shared) throws { try registry.register(descriptor) }
 
-  @Sendable static func evaluate(_ c: ReferenceCase) throws -> CaseEvaluation {
+  /// The case's condition, with its differentiated inputs packed into one vector.
+  static func packedCondition(_ c: ReferenceCase) throws -> PackedRidgeCondition {
     let A = try c.matrix("A")
     let b = try c.vector("b", count: A.rows)
     let theta = try c.array("theta")
     guard theta.count == 1 || theta.count == A.columns else {
       throw CaseFormatError(file: c.file, field: "theta", message: "expected a scalar or \(A.columns) entries, got \(theta.count)")
     }
-    let pack = ParameterPack(c)
-    let condition = PackedRidgeCondition(A: A, b: b, theta: theta.vector, pack: pack)
-    let penalty = theta.count == 1 ? Vector(repeating: theta.values[0], count: A.columns) : theta.vector
-    let x = try solveRidge(A: A, b: b, penalty: penalty)
+    return PackedRidgeCondition(A: A, b: b, theta: theta.vector, pack: ParameterPack(c))
+  }
+
+  @Sendable static func makeInstance(_ c: ReferenceCase) throws -> any RunnableInstance {
+    let condition = try packedCondition(c)
+    return Instance(condition: condition, parameter: condition.pack.packed) { p, _ in try condition.solve(p) }
+  }
+
+  @Sendable static func evaluate(_ c: ReferenceCase) throws -> CaseEvaluation {
+    let condition = try packedCondition(c)
+    let pack = condition.pack
+    let x = try condition.solve(pack.packed)
     let jacobian = try ImplicitDifferentiator(condition).jacobian(at: x, pack.packed)
     return CaseEvaluation(
       outputs: ["x": pack.output(NDArray(x), jacobian: jacobian.matrix)],
@@ -54,4 +64,12 @@ struct PackedRidgeCondition: OptimalityCondition {
   }
 
   var structure: LinearStructure { .symmetricPositiveDefinite }
+
+  /// The exact solution at packed parameters `p` (dense Cholesky).
+  func solve(_ p: Vector<Double>) throws -> Vector<Double> {
+    let a = pack.matrix("A", in: p, else: A)
+    let strength = pack.vector("theta", in: p, else: theta)
+    let penalty = strength.count == 1 ? Vector(repeating: strength[0], count: a.columns) : strength
+    return try solveRidge(A: a, b: pack.vector("b", in: p, else: b), penalty: penalty)
+  }
 }

@@ -16,22 +16,9 @@ import ImplicitCore
     printError("check needs at least one file or folder")
     return 2
   }
-  var files = [String]()
   var malformed = [(file: String, message: String)]()
-  for path in options.positional {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      malformed.append((path, "\(path): no such file or folder"))
-      continue
-    }
-    if isDirectory.boolValue {
-      let found = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? [])
-        .filter { $0.hasSuffix(".json") }.sorted()
-      files += found.map { (path as NSString).appendingPathComponent($0) }
-    } else {
-      files.append(path)
-    }
-  }
+  let (files, missing) = ReferenceCase.files(in: options.positional)
+  malformed += missing.map { ($0, "\($0): no such file or folder") }
 
   var checks = [CaseCheck]()
   for file in files {

@@ -14,6 +14,12 @@ let usage = """
                               Run reference cases (files, or folders searched for *.json)
                               and compare values and Jacobians (default --tol 1e-6 relative).
                               Exit 0 all passed, 1 some failed, 2 malformed input.
+    conformance [PATH...] [--verbose]
+                              Run the conformance kit over the catalogue instances of every
+                              registered family (default PATH: Catalog).
+    catalog [--check | --write] [--catalog DIR] [--output FILE]
+                              Regenerate (or verify) docs/catalog.md from the registry and
+                              Catalog/; fails on a family without entry or an entry without family.
     demo [NAME]               Run a demo (default: ridge, the paper's Figure 1). `demo --list`.
     bench [SUITE] [--json] [--quick] [--runs N]
                               Release-build benchmarks (suites: core).
@@ -38,6 +44,8 @@ let usage = """
   case "list": return listFamilies(arguments)
   case "check": return runCheck(arguments)
   case "demo": return runDemo(arguments)
+  case "conformance": return runConformance(arguments)
+  case "catalog": return runCatalogue(arguments)
   case "bench": return runBench(arguments)
   default:
     printError("unknown subcommand \"\(command)\"\n\n\(usage)")

@@ -25,11 +25,17 @@ public struct ConditionFamily: Sendable {
   public var acceptsNoMethod: Bool
   /// Builds and runs an instance from a reference case: solves it and differentiates it.
   public var evaluate: @Sendable (ReferenceCase) throws -> CaseEvaluation
+  /// Builds a runnable instance (condition, parameter, solver) from a reference case, for the
+  /// conformance kit. `nil` when the family does not offer one.
+  public var makeInstance: (@Sendable (ReferenceCase) throws -> any RunnableInstance)?
 
   public init(
     name: String, formula: String, assumptions: [String], module: String, methods: [String] = [],
-    acceptsNoMethod: Bool = true, evaluate: @escaping @Sendable (ReferenceCase) throws -> CaseEvaluation
+    acceptsNoMethod: Bool = true,
+    makeInstance: (@Sendable (ReferenceCase) throws -> any RunnableInstance)? = nil,
+    evaluate: @escaping @Sendable (ReferenceCase) throws -> CaseEvaluation
   ) {
+    self.makeInstance = makeInstance
     self.acceptsNoMethod = acceptsNoMethod
     self.name = name
     self.formula = formula

@@ -157,7 +157,9 @@ public struct ReferenceCase: Sendable {
 
   /// Parses a number or a rectangular nested list of numbers.
   static func array(_ raw: Any, field: String, file: String) throws -> NDArray {
-    if let n = raw as? NSNumber, !(raw is Bool) { return NDArray(scalar: n.doubleValue) }
+    // JSON booleans also bridge to NSNumber (and `is Bool` holds for 0 and 1): tell them apart
+    // by their encoding, "c".
+    if let n = raw as? NSNumber, String(cString: n.objCType) != "c" { return NDArray(scalar: n.doubleValue) }
     guard let list = raw as? [Any] else {
       throw CaseFormatError(file: file, field: field, message: "not a number or a list of numbers")
     }
@@ -194,5 +196,29 @@ public struct CaseEvaluation: Sendable {
   public init(outputs: [String: ReferenceCase.Output] = [:], notes: [String] = []) {
     self.outputs = outputs
     self.notes = notes
+  }
+}
+
+extension ReferenceCase {
+  /// The `*.json` files under `paths` (files as given; folders searched recursively, sorted),
+  /// and the paths that do not exist.
+  public static func files(in paths: [String]) -> (files: [String], missing: [String]) {
+    var files = [String]()
+    var missing = [String]()
+    for path in paths {
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        missing.append(path)
+        continue
+      }
+      if isDirectory.boolValue {
+        let found = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? [])
+          .filter { $0.hasSuffix(".json") }.sorted()
+        files += found.map { (path as NSString).appendingPathComponent($0) }
+      } else {
+        files.append(path)
+      }
+    }
+    return (files, missing)
   }
 }

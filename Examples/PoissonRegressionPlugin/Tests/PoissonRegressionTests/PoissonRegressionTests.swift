@@ -1,0 +1,41 @@
+import Foundation
+import ImplicitConformance
+import ImplicitCore
+import PoissonRegression
+import Testing
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .deletingLastPathComponent()
+
+func referenceCase() throws -> ReferenceCase {
+  try ReferenceCase(
+    contentsOf: packageRoot.appendingPathComponent("Catalog/poisson-regression/cases/poisson_wrt_theta.json"))
+}
+
+@Test("the condition passes the library's conformance kit")
+func conformance() throws {
+  let registry = FamilyRegistry()
+  try PoissonRegressionFamily.register(in: registry)
+  let (reports, skipped) = ConformanceKit().runRegistered(registry, cases: [try referenceCase()])
+  #expect(skipped.isEmpty)
+  #expect(reports.count == 1)
+  for r in reports { #expect(r.passed, "\(r)") }
+  // The checks that matter for this condition really ran.
+  for name in ["residual", "residual-shrinks", "adjoint-A", "adjoint-B", "override-B", "finite-differences", "symmetry", "positive-definite"] {
+    #expect(reports.first?.check(name)?.passed == true, "\(name) did not run and pass")
+  }
+}
+
+@Test("the reference case (computed independently with NumPy) matches")
+func referenceCaseMatches() throws {
+  let registry = FamilyRegistry()
+  try PoissonRegressionFamily.register(in: registry)
+  let c = try referenceCase()
+  let check = CaseCheck(c, evaluation: try registry.evaluate(c), tolerance: 1e-8)
+  #expect(check.passed, "worst relative error \(check.worstRelativeError)")
+}
+
+@Test("bad input is a typed error")
+func badInput() throws {
+  #expect(throws: ImplicitError.self) { try PoissonRegressionCondition(X: Matrix([[1, 2]]), y: Vector([1, 2])) }
+}
