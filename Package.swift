@@ -36,12 +36,20 @@ let modules = shared + families
 let allModuleNames = modules.map(\.name)
 
 var targets: [Target] = [
+  .target(
+    name: "ImplicitFamilies", dependencies: families.map { .target(name: $0.name) } + ["ImplicitCore"],
+    swiftSettings: settings),
+  .testTarget(
+    name: "ImplicitFamiliesTests",
+    dependencies: ["ImplicitFamilies", "ImplicitCore", "ImplicitConformance", "ImplicitTestSupport"],
+    swiftSettings: settings),
   .target(name: "ImplicitCore", swiftSettings: settings),
   .target(name: "ImplicitTestSupport", dependencies: ["ImplicitCore"], path: "Tests/ImplicitTestSupport", swiftSettings: settings),
   .executableTarget(
     name: "implicit",
-    dependencies: [.target(name: "ImplicitCore"), .target(name: "ImplicitConformance")]
-      + allModuleNames.map { .target(name: $0) },
+    dependencies: [
+      .target(name: "ImplicitCore"), .target(name: "ImplicitConformance"), .target(name: "ImplicitFamilies"),
+    ] + allModuleNames.map { .target(name: $0) },
     swiftSettings: settings),
   .testTarget(name: "ImplicitCoreTests", dependencies: ["ImplicitCore", "ImplicitTestSupport"], swiftSettings: settings),
   .target(name: "ImplicitConformance", dependencies: ["ImplicitCore"], swiftSettings: settings),
@@ -78,6 +86,7 @@ let package = Package(
   products: [
     .library(name: "ImplicitCore", targets: ["ImplicitCore"]),
     .library(name: "ImplicitConformance", targets: ["ImplicitConformance"]),
+    .library(name: "ImplicitFamilies", targets: ["ImplicitFamilies"]),
     .executable(name: "implicit", targets: ["implicit"]),
     .plugin(name: "RegenerateCatalog", targets: ["RegenerateCatalog"]),
     .plugin(name: "ConformancePlugin", targets: ["ConformancePlugin"]),

@@ -1,24 +1,8 @@
-import ImplicitBlockCoordinateDescent
 import ImplicitCore
-import ImplicitFixedPoint
-import ImplicitKKT
-import ImplicitMirrorDescent
-import ImplicitProjectedGradient
-import ImplicitProximalGradient
-import ImplicitRidge
-import ImplicitStationarity
+import ImplicitFamilies
 
 /// Registers every condition family linked into the tool.
-func registerAllFamilies() throws {
-  try RidgeFamily.register()
-  try StationarityFamilies.register()
-  try KKTFamilies.register()
-  try ProximalGradientFamilies.register()
-  try ProjectedGradientFamilies.register()
-  try MirrorDescentFamilies.register()
-  try BlockCoordinateDescentFamilies.register()
-  try FixedPointFamilies.register()
-}
+func registerAllFamilies() throws { try AllFamilies.register() }
 
 @MainActor func listFamilies(_ arguments: [String]) -> Int32 {
   let registry = FamilyRegistry.shared
