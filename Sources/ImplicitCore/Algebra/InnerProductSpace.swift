@@ -17,6 +17,11 @@ public import _Differentiation
 ///     PrimalDual(primal: Vector(Array(values[..<primal.count])),
 ///                dual: Vector(Array(values[primal.count...])))
 ///   }
+///   // Reverse mode hands back a symbolic (empty) zero for a member nothing depended on.
+///   func materialized(like template: PrimalDual) -> PrimalDual {
+///     PrimalDual(primal: primal.materialized(like: template.primal),
+///                dual: dual.materialized(like: template.dual))
+///   }
 /// }
 /// ```
 ///
@@ -25,7 +30,9 @@ public import _Differentiation
 /// care about speed also implement `innerProduct(with:)` and `addScaled(_:_:)` directly.
 ///
 /// The empty value `.zero` that `AdditiveArithmetic` provides may be a *symbolic* zero with no
-/// shape (as for ``Vector``); the library never takes its shape from `.zero`.
+/// shape (as for ``Vector``); the library never takes its shape from `.zero`, and expands
+/// cotangents with ``materialized(like:)`` before using them. A struct whose members can be
+/// symbolic zeros on their own implements that member by member, as above.
 public protocol InnerProductSpace: Differentiable, AdditiveArithmetic where TangentVector == Self {
   /// The coordinates, in a fixed order.
   var flattened: [Double] { get }
@@ -39,6 +46,10 @@ public protocol InnerProductSpace: Differentiable, AdditiveArithmetic where Tang
   func scaled(by alpha: Double) -> Self
   /// The number of coordinates.
   var dimension: Int { get }
+  /// `self` with every symbolic (shapeless) zero replaced by a real zero shaped like
+  /// `template`. The default handles a value that is entirely symbolic; structs implement it
+  /// member by member.
+  func materialized(like template: Self) -> Self
 }
 
 extension InnerProductSpace {
@@ -58,6 +69,9 @@ extension InnerProductSpace {
   }
   public func scaled(by alpha: Double) -> Self { unflattened(flattened.map { alpha * $0 }) }
   public var dimension: Int { flattened.count }
+  public func materialized(like template: Self) -> Self {
+    dimension == 0 && template.dimension != 0 ? template.zeroLike : self
+  }
 
   /// `‖self‖₂`.
   @inlinable public var norm: Double { innerProduct(with: self).squareRoot() }

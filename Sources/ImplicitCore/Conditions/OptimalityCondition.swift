@@ -100,9 +100,11 @@ public struct FixedPointCondition<Map: FixedPointMap>: OptimalityCondition {
   ) {
     let (tx, pullbackT) = valueWithPullback(at: x, θ, of: map.callAsFunction)
     return (tx - x, { u in
-      var (dx, dθ) = pullbackT(u)
+      let u = u.materialized(like: x)
+      let (dTx, dTθ) = pullbackT(u)
+      var dx = dTx.materialized(like: x)
       dx.addScaled(-1, u)
-      return (dx, dθ)
+      return (dx, dTθ.materialized(like: θ))
     })
   }
 

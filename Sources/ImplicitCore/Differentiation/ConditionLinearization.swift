@@ -43,14 +43,14 @@ public struct ConditionLinearization<Condition: OptimalityCondition> {
   public func applyATransposed(_ u: Solution) -> Solution {
     if let p = condition.solutionJacobianTransposedProduct(u, at: solution, parameter) { return p }
     let r = pullbackX(u)
-    return r.dimension == solution.dimension ? r : solution.zeroLike
+    return r.materialized(like: solution)
   }
 
   /// `Bᵀ u`.
   public func applyBTransposed(_ u: Solution) -> Parameter {
     if let p = condition.parameterJacobianTransposedProduct(u, at: solution, parameter) { return p }
     let r = pullbackTheta(u)
-    return r.dimension == parameter.dimension ? r : parameter.zeroLike
+    return r.materialized(like: parameter)
   }
 
   /// Whether `A v` is available exactly (hand-written, or `Aᵀ` of a symmetric `A`).

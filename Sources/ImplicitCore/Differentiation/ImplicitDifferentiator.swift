@@ -42,6 +42,7 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
 
   /// `vᵀ ∂x*/∂θ` at an existing linearisation.
   public func vjp(_ v: Solution, linearization lin: ConditionLinearization<Condition>) throws -> Derivative<Parameter> {
+    let v = v.materialized(like: lin.solution)
     try ImplicitError.checkDimension("the cotangent v", v.dimension, expected: lin.solution.dimension)
     try ImplicitError.checkFinite("the cotangent v", v)
     let result = options.linearSolver.solve(
@@ -66,6 +67,7 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
 
   /// `∂x*/∂θ · t` at an existing linearisation.
   public func jvp(_ t: Parameter, linearization lin: ConditionLinearization<Condition>) throws -> Derivative<Solution> {
+    let t = t.materialized(like: lin.parameter)
     try ImplicitError.checkDimension("the tangent t", t.dimension, expected: lin.parameter.dimension)
     try ImplicitError.checkFinite("the tangent t", t)
     let exact = lin.hasExactSolutionProduct && lin.hasExactParameterProduct
@@ -77,8 +79,8 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
       // Dense: A and B from reverse products, so the result is exact whatever the condition offers.
       let a = lin.materializedA(), b = lin.materializedB()
       let rhs = b._matvec(Vector(t.flattened))._scaled(by: -1)
-      let (w, summary) = try denseSolve(a, rhs.scalars, method: method.isDense ? method : .denseLU)
-      let value = lin.solution.unflattened(w)
+      let (w, summary) = try denseSolve(a, [rhs.scalars], method: method.isDense ? method : .denseLU)
+      let value = lin.solution.unflattened(w[0])
       return Derivative(
         value: value,
         diagnostics: diagnostics(
@@ -104,39 +106,17 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
     let dense = method.isDense || (solver.method == .automatic && n <= options.denseJacobianThreshold)
     if dense {
       let a = lin.materializedA(), b = lin.materializedB()
+      let columns = (0..<p).map { c in (0..<n).map { -b.scalars[$0 * p + c] } }
       let factorMethod: LinearSolverMethod = method.isDense ? method : .denseLU
-      let shifted = solver.ridge == 0 ? a : a + solver.ridge * Matrix<Double>.identity(n)
-      let factorization: DenseFactorization
-      switch DenseFactorization.factorize(shifted, method: factorMethod) {
-      case .failure(let e):
-        let summary = LinearSolveSummary(
-          method: factorMethod.description, status: e.status, iterations: 1, residualNorm: .nan,
-          relativeResidual: .nan)
-        if options.onFailure == .throwError { throw ImplicitError.linearSolveFailed(summary) }
-        return JacobianResult(
-          matrix: Matrix(repeating: .nan, rows: n, columns: p),
-          diagnostics: diagnostics(lin, [summary], inverseNorm: .nan, jacobianNorm: .nan, forward: .notUsed, count: p),
-          assembly: "dense \(factorMethod)")
-      case .success(let f): factorization = f
-      }
+      let (solutions, summary) = try denseSolve(a, columns, method: factorMethod)
       var j = Matrix<Double>.zeros(rows: n, columns: p)
-      var worst = 0.0
-      for c in 0..<p {
-        let column = (0..<n).map { -b.scalars[$0 * p + c] }
-        let w = factorization.solve(column)
-        let residual = Vector(column) - shifted._matvec(Vector(w))
-        worst = max(worst, ratio(residual.norm, Vector(column).norm))
-        for r in 0..<n { j.scalars[r * p + c] = w[r] }
-      }
-      let summary = LinearSolveSummary(
-        method: factorMethod.description, status: .converged, iterations: 1, residualNorm: worst,
-        relativeResidual: worst)
+      for c in 0..<p { for r in 0..<n { j.scalars[r * p + c] = solutions[c][r] } }
       let jNorm = j.flattenedVector().norm()
-      let inverse = ratio(jNorm, b.flattenedVector().norm())
       return JacobianResult(
         matrix: j,
         diagnostics: diagnostics(
-          lin, [summary], inverseNorm: inverse, jacobianNorm: jNorm, forward: .notUsed, count: p),
+          lin, [summary], inverseNorm: ratio(jNorm, b.flattenedVector().norm()), jacobianNorm: jNorm,
+          forward: .notUsed, count: p),
         assembly: "dense \(factorMethod)")
     }
     // Iterative: rows (one VJP per coordinate of x) or columns (one JVP per coordinate of θ).
@@ -180,27 +160,48 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
     }
   }
 
+  /// Factorises `A + ridge·I` once and solves it for every right-hand side in `columns`. The
+  /// status comes from the true residuals, as for iterative solves: a factorisation that ran to
+  /// the end on the wrong kind of matrix (Cholesky reads one triangle only) is not a success.
   func denseSolve(
-    _ a: Matrix<Double>, _ b: [Double], method: LinearSolverMethod
-  ) throws -> ([Double], LinearSolveSummary) {
+    _ a: Matrix<Double>, _ columns: [[Double]], method: LinearSolverMethod
+  ) throws -> (solutions: [[Double]], summary: LinearSolveSummary) {
     let n = a.rows
-    let shifted = options.linearSolver.ridge == 0 ? a : a + options.linearSolver.ridge * Matrix<Double>.identity(n)
-    switch DenseFactorization.factorize(shifted, method: method) {
-    case .failure(let e):
+    let solver = options.linearSolver
+    let shifted = solver.ridge == 0 ? a : a + solver.ridge * Matrix<Double>.identity(n)
+    func failure(_ status: LinearSolveStatus, _ residual: Double) throws -> ([[Double]], LinearSolveSummary) {
       let summary = LinearSolveSummary(
-        method: method.description, status: e.status, iterations: 1, residualNorm: .nan, relativeResidual: .nan)
+        method: method.description, status: status, iterations: 1, residualNorm: residual, relativeResidual: residual)
       if options.onFailure == .throwError { throw ImplicitError.linearSolveFailed(summary) }
-      return ([Double](repeating: .nan, count: n), summary)
-    case .success(let f):
-      let x = f.solve(b)
-      let r = (Vector(b) - shifted._matvec(Vector(x))).norm()
-      return (
-        x,
-        LinearSolveSummary(
-          method: method.description, status: .converged, iterations: 1, residualNorm: r,
-          relativeResidual: ratio(r, Vector(b).norm()))
-      )
+      return (columns.map { _ in [Double](repeating: .nan, count: n) }, summary)
     }
+    if method == .denseCholesky {
+      let asymmetry = (shifted - shifted.transposed()).flattenedVector().scalars.map { Swift.abs($0) }.max() ?? 0
+      let scale = shifted.scalars.map { Swift.abs($0) }.max() ?? 0
+      if asymmetry > 1e-10 * scale { return try failure(.breakdown("Cholesky needs a symmetric matrix"), .nan) }
+    }
+    let factorization: DenseFactorization
+    switch DenseFactorization.factorize(shifted, method: method) {
+    case .failure(let e): return try failure(e.status, .nan)
+    case .success(let f): factorization = f
+    }
+    var solutions = [[Double]]()
+    var worst = 0.0
+    var converged = true
+    for column in columns {
+      let x = factorization.solve(column)
+      let b = Vector(column)
+      let residual = (b - shifted._matvec(Vector(x))).norm()
+      worst = max(worst, ratio(residual, b.norm()))
+      converged = converged && residual.isFinite && residual <= 10 * solver.targetResidual(rightHandSideNorm: b.norm())
+      solutions.append(x)
+    }
+    guard converged else { return try failure(.singular, worst) }
+    return (
+      solutions,
+      LinearSolveSummary(
+        method: method.description, status: .converged, iterations: 1, residualNorm: worst, relativeResidual: worst)
+    )
   }
 
   func diagnostics(

@@ -172,17 +172,38 @@ public struct ReferenceCase: Sendable {
     return NDArray(shape: [list.count] + inner, values: items.flatMap(\.values))
   }
 
-  /// The keys of object `key` in the order they appear in the document (JSONSerialization
-  /// loses order; parameter order matters for packing θ deterministically).
+  /// The keys of the top-level object `key` in the order they appear in the document
+  /// (JSONSerialization loses order, and the order of θ fixes how it is packed).
   static func keyOrder(in json: Data, of key: String, keys: [String]) -> [String] {
-    guard let text = String(data: json, encoding: .utf8), let start = text.range(of: "\"\(key)\"") else {
-      return keys.sorted()
+    let bytes = [UInt8](json)
+    // Scan once, tracking nesting depth outside strings; record where each string starts.
+    var depth = 0, i = 0
+    var objectStart: Int?, objectDepth = 0
+    var positions = [String: Int]()
+    while i < bytes.count {
+      let c = bytes[i]
+      if c == UInt8(ascii: "\"") {
+        var j = i + 1
+        while j < bytes.count && bytes[j] != UInt8(ascii: "\"") { j += bytes[j] == UInt8(ascii: "\\") ? 2 : 1 }
+        let text = String(decoding: bytes[(i + 1)..<min(j, bytes.count)], as: UTF8.self)
+        if objectStart == nil, depth == 1, text == key {
+          objectStart = j
+          objectDepth = depth + 1
+        } else if let start = objectStart, j > start, depth == objectDepth, positions[text] == nil, keys.contains(text) {
+          positions[text] = i
+        }
+        i = j + 1
+        continue
+      }
+      if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") { depth += 1 }
+      if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
+        depth -= 1
+        if objectStart != nil && depth < objectDepth { break }
+      }
+      i += 1
     }
-    let tail = text[start.upperBound...]
-    let positions = keys.map { k -> (String, String.Index) in
-      (k, tail.range(of: "\"\(k)\"")?.lowerBound ?? tail.endIndex)
-    }
-    return positions.sorted { $0.1 < $1.1 }.map(\.0)
+    guard positions.count == keys.count else { return keys.sorted() }
+    return keys.sorted { positions[$0]! < positions[$1]! }
   }
 }
 
