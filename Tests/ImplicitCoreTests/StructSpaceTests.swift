@@ -12,6 +12,10 @@ struct PrimalDual: Differentiable, AdditiveArithmetic, InnerProductSpace {
   func unflattened(_ values: [Double]) -> PrimalDual {
     PrimalDual(primal: Vector(Array(values[..<primal.count])), dual: Vector(Array(values[primal.count...])))
   }
+  // The recipe of `InnerProductSpace`: expand member-wise symbolic zeros.
+  func materialized(like template: PrimalDual) -> PrimalDual {
+    PrimalDual(primal: primal.materialized(like: template.primal), dual: dual.materialized(like: template.dual))
+  }
 }
 
 /// A parameter made of two pieces.
@@ -23,6 +27,9 @@ struct TwoPart: Differentiable, AdditiveArithmetic, InnerProductSpace {
   var flattened: [Double] { a.scalars + b.scalars }
   func unflattened(_ values: [Double]) -> TwoPart {
     TwoPart(a: Vector(Array(values[..<a.count])), b: Vector(Array(values[a.count...])))
+  }
+  func materialized(like template: TwoPart) -> TwoPart {
+    TwoPart(a: a.materialized(like: template.a), b: b.materialized(like: template.b))
   }
 }
 

@@ -43,12 +43,15 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
   /// `vᵀ ∂x*/∂θ` at an existing linearisation.
   public func vjp(_ v: Solution, linearization lin: ConditionLinearization<Condition>) throws -> Derivative<Parameter> {
     let v = v.materialized(like: lin.solution)
-    try ImplicitError.checkDimension("the cotangent v", v.dimension, expected: lin.solution.dimension)
+    try ImplicitError.checkDimension("the cotangent v (for a struct, implement materialized(like:))", v.dimension, expected: lin.solution.dimension)
     try ImplicitError.checkFinite("the cotangent v", v)
     let result = options.linearSolver.solve(
       lin.aTransposed, v, preconditioner: preconditioner?.transposed)
     try check(result)
     var w = lin.applyBTransposed(result.solution)
+    try ImplicitError.checkDimension(
+      "Bᵀu (a member returned as a symbolic zero? implement materialized(like:))", w.dimension,
+      expected: lin.parameter.dimension)
     w = w.scaled(by: -1)
     let forward: ForwardProductSource =
       result.method == LinearSolverMethod.normalConjugateGradient.description
