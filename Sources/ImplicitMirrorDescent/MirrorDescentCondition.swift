@@ -1,0 +1,123 @@
+public import ImplicitCore
+import _Differentiation
+
+/// The mirror-descent fixed point of a smooth objective `f(x, θ)` in the geometry of a mirror
+/// map `φ`:
+///
+///     F(x, θ) = ∇φ*(∇φ(x) − η ∇ₓf(x, θ)) − x
+///
+/// (JAXopt's `MirrorDescent.optimality_fun`, which uses `η = 1`). With the KL geometry on the
+/// simplex (``KLSimplexMirrorMap``) the roots are the minimisers of `f` over the simplex (and,
+/// because zero coordinates are pinned by the safe log, the minimisers over any face); on a
+/// product of simplices use ``KLRowSimplexMirrorMap``.
+///
+/// ## Derivatives
+/// `F` contains `∇ₓf`, which the compiler cannot differentiate a second time, so
+/// ``callAsFunction(_:_:)`` has an explicit derivative. With `y = ∇φ(x) − η∇ₓf` and
+/// `p = ∇φ*(y)`:
+///
+///     A v = ∇²φ*(y) (∇²φ(x) v − η ∇²ₓₓf v) − v
+///     B t = −η ∇²φ*(y) (∂∇ₓf/∂θ) t
+///
+/// For KL, `∇²φ*(y) = diag(p) − ppᵀ` per row and `∇²φ(x) = diag(1/x)` with `0` where `x = 0`.
+/// The objective's exact second-order products (``ParametricObjective/gradientPullback(at:_:_:)``,
+/// ``ParametricObjective/gradientJVP(at:_:along:_:)``, dual numbers inside reverse mode) supply
+/// `∇²ₓₓf` and `∂∇ₓf/∂θ`. All four products (`A v`, `Aᵀu`, `B t`, `Bᵀu`) are hand-written.
+///
+/// ## The step size
+/// `η > 0` only rescales the gradient inside the condition: the roots, and so the implicit
+/// derivative, do not depend on it. It need not equal the step the solver used.
+///
+/// ## Assumptions
+/// `f` twice differentiable near the solution; `A` invertible — for KL on simplices: `∇²ₓₓf`
+/// positive definite on the directions that keep each row's support and sum (strict
+/// complementarity on the zero coordinates makes their derivative zero).
+public struct MirrorDescentCondition<Objective: ParametricObjective, Map: MirrorMap>: OptimalityCondition {
+  /// The smooth objective `f(x, θ)`.
+  public let objective: Objective
+  /// The geometry `φ`.
+  public let mirrorMap: Map
+  /// The step `η` inside the condition (default 1, as in JAXopt).
+  public let stepSize: Double
+
+  /// Throws ``ImplicitError/invalidArgument(_:)`` unless `stepSize` is positive and finite.
+  public init(objective: Objective, mirrorMap: Map, stepSize: Double = 1) throws {
+    guard stepSize > 0, stepSize.isFinite else {
+      throw ImplicitError.invalidArgument("mirror-descent step size must be positive and finite, got \(stepSize)")
+    }
+    self.objective = objective
+    self.mirrorMap = mirrorMap
+    self.stepSize = stepSize
+  }
+
+  /// The dual point `y = ∇φ(x) − η∇ₓf(x, θ)` (see ``MirrorMap/dualPoint(at:gradient:stepSize:)``).
+  public func dualPoint(_ x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
+    mirrorMap.dualPoint(at: x, gradient: objective.gradient(at: x, θ), stepSize: stepSize)
+  }
+
+  /// One mirror-descent step `T(x, θ) = ∇φ*(∇φ(x) − η∇ₓf(x, θ))`.
+  public func step(_ x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
+    mirrorMap.inverseMirror(dualPoint(x, θ))
+  }
+
+  @differentiable(reverse)
+  public func callAsFunction(_ x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
+    step(x, θ) - x
+  }
+
+  @derivative(of: callAsFunction)
+  public func _vjpCallAsFunction(_ x: Vector<Double>, _ θ: Vector<Double>) -> (
+    value: Vector<Double>, pullback: (Vector<Double>) -> (Vector<Double>, Vector<Double>)
+  ) {
+    let y = dualPoint(x, θ)
+    return (mirrorMap.inverseMirror(y) - x, { u in self.pullback(u, x: x, θ, dual: y) })
+  }
+
+  /// `(Aᵀu, Bᵀu)` at the dual point `y` of `(x, θ)`.
+  func pullback(_ u: Vector<Double>, x: Vector<Double>, _ θ: Vector<Double>, dual y: Vector<Double>) -> (
+    Vector<Double>, Vector<Double>
+  ) {
+    if u.isEmpty { return (Vector.zeros(x.count), Vector.zeros(θ.count)) }
+    let w = mirrorMap.inverseMirrorVJP(at: y, u)
+    let (hw, bw) = objective.gradientPullback(at: x, θ, w)
+    var dx = mirrorMap.mirrorVJP(at: x, w)
+    dx.addScaled(-stepSize, hw)
+    dx.addScaled(-1, u)
+    return (dx, bw.scaled(by: -stepSize))
+  }
+
+  /// `A v + B t` at the dual point `y` of `(x, θ)`.
+  func forward(_ v: Vector<Double>, _ t: Vector<Double>, x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
+    let y = dualPoint(x, θ)
+    var dy = mirrorMap.mirrorJVP(at: x, v)
+    dy.addScaled(-stepSize, objective.gradientJVP(at: x, θ, along: v, t))
+    var out = mirrorMap.inverseMirrorJVP(at: y, dy)
+    out.addScaled(-1, v)
+    return out
+  }
+
+  public func solutionJacobianProduct(_ v: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
+    forward(v, Vector.zeros(θ.count), x: x, θ)
+  }
+
+  public func solutionJacobianTransposedProduct(
+    _ u: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>
+  ) -> Vector<Double>? {
+    pullback(u, x: x, θ, dual: dualPoint(x, θ)).0
+  }
+
+  public func parameterJacobianProduct(_ t: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
+    forward(Vector.zeros(x.count), t, x: x, θ)
+  }
+
+  public func parameterJacobianTransposedProduct(
+    _ u: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>
+  ) -> Vector<Double>? {
+    pullback(u, x: x, θ, dual: dualPoint(x, θ)).1
+  }
+
+  public func validate(_ x: Vector<Double>, _ θ: Vector<Double>) throws {
+    try mirrorMap.validate(x)
+    try ImplicitError.checkFinite("θ", θ)
+  }
+}
