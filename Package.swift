@@ -37,6 +37,14 @@ let allModuleNames = modules.map(\.name)
 
 var targets: [Target] = [
   .target(
+    name: "ImplicitApplications",
+    dependencies: ["ImplicitCore"] + allModuleNames.map { .target(name: $0) },
+    resources: [.copy("Resources/digits.csv"), .copy("Resources/breast_cancer.csv")],
+    swiftSettings: settings),
+  .target(
+    name: "ImplicitBenchmarks", dependencies: ["ImplicitCore"] + allModuleNames.map { .target(name: $0) },
+    swiftSettings: settings),
+  .target(
     name: "ImplicitFamilies", dependencies: families.map { .target(name: $0.name) } + ["ImplicitCore"],
     swiftSettings: settings),
   .testTarget(
@@ -49,6 +57,7 @@ var targets: [Target] = [
     name: "implicit",
     dependencies: [
       .target(name: "ImplicitCore"), .target(name: "ImplicitConformance"), .target(name: "ImplicitFamilies"),
+      .target(name: "ImplicitApplications"), .target(name: "ImplicitBenchmarks"),
     ] + allModuleNames.map { .target(name: $0) },
     swiftSettings: settings),
   .testTarget(name: "ImplicitCoreTests", dependencies: ["ImplicitCore", "ImplicitTestSupport"], swiftSettings: settings),

@@ -21,8 +21,9 @@ let usage = """
                               Regenerate (or verify) docs/catalog.md from the registry and
                               Catalog/; fails on a family without entry or an entry without family.
     demo [NAME]               Run a demo (default: ridge, the paper's Figure 1). `demo --list`.
-    bench [SUITE] [--json] [--quick] [--runs N]
-                              Release-build benchmarks (suites: core).
+    bench [core | jaxopt | all] [--json] [--quick] [--runs N] [--only ID]
+                              Benchmarks (build with -c release): the JAXopt workloads
+                              of benchmarks.md (default), or the core kernels.
     help, --help              This text.
   """
 

@@ -1,0 +1,4 @@
+extension BenchmarkSuites {
+  /// `lasso-pP` (not yet implemented in this build).
+  static var lassoWorkloads: [Workload] { [] }
+}
