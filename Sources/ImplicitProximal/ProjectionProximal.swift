@@ -1,0 +1,43 @@
+public import ImplicitCore
+public import ImplicitProjections
+
+/// The prox of the indicator of a convex set `C(θ)`, `g = ι_{C(θ)}`: the Euclidean projection,
+/// whatever the step, `prox_{ηg}(z, θ) = P_{C(θ)}(z)`.
+///
+/// Wraps any ``Projection`` from `ImplicitProjections`; the Jacobians are the projection's own
+/// hand-written ones (`∂prox/∂z = ∂P/∂z`, `∂prox/∂θ = ∂P/∂θ`). With it, the proximal-gradient
+/// condition is the projected-gradient fixed point `P(x − η∇f(x)) − x = 0`.
+public struct ProjectionProximal<Base: Projection>: ProximalOperator {
+  public typealias Parameter = Base.Parameter
+
+  /// The projection.
+  public let projection: Base
+  /// Distance to `C(θ)` (relative to `1 + ‖x‖`) up to which ``penalty(_:_:)`` counts `x` as inside.
+  public let feasibilityTolerance: Double
+
+  public init(_ projection: Base, feasibilityTolerance: Double = 1e-10) {
+    self.projection = projection
+    self.feasibilityTolerance = feasibilityTolerance
+  }
+
+  /// `0` on `C(θ)` (up to ``feasibilityTolerance``), `+∞` outside.
+  public func penalty(_ x: Vector<Double>, _ θ: Base.Parameter) -> Double {
+    (projection.project(x, θ) - x).norm() <= feasibilityTolerance * (1 + x.norm()) ? 0 : .infinity
+  }
+
+  public func prox(_ z: Vector<Double>, _ θ: Base.Parameter, scaling η: Double) -> Vector<Double> {
+    projection.project(z, θ)
+  }
+
+  public func jvp(
+    at z: Vector<Double>, _ θ: Base.Parameter, scaling η: Double, _ dz: Vector<Double>, _ dθ: Base.Parameter
+  ) -> Vector<Double> {
+    projection.jvp(at: z, θ, dz.orZeros(z.count), dθ.dimension == θ.dimension ? dθ : θ.zeroLike)
+  }
+
+  public func vjp(
+    at z: Vector<Double>, _ θ: Base.Parameter, scaling η: Double, _ u: Vector<Double>
+  ) -> (z: Vector<Double>, θ: Base.Parameter) {
+    projection.vjp(at: z, θ, u.orZeros(z.count))
+  }
+}
