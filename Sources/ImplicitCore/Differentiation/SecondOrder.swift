@@ -98,6 +98,18 @@ public protocol ParametricObjective {
   /// `f(x, θ)` on dual numbers.
   @differentiable(reverse)
   func callAsFunction(_ x: Vector<Dual>, _ θ: Vector<Dual>) -> Dual
+
+  /// `∇ₓ f(x, θ)`. Default: reverse-mode AD. Override with a closed form for speed.
+  func gradient(at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>
+  /// `(∇²ₓₓf · u, (∂∇ₓf/∂θ)ᵀ · u)`. Default: exact, by reverse mode over dual numbers.
+  /// Override with a closed form (e.g. `Xᵀ(X u)` for least squares) for speed.
+  func gradientPullback(
+    at x: Vector<Double>, _ θ: Vector<Double>, _ u: Vector<Double>
+  ) -> (x: Vector<Double>, θ: Vector<Double>)
+  /// `∇²ₓₓf · v + (∂∇ₓf/∂θ) · t`. Default: exact, by reverse mode over dual numbers.
+  func gradientJVP(
+    at x: Vector<Double>, _ θ: Vector<Double>, along v: Vector<Double>, _ t: Vector<Double>
+  ) -> Vector<Double>
 }
 
 extension ParametricObjective {
