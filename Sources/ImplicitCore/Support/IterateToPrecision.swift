@@ -1,5 +1,3 @@
-import ImplicitCore
-
 /// Runs an iterative solver in chunks, each chunk continuing from the previous one's iterate,
 /// until it converges at its (very tight) tolerance — or until its residual stops decreasing
 /// over a whole chunk, i.e. it sits at the rounding floor, in which case the iterate is
@@ -7,7 +5,7 @@ import ImplicitCore
 ///
 /// Reference cases are solved to ~1e-15; whether that is reachable depends on the data's
 /// scale, so the families aim there without risking a long futile run at the floor.
-func iterateToPrecision(
+public func iterateToPrecision(
   from start: Vector<Double>, solver: String, acceptable: Double = 1e-11, maxChunks: Int = 200,
   _ chunk: (Vector<Double>) throws -> (solution: Vector<Double>, iterations: Int, residual: Double, converged: Bool)
 ) throws -> (solution: Vector<Double>, iterations: Int, residual: Double) {
