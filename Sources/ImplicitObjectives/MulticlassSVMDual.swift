@@ -14,6 +14,8 @@ public struct MulticlassSVMDual: ParametricObjective {
   /// One-hot labels, `n × k`.
   public let Y: Matrix<Double>
   let XT: Matrix<Double>
+  /// `‖X‖₂²`, computed once.
+  let spectrum: SquaredSpectralNorm
 
   public init(X: Matrix<Double>, Y: Matrix<Double>) throws {
     try ImplicitError.checkDimension("Y (one row per row of X)", Y.rows, expected: X.rows)
@@ -21,6 +23,7 @@ public struct MulticlassSVMDual: ParametricObjective {
     self.X = X
     self.Y = Y
     XT = X.transposed()
+    spectrum = SquaredSpectralNorm(X)
   }
 
   /// Number of samples.
@@ -43,7 +46,7 @@ public struct MulticlassSVMDual: ParametricObjective {
   }
 
   /// The Lipschitz constant of `∇_β f`: `‖X‖₂² / θ`.
-  public func lipschitzConstant(_ θ: Double) -> Double { X.squaredSpectralNorm() / θ }
+  public func lipschitzConstant(_ θ: Double) -> Double { spectrum.value / θ }
 
   /// The uniform feasible start `βᵢ = 1/k`.
   public var uniformStart: Vector<Double> {

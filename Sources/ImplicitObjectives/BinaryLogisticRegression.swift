@@ -1,0 +1,56 @@
+public import ImplicitCore
+import _Differentiation
+
+/// Binary logistic regression (labels `yᵢ ∈ {−1, +1}`) with an l2 penalty on the coefficients,
+/// one shared strength or one per feature, with or without an (unpenalised) intercept `c`:
+///
+///     f(w, θ) = (1/n) Σᵢ log(1 + exp(−yᵢ(xᵢᵀw + c))) + ½Σⱼ θⱼwⱼ²
+///
+/// `x = w` (`d` entries) without intercept, `x = (w, c)` (`d + 1` entries) with one; `θ` has one
+/// entry (`½θ‖w‖²`) or `d`. With `sᵢ = σ(yᵢ(xᵢᵀw + c))`:
+/// `∇ₓf = −X̃ᵀ(y ⊙ (1 − s))/n + θ ⊙ w`, `∇²ₓₓf = X̃ᵀ diag(s ⊙ (1 − s)) X̃/n + diag(θ, 0)`,
+/// `∂∇ₓf/∂θ = diag(w)` (per feature), where `X̃ = [X 1]` with an intercept and `X` without.
+/// Without intercept and with `θ > 0` the Hessian is positive definite, and the closed form is
+/// `∂w*/∂θ = −H⁻¹ diag(w*)`.
+public struct BinaryLogisticRegression: ShapeCheckedObjective, SmoothObjective, Sendable {
+  /// The features `X` (`n × d`).
+  public let features: Matrix<Double>
+  /// The labels, each −1 or +1.
+  public let labels: Vector<Double>
+  /// Whether `x` ends with an intercept.
+  public let fitsIntercept: Bool
+  /// `−diag(y)·X̃`: margins are `−(this)·x`, so one product per evaluation.
+  let negatedSignedDesign: Matrix<Double>
+  let spectrum: SquaredSpectralNorm
+
+  /// Throws on shape mismatch, non-finite data or a label that is not ±1.
+  public init(features: Matrix<Double>, labels: Vector<Double>, fitIntercept: Bool = false) throws {
+    negatedSignedDesign = try negatedSigned(fitIntercept ? appendingOnesColumn(features) : features, labels)
+    self.features = features
+    self.labels = labels
+    fitsIntercept = fitIntercept
+    spectrum = SquaredSpectralNorm(negatedSignedDesign)
+  }
+
+  /// Number of features `d`.
+  public var featureCount: Int { features.columns }
+  /// Dimension of `x`: `d`, or `d + 1` with an intercept.
+  public var solutionDimension: Int { features.columns + (fitsIntercept ? 1 : 0) }
+
+  @differentiable(reverse)
+  public func callAsFunction<S: RealScalar>(_ x: Vector<S>, _ θ: Vector<S>) -> S {
+    let loss = negatedSignedDesign.times(x).softplus().mean()
+    if fitsIntercept { return loss + l2Penalty(x.slice(from: 0, count: features.columns), θ) }
+    return loss + l2Penalty(x, θ)
+  }
+
+  public func validate(_ x: Vector<Double>, _ θ: Vector<Double>) throws {
+    try checkCount("x (coefficients\(fitsIntercept ? " and intercept" : ""))", x, solutionDimension)
+    try validatePenalty(θ, coordinates: features.columns)
+  }
+
+  /// `‖X̃‖₂²/(4n) + maxⱼ θⱼ` (the logistic curvature `s(1 − s)` is at most ¼).
+  public func gradientLipschitzConstant(_ θ: Vector<Double>) -> Double {
+    spectrum.value / (4 * Double(max(features.rows, 1))) + largestStrength(θ)
+  }
+}
