@@ -1,0 +1,128 @@
+import ImplicitCore
+import ImplicitProjections
+
+/// One reference-case problem `min_{x ∈ C(θ_C(p))} f(x, p)` over the case's packed parameters
+/// `p`: its condition (``PackedProjectedGradientCondition``, step `1/L`), its solver and the
+/// runnable instance the conformance kit uses.
+///
+/// Solving: accelerated projected gradient (``ProjectedGradientSolver``: FISTA, adaptive
+/// restart, backtracking from `1/L`) to a moderate tolerance, then a semismooth Newton polish on
+/// the condition itself (`x ← x − A⁻¹F(x)` with the exact dense `A = ∂F/∂x`, kept only while
+/// `‖F‖` halves; exact in one step for quadratic objectives once the active set is right), then
+/// the solver again to the tight tolerance, which the references (solved to ~1e-14) need.
+struct ProjectedGradientCase<Objective: ParametricObjective, SetProjection: Projection> {
+  /// The final gradient-mapping tolerance, relative to `max(1, ‖∇f(x₀)‖)`.
+  static var relativeTolerance: Double { 1e-14 }
+  /// The tolerance of the first, cheaper solve that locates the active set.
+  static var roughRelativeTolerance: Double { 1e-6 }
+  /// Accepted (with a note) when rounding keeps the solver above ``relativeTolerance``: the
+  /// active set is settled long before, and the Jacobian error is of this order.
+  static var acceptableRelativeTolerance: Double { 1e-9 }
+  static var maxIterations: Int { 50_000 }
+  /// Largest dimension for the dense Newton polish.
+  static var polishDimensionLimit: Int { 1000 }
+
+  let condition: PackedProjectedGradientCondition<Objective, SetProjection>
+  let start: Vector<Double>
+  var pack: ParameterPack { condition.pack }
+  var stepSize: Double { condition.inner.stepSize }
+
+  /// `lipschitz` estimates the Lipschitz constant `L` of `∇ₓf`; the condition uses `η = 1/L`.
+  init(
+    objective: Objective, projection: SetProjection, pack: ParameterPack, projectionParameter base: SetProjection.Parameter,
+    slots: [ProjectionParameterSlot], start: Vector<Double>, lipschitz: Double
+  ) throws {
+    guard lipschitz.isFinite else { throw ImplicitError.nonFinite(what: "the Lipschitz constant of the gradient") }
+    condition = try PackedProjectedGradientCondition(
+      objective: objective, projection: projection, stepSize: lipschitz > 0 ? 1 / lipschitz : 1, pack: pack,
+      projectionParameter: base, slots: slots)
+    self.start = start
+  }
+
+  var objective: Objective { condition.inner.objective }
+  var projection: SetProjection { condition.inner.projection }
+
+  /// Runs the solver at packed parameters `p` from `x0` (default: the case's start) towards a
+  /// gradient mapping `‖P(x − η∇f) − x‖/η ≤ tolerance`; the result carries its status.
+  func run(_ p: Vector<Double>, tolerance: Double, from x0: Vector<Double>? = nil) throws -> ProjectedGradientResult {
+    let solver = ProjectedGradientSolver(
+      stepSize: .backtracking(initial: stepSize, shrink: 0.5), tolerance: tolerance,
+      maxIterations: Self.maxIterations, adaptiveRestart: true)
+    let θC = condition.projectionParameter(p, linear: false)
+    let x0 = x0 ?? start
+    try projection.validate(x0, θC)
+    // Objectives with a direct gradient skip reverse mode in the inner loop.
+    if let direct = objective as? any DirectGradientObjective {
+      return try solver.run(
+        from: x0, value: { direct.directValue(at: $0, p) }, gradient: { direct.directGradient(at: $0, p) },
+        project: { projection.project($0, θC) })
+    }
+    return try solver.run(objective, p, projection: projection, θC, from: x0)
+  }
+
+  /// As ``run(_:tolerance:from:)``, throwing unless it converged.
+  func solve(_ p: Vector<Double>, tolerance: Double) throws -> ProjectedGradientResult {
+    try run(p, tolerance: tolerance).checked()
+  }
+
+  /// Semismooth Newton steps on `F(·, p) = 0` from `x`, each followed by one projected-gradient
+  /// step (back onto the set); kept while `‖F‖` at least halves.
+  func polish(_ x: Vector<Double>, _ p: Vector<Double>, floor: Double) -> (x: Vector<Double>, steps: Int) {
+    guard x.count <= Self.polishDimensionLimit else { return (x, 0) }
+    let θC = condition.projectionParameter(p, linear: false)
+    let eta = stepSize
+    var x = x, residual = condition(x, p).norm(), steps = 0
+    for _ in 0..<10 where residual > floor {
+      guard let lin = try? ConditionLinearization(condition, at: x, p),
+        let lu = LUFactorization(lin.materializedA()), !lu.isSingular
+      else { break }
+      let newton = x + Vector(lu.solve(lin.residual.scaled(by: -1).scalars))
+      let candidate = projection.project(newton - eta * objective.gradient(at: newton, p), θC)
+      let candidateResidual = condition(candidate, p).norm()
+      guard candidate.isFinite, candidateResidual <= 0.5 * residual else { break }
+      (x, residual, steps) = (candidate, candidateResidual, steps + 1)
+    }
+    return (x, steps)
+  }
+
+  /// Solves at the case's parameters to the tight tolerance and differentiates `x*` with
+  /// respect to the pack: `x*`, `∂x*/∂p` and notes.
+  func solveAndDifferentiate(_ c: ReferenceCase) throws -> (x: Vector<Double>, jacobian: Matrix<Double>, notes: [String]) {
+    let p = pack.packed
+    try CaseSupport.validated(c, projection, start, condition.projectionParameter(p, linear: false))
+    let scale = max(1, objective.gradient(at: start, p).norm())
+    let rough = try run(p, tolerance: Self.roughRelativeTolerance * scale).checked()
+    let (polished, newtonSteps) = polish(rough.solution, p, floor: Self.relativeTolerance * scale * stepSize)
+    let result = try run(p, tolerance: Self.relativeTolerance * scale, from: polished)
+    var notes = [
+      "solver: accelerated projected gradient, \(rough.iterations) iterations to \(rough.residual), \(newtonSteps) "
+        + "semismooth Newton steps, then \(result.iterations) iterations; gradient mapping \(result.residual)"
+    ]
+    if result.status != .converged {
+      guard result.status == .maxIterationsReached, result.residual <= Self.acceptableRelativeTolerance * scale else {
+        throw ImplicitError.solverDidNotConverge(
+          solver: "accelerated projected gradient (\(result.status))", iterations: result.iterations, residual: result.residual)
+      }
+      notes.append(
+        "solver: target \(Self.relativeTolerance * scale) not reached (rounding floor); accepted at \(result.residual) ≤ \(Self.acceptableRelativeTolerance * scale)")
+    }
+    let jacobian = try ImplicitDifferentiator(condition).jacobian(at: result.solution, p)
+    notes.append("implicit: \(jacobian.assembly); \(jacobian.diagnostics)")
+    return (result.solution, jacobian.matrix, notes)
+  }
+
+  /// The case's output `name` = `x*` with its Jacobian blocks.
+  func evaluation(_ c: ReferenceCase, output name: String) throws -> CaseEvaluation {
+    let (x, jacobian, notes) = try solveAndDifferentiate(c)
+    return CaseEvaluation(outputs: [name: pack.output(NDArray(x), jacobian: jacobian)], notes: notes)
+  }
+
+  /// The conformance instance: the condition at the case's pack, solved to `‖F‖ ≲ tolerance`
+  /// by the solver alone (no polish, so that looser tolerances give larger residuals).
+  func instance() -> any RunnableInstance {
+    let problem = self
+    return Instance(condition: condition, parameter: pack.packed) { p, tolerance in
+      try problem.solve(p, tolerance: tolerance / problem.stepSize).solution
+    }
+  }
+}

@@ -1,0 +1,54 @@
+public import ImplicitCore
+
+/// Projection onto the box `{lower ≤ p ≤ upper}`: `P(z, θ) = clip(z, lower, upper)`, with the
+/// bounds as the differentiable parameter ``BoxBounds``.
+///
+/// With `L = {zᵢ ≤ lowerᵢ}`, `U = {zᵢ ≥ upperᵢ} ∖ L` and `F` the rest (strictly inside):
+///
+///     ∂P/∂z = diag(𝟙_F),   ∂P/∂lower = diag(𝟙_L),   ∂P/∂upper = diag(𝟙_U)
+///
+/// At a tie `zᵢ = lowerᵢ` (or `upperᵢ`) the one-sided choice is "clipped": `pᵢ` follows the
+/// bound, as for ``NonNegativeProjection``. When `lowerᵢ = upperᵢ = zᵢ`, `pᵢ` follows `lowerᵢ`.
+public struct BoxProjection: Projection {
+  public init() {}
+
+  public func project(_ z: Vector<Double>, _ θ: BoxBounds) -> Vector<Double> {
+    Vector((0..<z.count).map { i in min(max(z[i], θ.lower[i]), θ.upper[i]) })
+  }
+
+  /// Which piece each coordinate is on: −1 clipped at the lower bound, +1 at the upper bound,
+  /// 0 free.
+  func sides(_ z: Vector<Double>, _ θ: BoxBounds) -> [Int] {
+    (0..<z.count).map { i in z[i] <= θ.lower[i] ? -1 : (z[i] >= θ.upper[i] ? 1 : 0) }
+  }
+
+  public func jvp(at z: Vector<Double>, _ θ: BoxBounds, _ dz: Vector<Double>, _ dθ: BoxBounds) -> Vector<Double> {
+    let n = z.count
+    let dz = dz.expanded(to: n), dl = dθ.lower.expanded(to: n), du = dθ.upper.expanded(to: n)
+    let side = sides(z, θ)
+    return Vector((0..<n).map { i in side[i] < 0 ? dl[i] : (side[i] > 0 ? du[i] : dz[i]) })
+  }
+
+  public func vjp(at z: Vector<Double>, _ θ: BoxBounds, _ u: Vector<Double>) -> (z: Vector<Double>, θ: BoxBounds) {
+    let n = z.count
+    let u = u.expanded(to: n)
+    let side = sides(z, θ)
+    return (
+      Vector((0..<n).map { side[$0] == 0 ? u[$0] : 0 }),
+      BoxBounds(lower: Vector((0..<n).map { side[$0] < 0 ? u[$0] : 0 }), upper: Vector((0..<n).map { side[$0] > 0 ? u[$0] : 0 }))
+    )
+  }
+
+  /// Requires finite `z`, bounds with one entry per coordinate of `z`, no NaN (infinite bounds
+  /// are fine) and `lower ≤ upper`.
+  public func validate(_ z: Vector<Double>, _ θ: BoxBounds) throws {
+    try ProjectionChecks.finite("z", z)
+    try ProjectionChecks.count("lower (one bound per coordinate)", θ.lower, z.count)
+    try ProjectionChecks.count("upper (one bound per coordinate)", θ.upper, z.count)
+    if θ.lower.scalars.contains(where: \.isNaN) { throw ImplicitError.nonFinite(what: "lower") }
+    if θ.upper.scalars.contains(where: \.isNaN) { throw ImplicitError.nonFinite(what: "upper") }
+    if let i = (0..<z.count).first(where: { θ.lower[$0] > θ.upper[$0] }) {
+      throw ImplicitError.invalidArgument("empty box: lower[\(i)] = \(θ.lower[i]) > upper[\(i)] = \(θ.upper[i])")
+    }
+  }
+}

@@ -1,0 +1,52 @@
+public import ImplicitCore
+
+/// Projection onto the l2 sphere `{‖p‖₂ = r}` (`θ = r`; a non-convex set, projected exactly):
+/// `P(z) = r·z/‖z‖`.
+///
+/// With `ẑ = z/‖z‖`: `∂P/∂z = (r/‖z‖)(I − ẑẑᵀ)` (symmetric), `∂P/∂r = ẑ`.
+///
+/// At `z = 0` every point of the sphere is a projection: ``project(_:_:)`` returns `r·e₁`,
+/// the products return `∂P/∂z = 0`, `∂P/∂r = e₁` (the derivative along `z` does not exist), and
+/// ``validate(_:_:)`` throws.
+public struct L2SphereProjection: Projection {
+  public init() {}
+
+  public func project(_ z: Vector<Double>, _ r: Double) -> Vector<Double> {
+    let norm = z.norm
+    guard norm > 0 else { return z.isEmpty ? z : r * Vector.basis(0, count: z.count) }
+    return (r / norm) * z
+  }
+
+  public func jvp(at z: Vector<Double>, _ r: Double, _ dz: Vector<Double>, _ dr: Double) -> Vector<Double> {
+    let norm = z.norm
+    guard norm > 0 else { return z.isEmpty ? z : dr * Vector.basis(0, count: z.count) }
+    return L2SphereProjection.sphereJVP(z, norm, r, dz.expanded(to: z.count), dr)
+  }
+
+  public func vjp(at z: Vector<Double>, _ r: Double, _ u: Vector<Double>) -> (z: Vector<Double>, θ: Double) {
+    let norm = z.norm
+    let u = u.expanded(to: z.count)
+    guard norm > 0 else { return (Vector.zeros(z.count), z.isEmpty ? 0 : u[0]) }
+    return L2SphereProjection.sphereVJP(z, norm, r, u)
+  }
+
+  /// `(r/‖z‖)(dz − ẑ(ẑᵀdz)) + ẑ·dr`.
+  static func sphereJVP(_ z: Vector<Double>, _ norm: Double, _ r: Double, _ dz: Vector<Double>, _ dr: Double) -> Vector<Double> {
+    let unit = (1 / norm) * z
+    return (r / norm) * (dz - unit.dot(dz) * unit) + dr * unit
+  }
+
+  /// `((r/‖z‖)(u − ẑ(ẑᵀu)), ẑᵀu)`.
+  static func sphereVJP(_ z: Vector<Double>, _ norm: Double, _ r: Double, _ u: Vector<Double>) -> (z: Vector<Double>, θ: Double) {
+    let unit = (1 / norm) * z
+    let along = unit.dot(u)
+    return ((r / norm) * (u - along * unit), along)
+  }
+
+  /// Requires a finite non-zero `z` and a finite radius `r ≥ 0`.
+  public func validate(_ z: Vector<Double>, _ r: Double) throws {
+    try ProjectionChecks.finite("z", z)
+    try ProjectionChecks.nonNegative("the radius r", r)
+    if !(z.norm > 0) { throw ImplicitError.invalidArgument("the projection onto the l2 sphere is not unique at z = 0") }
+  }
+}
