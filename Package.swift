@@ -48,6 +48,10 @@ var targets: [Target] = [
     name: "ImplicitFamilies", dependencies: families.map { .target(name: $0.name) } + ["ImplicitCore"],
     swiftSettings: settings),
   .testTarget(
+    name: "CatalogExamplesTests",
+    dependencies: ["ImplicitCore", "ImplicitTestSupport"] + allModuleNames.map { .target(name: $0) },
+    swiftSettings: settings),
+  .testTarget(
     name: "ImplicitFamiliesTests",
     dependencies: ["ImplicitFamilies", "ImplicitCore", "ImplicitConformance", "ImplicitTestSupport"],
     swiftSettings: settings),

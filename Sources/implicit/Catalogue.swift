@@ -8,13 +8,14 @@ import ImplicitCore
 @MainActor func runCatalogue(_ arguments: [String]) -> Int32 {
   let options: Options
   do {
-    options = try Options(arguments, flags: ["--check", "--write"], valued: ["--catalog", "--output"])
+    options = try Options(arguments, flags: ["--check", "--write"], valued: ["--catalog", "--output", "--examples"])
   } catch {
     printError("\(error)")
     return 2
   }
   let catalog = options.values["--catalog"] ?? "Catalog"
   let output = options.values["--output"] ?? "docs/catalog.md"
+  let examples = options.values["--examples"] ?? "Tests/CatalogExamplesTests"
   let registry = FamilyRegistry.shared
   let entries = ((try? FileManager.default.contentsOfDirectory(atPath: catalog)) ?? []).filter { name in
     var isDirectory: ObjCBool = false
@@ -27,6 +28,17 @@ import ImplicitCore
   }
   for name in entries where !registered.contains(name) {
     problems.append("catalogue entry \(catalog)/\(name) has no registered family")
+  }
+  let compiled = compiledExamples(in: examples)
+  for name in registered {
+    guard let code = compiled[name] else {
+      problems.append("family \"\(name)\" has no compiled usage example (`// catalog-example: \(name)` in \(examples))")
+      continue
+    }
+    let readme = (try? String(contentsOfFile: "\(catalog)/\(name)/README.md", encoding: .utf8)) ?? ""
+    if !readme.contains(code) {
+      problems.append("\(catalog)/\(name)/README.md does not show the compiled usage example of \(examples) verbatim")
+    }
   }
   for p in problems { printError(p) }
   guard problems.isEmpty else { return 1 }
@@ -74,4 +86,37 @@ import ImplicitCore
   }
   print("\(output) is up to date (\(registered.count) families)")
   return 0
+}
+
+/// The usage examples compiled by the tests: the lines between `// catalog-example: NAME` and
+/// `// end-catalog-example` in the Swift files of `folder`, dedented, by family name.
+func compiledExamples(in folder: String) -> [String: String] {
+  var examples = [String: String]()
+  let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".swift") }
+  for file in files {
+    guard let text = try? String(contentsOfFile: "\(folder)/\(file)", encoding: .utf8) else { continue }
+    var current: String?
+    var lines = [String]()
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+      let trimmed = line.trimmingCharacters(in: .whitespaces)
+      if trimmed.hasPrefix("// catalog-example:") {
+        current = trimmed.dropFirst("// catalog-example:".count).trimmingCharacters(in: .whitespaces)
+        lines = []
+      } else if trimmed == "// end-catalog-example", let name = current {
+        examples[name] = dedent(lines)
+        current = nil
+      } else if current != nil {
+        lines.append(line)
+      }
+    }
+  }
+  return examples
+}
+
+/// `lines` without their common leading indentation, joined by newlines.
+func dedent(_ lines: [String]) -> String {
+  let indent = lines.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+    .map { $0.prefix { $0 == " " }.count }.min() ?? 0
+  return lines.map { $0.count >= indent ? String($0.dropFirst(indent)) : $0.trimmingCharacters(in: .whitespaces) }
+    .joined(separator: "\n")
 }
