@@ -15,19 +15,51 @@ public enum BlockCoordinateDescentFamilies {
       "strict complementarity at the zero entries of β*; XXᵀ ⊗ I positive definite on the directions keeping each row's support and sum",
     ],
     module: "ImplicitBlockCoordinateDescent", methods: ["block-coordinate-descent"], acceptsNoMethod: false,
-    evaluate: evaluateSVM)
+    makeInstance: makeSVMInstance, evaluate: evaluateSVM)
 
   /// Registers the module's families with `registry`.
   public static func register(in registry: FamilyRegistry = .shared) throws {
     try registry.register(multiclassSVMDual)
   }
 
+  /// The blockwise simplex-projection fixed point of the SVM dual (one block per row of β, `η = 1`).
+  static func svmCondition(
+    _ objective: MulticlassSVMDual
+  ) throws -> BlockCoordinateDescentCondition<MulticlassSVMDual, SimplexProjection> {
+    try BlockCoordinateDescentCondition(
+      objective: objective, blockProjection: SimplexProjection(), projectionParameter: 1,
+      blocks: BlockPartition(blockSize: objective.classes, dimension: objective.samples * objective.classes))
+  }
+
+  /// A runnable instance for the conformance kit: cyclic BCD from the uniform point, one sweep at
+  /// a time, stopped as soon as the condition's residual `‖F(β, θ)‖` is at most the requested
+  /// tolerance (so that looser tolerances really give less accurate solutions).
+  @Sendable static func makeSVMInstance(_ c: ReferenceCase) throws -> any RunnableInstance {
+    let problem = try MulticlassSVMDualCase(c)
+    let objective = problem.objective
+    let condition = try svmCondition(objective)
+    let gradients = MulticlassSVMDualBlockGradients(objective)
+    let sweep = BlockCoordinateDescent(fixedSweeps: 1)
+    return Instance(condition: condition, parameter: Vector([problem.theta])) { θ, tolerance in
+      try gradients.validate(condition.blocks, θ)
+      let solver = "block coordinate descent"
+      return try iterateToResidual(from: objective.uniformStart, tolerance: tolerance, solver: solver) { beta in
+        // F(β, θ) = blockprox(β − η∇f) − β, with the full gradient assembled from the block gradients.
+        var z = beta
+        for block in condition.blocks.ranges {
+          let g = gradients.blockGradient(at: beta, θ, block: block)
+          for (offset, i) in block.enumerated() { z[i] -= condition.stepSize * g[offset] }
+        }
+        let residual = (condition.blockProx(z) - beta).norm()
+        return (residual, try sweep.iterate(condition, θ, from: beta, gradients: gradients).solution)
+      }.solution
+    }
+  }
+
   @Sendable static func evaluateSVM(_ c: ReferenceCase) throws -> CaseEvaluation {
     let problem = try MulticlassSVMDualCase(c)
     let objective = problem.objective
-    let condition = try BlockCoordinateDescentCondition(
-      objective: objective, blockProjection: SimplexProjection(), projectionParameter: 1,
-      blocks: BlockPartition(blockSize: objective.classes, dimension: objective.samples * objective.classes))
+    let condition = try svmCondition(objective)
     let theta = Vector([problem.theta])
     let solver = BlockCoordinateDescent(tolerance: 1e-15, maxSweeps: 500)
     let gradients = MulticlassSVMDualBlockGradients(objective)

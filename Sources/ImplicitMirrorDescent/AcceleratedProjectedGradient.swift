@@ -10,8 +10,9 @@ import ImplicitProjections
 /// derivative is still taken through ``MirrorDescentCondition``, which depends only on the
 /// solution, not on how it was found.
 ///
-/// Converged when the projected-gradient residual `‖P(x − ∇f(x)/L) − x‖₂` is at most
-/// `tolerance`; otherwise the result says it is not, with the last iterate.
+/// Converged when the projected-gradient residual `‖P(x − ∇f(x)/L) − x‖₂` (or the caller's own
+/// measure, see ``solve(projection:_:from:gradient:residual:)``) is at most `tolerance`;
+/// otherwise the result says it is not, with the last iterate.
 struct AcceleratedProjectedGradient: Sendable {
   /// `L`, the Lipschitz constant of `∇f` (the step is `1/L`).
   var lipschitzConstant: Double
@@ -24,10 +25,12 @@ struct AcceleratedProjectedGradient: Sendable {
     self.maxIterations = maxIterations
   }
 
-  /// Minimises from `start` (projected first), given `∇f`.
+  /// Minimises from `start` (projected first), given `∇f`. `residual`, when given, replaces the
+  /// projected-gradient residual as the stopping measure (e.g. the residual of the optimality
+  /// condition the solution will be differentiated through).
   func solve<P: Projection>(
     projection: P, _ parameter: P.Parameter, from start: Vector<Double>,
-    gradient: (Vector<Double>) -> Vector<Double>
+    gradient: (Vector<Double>) -> Vector<Double>, residual measure: ((Vector<Double>) -> Double)? = nil
   ) throws -> (solution: Vector<Double>, iterations: Int, residual: Double, converged: Bool) {
     guard lipschitzConstant > 0, lipschitzConstant.isFinite else {
       throw ImplicitError.invalidArgument("Lipschitz constant must be positive and finite, got \(lipschitzConstant)")
@@ -45,7 +48,7 @@ struct AcceleratedProjectedGradient: Sendable {
     for iteration in 1...max(maxIterations, 1) {
       let next = gradientStep(y)
       guard next.isFinite else { throw ImplicitError.nonFinite(what: "projected-gradient iterate \(iteration)") }
-      residual = (gradientStep(next) - next).norm()
+      residual = measure?(next) ?? (gradientStep(next) - next).norm()
       if residual <= tolerance { return (next, iteration, residual, true) }
       let move = next - x
       if (y - next).dot(move) > 0 {

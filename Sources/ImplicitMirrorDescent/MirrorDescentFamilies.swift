@@ -13,6 +13,7 @@ public enum MirrorDescentFamilies {
     formula: "F(p, θ) = softmax(log p − η∇f(p)) − p,  f(p) = −⟨θ,p⟩ + γΣ p log p   (p* = softmax(θ/γ))",
     assumptions: ["γ > 0 (then p* is interior and A is invertible)"],
     module: "ImplicitMirrorDescent", methods: ["mirror-descent"], acceptsNoMethod: true,
+    makeInstance: { try makeEntropicInstance($0, withQuadratic: false) },
     evaluate: { try evaluateEntropic($0, withQuadratic: false) })
 
   /// `entropic-qp-simplex`: `p* = argmin_{p∈Δ} ½pᵀQp − ⟨θ,p⟩ + γΣp log p`.
@@ -21,6 +22,7 @@ public enum MirrorDescentFamilies {
     formula: "F(p, θ) = softmax(log p − η∇f(p)) − p,  f(p) = ½pᵀQp − ⟨θ,p⟩ + γΣ p log p",
     assumptions: ["γ > 0 and ½(Q + Qᵀ) + γ diag(1/p*) positive definite on {Σv = 0} (e.g. Q PSD)"],
     module: "ImplicitMirrorDescent", methods: ["mirror-descent"], acceptsNoMethod: true,
+    makeInstance: { try makeEntropicInstance($0, withQuadratic: true) },
     evaluate: { try evaluateEntropic($0, withQuadratic: true) })
 
   /// `multiclass-svm-dual`, method `mirror-descent`: the Crammer–Singer dual on row simplices,
@@ -33,7 +35,7 @@ public enum MirrorDescentFamilies {
       "XXᵀ ⊗ I positive definite on the directions keeping each row's support and sum",
     ],
     module: "ImplicitMirrorDescent", methods: ["mirror-descent"], acceptsNoMethod: false,
-    evaluate: evaluateSVM)
+    makeInstance: makeSVMInstance, evaluate: evaluateSVM)
 
   /// Registers the module's families with `registry`.
   public static func register(in registry: FamilyRegistry = .shared) throws {

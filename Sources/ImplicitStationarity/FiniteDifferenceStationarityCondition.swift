@@ -36,9 +36,16 @@ extension OpaqueObjectiveGradient {
 ///
 /// Expect about 1e-8 relative accuracy at best (1e-6 when `g` is itself noisy), against ~1e-15
 /// for ``StationarityCondition`` and ``GradientStationarityCondition``. Use this only when
-/// neither applies. Differentiate through ``differentiator(options:)``'s helpers
-/// (``jacobian(at:_:options:)``, ``vjp(_:at:_:options:)``, ``jvp(_:at:_:options:)``), whose
-/// diagnostics are labelled `finite-difference`.
+/// neither applies. The condition declares ``derivativeSource`` `.finiteDifference`, so every
+/// derivative taken through it — by ``ImplicitDifferentiator`` directly or by the helpers
+/// ``jacobian(at:_:options:)``, ``vjp(_:at:_:options:)``, ``jvp(_:at:_:options:)`` — carries
+/// diagnostics labelled `finite-difference`.
+///
+/// When `g` itself carries noise above rounding (an inner solver, a simulator), the products are
+/// accurate only to about that noise divided by the step, and a linear solve checked against
+/// them cannot meet the default relative residual of 1e-10: pass
+/// `ImplicitOptions(linearSolver: LinearSolver(relativeTolerance: 1e-7))` (or what the noise
+/// allows) instead of accepting a failed solve.
 public struct FiniteDifferenceStationarityCondition<Gradient: OpaqueObjectiveGradient>: OptimalityCondition {
   /// The gradient map `g = ∇ₓf`.
   public let gradient: Gradient
@@ -74,6 +81,9 @@ public struct FiniteDifferenceStationarityCondition<Gradient: OpaqueObjectiveGra
   /// `.symmetric`, plus `.positiveDefinite` when declared strongly convex.
   public var structure: LinearStructure { isStronglyConvex ? .symmetricPositiveDefinite : .symmetric }
 
+  /// `.finiteDifference`: every product of this condition is a central difference.
+  public var derivativeSource: ForwardProductSource { .finiteDifference }
+
   public func validate(_ x: Gradient.Solution, _ θ: Gradient.Parameter) throws { try gradient.validate(x, θ) }
 
   /// `A u ≈ (g(x + hu, θ) − g(x − hu, θ)) / 2h`.
@@ -106,32 +116,27 @@ public struct FiniteDifferenceStationarityCondition<Gradient: OpaqueObjectiveGra
     ImplicitDifferentiator(self, options: options)
   }
 
-  /// `∂x*/∂θ`, with diagnostics labelled `finite-difference`.
+  /// `∂x*/∂θ` (diagnostics labelled `finite-difference`; the assembly names the method).
   public func jacobian(
     at x: Gradient.Solution, _ θ: Gradient.Parameter, options: ImplicitOptions = ImplicitOptions()
   ) throws -> JacobianResult {
     var result = try differentiator(options: options).jacobian(at: x, θ)
-    result.diagnostics.forwardProducts = .finiteDifference
     result.assembly = "finite-difference second derivatives; " + result.assembly
     return result
   }
 
-  /// `vᵀ∂x*/∂θ`, with diagnostics labelled `finite-difference`.
+  /// `vᵀ∂x*/∂θ` (diagnostics labelled `finite-difference`).
   public func vjp(
     _ v: Gradient.Solution, at x: Gradient.Solution, _ θ: Gradient.Parameter, options: ImplicitOptions = ImplicitOptions()
   ) throws -> Derivative<Gradient.Parameter> {
-    var result = try differentiator(options: options).vjp(v, at: x, θ)
-    result.diagnostics.forwardProducts = .finiteDifference
-    return result
+    try differentiator(options: options).vjp(v, at: x, θ)
   }
 
-  /// `∂x*/∂θ·t`, with diagnostics labelled `finite-difference`.
+  /// `∂x*/∂θ·t` (diagnostics labelled `finite-difference`).
   public func jvp(
     _ t: Gradient.Parameter, at x: Gradient.Solution, _ θ: Gradient.Parameter, options: ImplicitOptions = ImplicitOptions()
   ) throws -> Derivative<Gradient.Solution> {
-    var result = try differentiator(options: options).jvp(t, at: x, θ)
-    result.diagnostics.forwardProducts = .finiteDifference
-    return result
+    try differentiator(options: options).jvp(t, at: x, θ)
   }
 }
 

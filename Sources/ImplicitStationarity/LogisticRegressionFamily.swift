@@ -24,14 +24,28 @@ public enum LogisticRegressionFamily {
       "the training data are not separable along unpenalised directions (else no minimiser)",
     ],
     module: "ImplicitStationarity",
-    evaluate: evaluate)
+    makeInstance: makeInstance, evaluate: evaluate)
 
   /// Registers the family with `registry`.
   public static func register(in registry: FamilyRegistry = .shared) throws { try registry.register(descriptor) }
 
   static let parameters = ["X", "y", "theta", "X_val", "y_val"]
 
-  @Sendable static func evaluate(_ c: ReferenceCase) throws -> CaseEvaluation {
+  /// A case read and checked: the packed parameters, the training objective and the validation set.
+  struct Setup {
+    let pack: ParameterPack
+    let objective: PackedLogisticObjective
+    let validation: LogisticData
+    let features: Int
+    /// Every strength positive: the objective is strongly convex.
+    let stronglyConvex: Bool
+
+    var condition: StationarityCondition<PackedLogisticObjective> {
+      StationarityCondition(objective, stronglyConvex: stronglyConvex)
+    }
+  }
+
+  static func setup(_ c: ReferenceCase) throws -> Setup {
     for name in c.thetaNames where !parameters.contains(name) {
       throw CaseFormatError(file: c.file, field: "theta.\(name)", message: "not a parameter of family \"\(c.family)\"")
     }
@@ -57,13 +71,31 @@ public enum LogisticRegressionFamily {
     }
 
     let pack = ParameterPack(c)
-    let p = pack.packed
     let training = LogisticData(features: X, labels: y, featuresName: "X", labelsName: "y", pack: pack)
     let validation = LogisticData(features: validationX, labels: validationY, featuresName: "X_val", labelsName: "y_val", pack: pack)
     let objective = PackedLogisticObjective(
       data: training, strength: strength.vector, strengthSlot: PackSlot(pack, "theta"))
+    return Setup(
+      pack: pack, objective: objective, validation: validation, features: X.columns,
+      stronglyConvex: strength.values.allSatisfy { $0 > 0 })
+  }
 
-    let start = Vector<Double>.zeros(X.columns)
+  /// A runnable instance for the conformance kit: the stationarity condition at the packed
+  /// parameters, solved by ``NewtonCG`` from 0 to `‖∇f‖ = ‖F(w, θ)‖ ≤ tolerance`.
+  @Sendable static func makeInstance(_ c: ReferenceCase) throws -> any RunnableInstance {
+    let s = try setup(c)
+    let objective = s.objective, start = Vector<Double>.zeros(s.features)
+    return Instance(condition: s.condition, parameter: s.pack.packed) { p, tolerance in
+      try NewtonCG(tolerance: tolerance).minimize(objective, from: start, p).converged()
+    }
+  }
+
+  @Sendable static func evaluate(_ c: ReferenceCase) throws -> CaseEvaluation {
+    let s = try setup(c)
+    let pack = s.pack, objective = s.objective, validation = s.validation
+    let p = pack.packed
+
+    let start = Vector<Double>.zeros(s.features)
     let scale = max(1, objective.solutionGradient(at: start, p).norm)
     let solve = NewtonCG(tolerance: 1e-12 * scale).minimize(objective, from: start, p)
     var notes = ["solver: \(solve)"]
@@ -79,8 +111,7 @@ public enum LogisticRegressionFamily {
       notes.append("note: ‖∇f‖ = \(solve.gradientNorm) is above the 1e-12 target (accepted up to 1e-9)")
     }
 
-    let condition = StationarityCondition(objective, stronglyConvex: strength.values.allSatisfy { $0 > 0 })
-    let jacobian = try ImplicitDifferentiator(condition).jacobian(at: w, p)
+    let jacobian = try ImplicitDifferentiator(s.condition).jacobian(at: w, p)
 
     // val_loss and its total derivative (dw/dθ)ᵀ∇_w val + ∂val/∂θ.
     let loss = PackedValidationLoss(data: validation)

@@ -40,6 +40,21 @@ struct KitAcceptsCorrectConditions {
     }
   }
 
+  @Test("a condition with declared finite-difference derivatives is held to finite-difference bounds")
+  func declaredFiniteDifferences() {
+    let kit = ConformanceKit()
+    let report = kit.run(FiniteDifferenceCubic().scenario())
+    #expect(report.passed, "\(report)")
+    for name in ["adjoint-A", "adjoint-B", "override-A", "symmetry"] {
+      let check = report.check(name)
+      #expect(check?.passed == true, "\(name) did not run and pass:\n\(report)")
+      #expect(check?.threshold == kit.finiteDifferenceProductBound, "\(name):\n\(report)")
+    }
+    for name in ["linearized-condition", "finite-differences", "theorem-1"] {
+      #expect(report.check(name)?.passed == true, "\(name) did not run and pass:\n\(report)")
+    }
+  }
+
   @Test("a correct projection fixed point is accepted")
   func correctProjection() {
     let report = ConformanceKit().run(ClippedFixedPoint.scenario(wrongJacobian: false))

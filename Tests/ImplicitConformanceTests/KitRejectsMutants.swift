@@ -133,6 +133,13 @@ struct KitRejectsMutants {
     #expect(report.check("finite-differences")?.passed == false, "\(report)")
   }
 
+  @Test("finite-difference derivatives with the wrong sign of B")
+  func finiteDifferenceWrongSign() {
+    let report = kit.run(FiniteDifferenceCubic(wrongSignOfB: true).scenario())
+    #expect(!report.passed)
+    #expect(report.check("finite-differences")?.passed == false, "\(report)")
+  }
+
   @Test("a wrong structure hint (non-symmetric A declared symmetric positive definite)")
   func wrongStructureHint() {
     let condition = CubicCondition(M: Fixtures.nonSymmetric, N: Fixtures.N, declared: .symmetricPositiveDefinite)

@@ -1,4 +1,5 @@
 import ImplicitCore
+import ImplicitTestSupport
 import Testing
 
 /// Factorise once, solve plain and transposed systems for several right-hand sides.

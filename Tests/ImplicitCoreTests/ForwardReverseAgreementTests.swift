@@ -1,4 +1,5 @@
 import ImplicitCore
+import ImplicitTestSupport
 import Testing
 import _Differentiation
 

@@ -1,4 +1,5 @@
 import ImplicitCore
+import ImplicitTestSupport
 import Testing
 
 /// The SIMD / multithreaded kernels against naive loops, on sizes below and above

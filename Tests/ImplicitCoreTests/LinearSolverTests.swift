@@ -1,4 +1,5 @@
 import ImplicitCore
+import ImplicitTestSupport
 import Testing
 
 /// Every linear solver on SPD, non-symmetric, singular and non-finite systems. Answers are

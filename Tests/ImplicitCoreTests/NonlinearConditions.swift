@@ -1,4 +1,5 @@
 import ImplicitCore
+import ImplicitTestSupport
 import _Differentiation
 
 /// `F(x, θ) = M x + 0.2·x³ − N (θ + 0.1·θ²)` (powers elementwise), `M` non-symmetric `n×n`,

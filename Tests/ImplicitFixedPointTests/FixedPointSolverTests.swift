@@ -1,5 +1,6 @@
 import ImplicitCore
 import ImplicitFixedPoint
+import ImplicitTestSupport
 import Testing
 import _Differentiation
 
@@ -42,12 +43,12 @@ struct LinearMap: FixedPointMap {
     let plain = try FixedPointIteration(tolerance: 1e-12, maxIterations: 100_000).solve(map, from: start, θ)
     let anderson = try AndersonAcceleration(memory: 5, tolerance: 1e-12).solve(map, from: start, θ)
     let a = try plain.converged(), b = try anderson.converged()
-    #expect(Plain.relativeError(a.scalars, b.scalars) < 1e-10)
+    #expect(Reference.relativeError(a.scalars, b.scalars) < 1e-10)
     // Both are fixed points by an independent evaluation of T with plain loops.
     for x in [a, b] {
-      let mx = Plain.matvec(Plain.rows(map.M), x.scalars)
-      let tx = (0..<6).map { map.gain * Plain.sigmoid(mx[$0]) + θ[$0] }
-      #expect(Plain.norm(zip(tx, x.scalars).map { $0 - $1 }) <= 1e-12)
+      let mx = Reference.matvec(Reference.rows(map.M), x.scalars)
+      let tx = (0..<6).map { map.gain * Reference.sigmoid(mx[$0]) + θ[$0] }
+      #expect(Reference.norm(zip(tx, x.scalars).map { $0 - $1 }) <= 1e-12)
     }
     #expect(anderson.mapEvaluations < plain.mapEvaluations)
   }
@@ -57,9 +58,9 @@ struct LinearMap: FixedPointMap {
     let M = rng.normalMatrix(rows: 6, columns: 6, scale: 0.3)
     let x = try AndersonAcceleration(memory: 6, tolerance: 1e-13).solve(LinearMap(M: M), from: Vector.zeros(6), θ).converged()
     // (I − M) x = θ
-    var iMinusM = Plain.rows(M).map { $0.map { -$0 } }
+    var iMinusM = Reference.rows(M).map { $0.map { -$0 } }
     for i in 0..<6 { iMinusM[i][i] += 1 }
-    #expect(Plain.relativeError(x.scalars, Plain.solve(iMinusM, θ.scalars)!) < 1e-11)
+    #expect(Reference.relativeError(x.scalars, Reference.solve(iMinusM, θ.scalars)!) < 1e-11)
   }
 
   @Test func dampedIterationAndUnsafeguardedAndersonAlsoConverge() throws {
@@ -68,8 +69,8 @@ struct LinearMap: FixedPointMap {
     let damped = try FixedPointIteration(tolerance: 1e-12, damping: 0.6).solve(map, from: Vector.zeros(6), θ).converged()
     let free = try AndersonAcceleration(memory: 3, mixing: 0.8, safeguard: nil, tolerance: 1e-12)
       .solve(map, from: Vector.zeros(6), θ).converged()
-    #expect(Plain.relativeError(damped.scalars, reference.scalars) < 1e-10)
-    #expect(Plain.relativeError(free.scalars, reference.scalars) < 1e-10)
+    #expect(Reference.relativeError(damped.scalars, reference.scalars) < 1e-10)
+    #expect(Reference.relativeError(free.scalars, reference.scalars) < 1e-10)
   }
 
   @Test func nonConvergenceIsATypedError() throws {

@@ -15,11 +15,11 @@ import _Differentiation
     let f = ImplicitFunction(
       fixedPointOf: LinearMap(M: M), solver: AndersonAcceleration(tolerance: 1e-13), initialGuess: Vector.zeros(6))
     let J = try f.jacobian(at: θ).matrix
-    var iMinusM = Plain.rows(M).map { $0.map { -$0 } }
+    var iMinusM = Reference.rows(M).map { $0.map { -$0 } }
     for i in 0..<6 { iMinusM[i][i] += 1 }
     for j in 0..<6 {
-      let column = Plain.solve(iMinusM, (0..<6).map { $0 == j ? 1 : 0 })!
-      #expect(Plain.relativeError((0..<6).map { J[$0, j] }, column) < 1e-11)
+      let column = Reference.solve(iMinusM, (0..<6).map { $0 == j ? 1 : 0 })!
+      #expect(Reference.relativeError((0..<6).map { J[$0, j] }, column) < 1e-11)
     }
   }
 
@@ -29,10 +29,10 @@ import _Differentiation
     let f = ImplicitFunction(fixedPointOf: map, solver: solver, initialGuess: Vector.zeros(6))
     let weights = Vector([1.0, -2, 0.5, 0.3, 1.5, -1])
     let g = gradient(at: θ) { θ in f(θ).dot(weights) }
-    let reference = Plain.gradient(at: θ.scalars) { θ in
+    let reference = FiniteDifferences.gradient(at: θ.scalars) { θ in
       (try? solver.solve(map, from: Vector.zeros(6), Vector(θ)).converged().dot(weights)) ?? .nan
     }
-    #expect(Plain.relativeError(g.scalars, reference) < 1e-7)
+    #expect(Reference.relativeError(g.scalars, reference) < 1e-7)
     if case .success(let diagnostics) = f.lastDiagnostics {
       #expect(diagnostics.isReliable)
       #expect(diagnostics.residualNorm <= 1e-13)

@@ -1,5 +1,6 @@
 import ImplicitCore
 import ImplicitObjectives
+import ImplicitTestSupport
 import Testing
 
 /// Objectives whose derivatives have closed forms, against those closed forms written with plain
@@ -12,15 +13,15 @@ import Testing
     let A = rng.normalMatrix(rows: n, columns: d)
     let (x, b, v, t) = (rng.normalVector(d), rng.normalVector(n), rng.normalVector(d), rng.normalVector(n))
     let f = try LeastSquares(A: A)
-    let rows = Plain.rows(A)
-    let residual = zip(Plain.matvec(rows, x.scalars), b.scalars).map { $0 - $1 }
-    #expect(Plain.relativeError(f.gradient(at: x, b).scalars, Plain.transposedMatvec(rows, residual)) < 1e-13)
-    let hv = Plain.transposedMatvec(rows, Plain.matvec(rows, v.scalars))  // AᵀA v
+    let rows = Reference.rows(A)
+    let residual = zip(Reference.matvec(rows, x.scalars), b.scalars).map { $0 - $1 }
+    #expect(Reference.relativeError(f.gradient(at: x, b).scalars, Reference.transposedMatvec(rows, residual)) < 1e-13)
+    let hv = Reference.transposedMatvec(rows, Reference.matvec(rows, v.scalars))  // AᵀA v
     let exact = f.gradientJVP(at: x, b, along: v, Vector.zeros(n))
-    #expect(Plain.relativeError(exact.scalars, hv) < 1e-13)
-    let bt = Plain.transposedMatvec(rows, t.scalars).map { -$0 }  // −Aᵀ t
-    #expect(Plain.relativeError(f.gradientJVP(at: x, b, along: Vector.zeros(d), t).scalars, bt) < 1e-13)
-    #expect(Swift.abs(f.value(at: x, b) - 0.5 * Plain.dot(residual, residual)) < 1e-12)
+    #expect(Reference.relativeError(exact.scalars, hv) < 1e-13)
+    let bt = Reference.transposedMatvec(rows, t.scalars).map { -$0 }  // −Aᵀ t
+    #expect(Reference.relativeError(f.gradientJVP(at: x, b, along: Vector.zeros(d), t).scalars, bt) < 1e-13)
+    #expect(Swift.abs(f.value(at: x, b) - 0.5 * Reference.dot(residual, residual)) < 1e-12)
   }
 
   @Test func logisticGradientAndHessianProducts() throws {
@@ -29,19 +30,19 @@ import Testing
     let y = Vector((0..<n).map { i in i % 3 == 0 ? 1.0 : -1.0 })
     let (w, θ, v, t) = (rng.normalVector(d), Vector((0..<d).map { 0.1 + 0.1 * Double($0) }), rng.normalVector(d), rng.normalVector(d))
     let f = try BinaryLogisticRegression(features: X, labels: y)
-    let rows = Plain.rows(X)
-    let z = Plain.matvec(rows, w.scalars)
-    let s = (0..<n).map { Plain.sigmoid(y[$0] * z[$0]) }
+    let rows = Reference.rows(X)
+    let z = Reference.matvec(rows, w.scalars)
+    let s = (0..<n).map { Reference.sigmoid(y[$0] * z[$0]) }
     // ∇ = −Xᵀ(y ⊙ (1 − s))/n + θ ⊙ w
-    let gradient = zip(Plain.transposedMatvec(rows, (0..<n).map { -y[$0] * (1 - s[$0]) / Double(n) }), (0..<d).map { θ[$0] * w[$0] }).map { $0 + $1 }
-    #expect(Plain.relativeError(f.gradient(at: w, θ).scalars, gradient) < 1e-13)
+    let gradient = zip(Reference.transposedMatvec(rows, (0..<n).map { -y[$0] * (1 - s[$0]) / Double(n) }), (0..<d).map { θ[$0] * w[$0] }).map { $0 + $1 }
+    #expect(Reference.relativeError(f.gradient(at: w, θ).scalars, gradient) < 1e-13)
     // H v = Xᵀ(s(1 − s) ⊙ Xv)/n + θ ⊙ v
-    let xv = Plain.matvec(rows, v.scalars)
-    let hv = zip(Plain.transposedMatvec(rows, (0..<n).map { s[$0] * (1 - s[$0]) * xv[$0] / Double(n) }), (0..<d).map { θ[$0] * v[$0] }).map { $0 + $1 }
-    #expect(Plain.relativeError(f.gradientJVP(at: w, θ, along: v, Vector.zeros(d)).scalars, hv) < 1e-13)
+    let xv = Reference.matvec(rows, v.scalars)
+    let hv = zip(Reference.transposedMatvec(rows, (0..<n).map { s[$0] * (1 - s[$0]) * xv[$0] / Double(n) }), (0..<d).map { θ[$0] * v[$0] }).map { $0 + $1 }
+    #expect(Reference.relativeError(f.gradientJVP(at: w, θ, along: v, Vector.zeros(d)).scalars, hv) < 1e-13)
     // B t = w ⊙ t
-    #expect(Plain.relativeError(f.gradientJVP(at: w, θ, along: Vector.zeros(d), t).scalars, (0..<d).map { w[$0] * t[$0] }) < 1e-14)
-    let value = (0..<n).map { Plain.log1p(Plain.exp(-y[$0] * z[$0])) }.reduce(0, +) / Double(n)
+    #expect(Reference.relativeError(f.gradientJVP(at: w, θ, along: Vector.zeros(d), t).scalars, (0..<d).map { w[$0] * t[$0] }) < 1e-14)
+    let value = (0..<n).map { Reference.log1p(Reference.exp(-y[$0] * z[$0])) }.reduce(0, +) / Double(n)
       + 0.5 * (0..<d).map { θ[$0] * w[$0] * w[$0] }.reduce(0, +)
     #expect(Swift.abs(f.value(at: w, θ) - value) < 1e-13)
   }
@@ -52,9 +53,9 @@ import Testing
     let y = Vector((0..<n).map { i in i % 2 == 0 ? 1.0 : -1.0 })
     let w = rng.normalVector(d), c = 0.7, θ = Vector([0.3])
     let f = try BinaryLogisticRegression(features: X, labels: y, fitIntercept: true)
-    let z = Plain.matvec(Plain.rows(X), w.scalars)
-    let value = (0..<n).map { Plain.log1p(Plain.exp(-y[$0] * (z[$0] + c))) }.reduce(0, +) / Double(n)
-      + 0.5 * 0.3 * Plain.dot(w.scalars, w.scalars)  // the intercept is not penalised
+    let z = Reference.matvec(Reference.rows(X), w.scalars)
+    let value = (0..<n).map { Reference.log1p(Reference.exp(-y[$0] * (z[$0] + c))) }.reduce(0, +) / Double(n)
+      + 0.5 * 0.3 * Reference.dot(w.scalars, w.scalars)  // the intercept is not penalised
     #expect(Swift.abs(f.value(at: Vector(w.scalars + [c]), θ) - value) < 1e-13)
   }
 
@@ -64,9 +65,9 @@ import Testing
     let x = rng.normalVector(d), t = rng.normalVector(d)
     // Per feature: B t = x ⊙ t. Shared: B t = t·x.
     let perFeature = f.gradientJVP(at: x, Vector(repeating: 0.5, count: d), along: Vector.zeros(d), t)
-    #expect(Plain.relativeError(perFeature.scalars, (0..<d).map { x[$0] * t[$0] }) < 1e-14)
+    #expect(Reference.relativeError(perFeature.scalars, (0..<d).map { x[$0] * t[$0] }) < 1e-14)
     let shared = f.gradientJVP(at: x, Vector([0.5]), along: Vector.zeros(d), Vector([2]))
-    #expect(Plain.relativeError(shared.scalars, x.scalars.map { 2 * $0 }) < 1e-14)
+    #expect(Reference.relativeError(shared.scalars, x.scalars.map { 2 * $0 }) < 1e-14)
   }
 
   @Test func huberGradientClipsResiduals() throws {
@@ -74,18 +75,18 @@ import Testing
     let A = rng.normalMatrix(rows: n, columns: d), b = rng.normalVector(n, scale: 3)
     let f = try HuberRegression(A: A, b: b, delta: 0.5)
     let x = rng.normalVector(d), θ = Vector([0.2])
-    let rows = Plain.rows(A)
-    let r = zip(Plain.matvec(rows, x.scalars), b.scalars).map { $0 - $1 }
+    let rows = Reference.rows(A)
+    let r = zip(Reference.matvec(rows, x.scalars), b.scalars).map { $0 - $1 }
     #expect(r.contains { Swift.abs($0) > 0.5 } && r.contains { Swift.abs($0) < 0.5 })  // both zones used
     let clipped = r.map { min(max($0, -0.5), 0.5) / Double(n) }
-    let gradient = zip(Plain.transposedMatvec(rows, clipped), x.scalars).map { $0 + 0.2 * $1 }
-    #expect(Plain.relativeError(f.gradient(at: x, θ).scalars, gradient) < 1e-13)
+    let gradient = zip(Reference.transposedMatvec(rows, clipped), x.scalars).map { $0 + 0.2 * $1 }
+    #expect(Reference.relativeError(f.gradient(at: x, θ).scalars, gradient) < 1e-13)
     // Hessian: Aᵀ D A/n + θI with D the quadratic-zone indicator.
     let v = rng.normalVector(d)
-    let av = Plain.matvec(rows, v.scalars)
+    let av = Reference.matvec(rows, v.scalars)
     let dav = (0..<n).map { Swift.abs(r[$0]) <= 0.5 ? av[$0] / Double(n) : 0 }
-    let hv = zip(Plain.transposedMatvec(rows, dav), v.scalars).map { $0 + 0.2 * $1 }
-    #expect(Plain.relativeError(f.gradientJVP(at: x, θ, along: v, Vector.zeros(1)).scalars, hv) < 1e-13)
+    let hv = zip(Reference.transposedMatvec(rows, dav), v.scalars).map { $0 + 0.2 * $1 }
+    #expect(Reference.relativeError(f.gradientJVP(at: x, θ, along: v, Vector.zeros(1)).scalars, hv) < 1e-13)
   }
 
   @Test func softmaxCrossEntropyValueAndGradient() throws {
@@ -96,24 +97,24 @@ import Testing
     let f = try SoftmaxCrossEntropy(features: X, classes: k)
     let targets = try f.oneHotTargets(labels)
     let W = rng.normalVector(d * k)
-    let rows = Plain.rows(X)
+    let rows = Reference.rows(X)
     var value = 0.0
     var gradient = [Double](repeating: 0, count: d * k)
     for i in 0..<n {
       let z = (0..<k).map { c in (0..<d).map { rows[i][$0] * W[$0 * k + c] }.reduce(0, +) }
       let m = z.max()!
-      let lse = m + Plain.log(z.map { Plain.exp($0 - m) }.reduce(0, +))
+      let lse = m + Reference.log(z.map { Reference.exp($0 - m) }.reduce(0, +))
       let label = Int(labels[i])
       value += (lse - z[label]) / Double(n)
       for c in 0..<k {
-        let p = Plain.exp(z[c] - lse) - (c == label ? 1 : 0)
+        let p = Reference.exp(z[c] - lse) - (c == label ? 1 : 0)
         for j in 0..<d { gradient[j * k + c] += rows[i][j] * p / Double(n) }
       }
     }
     #expect(Swift.abs(f.value(at: W, targets) - value) < 1e-13)
-    #expect(Plain.relativeError(f.gradient(at: W, targets).scalars, gradient) < 1e-13)
+    #expect(Reference.relativeError(f.gradient(at: W, targets).scalars, gradient) < 1e-13)
     // The l2-regularised version adds ½θ‖W‖² and θW.
     let g = try L2MulticlassLogisticRegression(features: X, labels: labels, classes: k)
-    #expect(Swift.abs(g.value(at: W, Vector([0.4])) - value - 0.2 * Plain.dot(W.scalars, W.scalars)) < 1e-13)
+    #expect(Swift.abs(g.value(at: W, Vector([0.4])) - value - 0.2 * Reference.dot(W.scalars, W.scalars)) < 1e-13)
   }
 }

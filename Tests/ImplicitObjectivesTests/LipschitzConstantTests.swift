@@ -1,5 +1,6 @@
 import ImplicitCore
 import ImplicitObjectives
+import ImplicitTestSupport
 import Testing
 
 /// The Lipschitz constants the step sizes `1/L` rely on, against matrices with known singular
@@ -12,7 +13,7 @@ import Testing
     let columns = s.count
     func reflection(_ n: Int) -> [[Double]] {
       let v = rng.normalVector(n).scalars
-      let vv = Plain.dot(v, v)
+      let vv = Reference.dot(v, v)
       return (0..<n).map { i in (0..<n).map { j in (i == j ? 1 : 0) - 2 * v[i] * v[j] / vv } }
     }
     let left = reflection(rows), right = reflection(columns)
@@ -51,7 +52,7 @@ import Testing
     for _ in 0..<10 {
       let w = rng.normalVector(6), v = rng.normalVector(6)
       let hv = f.gradientJVP(at: w, θ, along: v, Vector.zeros(6))
-      #expect(Plain.dot(v.scalars, hv.scalars) / Plain.dot(v.scalars, v.scalars) <= L)
+      #expect(Reference.dot(v.scalars, hv.scalars) / Reference.dot(v.scalars, v.scalars) <= L)
     }
   }
 }

@@ -1,5 +1,6 @@
 import ImplicitCore
 import ImplicitObjectives
+import ImplicitTestSupport
 import Testing
 import _Differentiation
 
@@ -22,7 +23,7 @@ import _Differentiation
     let z = rng.normalVector(7)
     let tau = thresholdByBisection(z.scalars)
     let reference = z.scalars.map { max($0 - tau, 0) }
-    #expect(Plain.relativeError(sparsemax(z).scalars, reference) < 1e-13)
+    #expect(Reference.relativeError(sparsemax(z).scalars, reference) < 1e-13)
   }
 
   @Test func sparsemaxJacobianIsTheClosedForm() {
@@ -36,9 +37,9 @@ import _Differentiation
     let mean = support.map { v[$0] }.reduce(0, +) / Double(support.count)
     let closedForm = (0..<z.count).map { support.contains($0) ? v[$0] - mean : 0 }
     let forward = sparsemax(Vector<Dual>(values: z, derivatives: v)).derivatives
-    #expect(Plain.relativeError(forward.scalars, closedForm) < 1e-14)
+    #expect(Reference.relativeError(forward.scalars, closedForm) < 1e-14)
     let reverse = pullback(at: z) { (z: Vector<Double>) in sparsemax(z) }(v)
-    #expect(Plain.relativeError(reverse.scalars, closedForm) < 1e-14)
+    #expect(Reference.relativeError(reverse.scalars, closedForm) < 1e-14)
   }
 
   @Test(arguments: [FenchelYoungRegularizer.shannonNegentropy, .squaredNorm])
@@ -61,7 +62,7 @@ import _Differentiation
     let W = rng.normalVector(12)
     let fy = try FenchelYoungLoss(features: X, targets: soft, regularizer: .shannonNegentropy)
     let ce = try SoftmaxCrossEntropy(features: X, classes: 4)
-    let entropy = soft.scalars.map { -$0 * Plain.log($0) }.reduce(0, +) / 6
+    let entropy = soft.scalars.map { -$0 * Reference.log($0) }.reduce(0, +) / 6
     #expect(Swift.abs(fy.value(at: W, Vector([0])) - (ce.value(at: W, soft.flattenedVector()) - entropy)) < 1e-13)
   }
 
@@ -71,7 +72,7 @@ import _Differentiation
     let labels = Vector([0, 1, 2, 1, 0])
     let f = try SparsemaxLoss(features: X, labels: labels, classes: 3)
     let W = rng.normalVector(6)
-    let rows = Plain.rows(X)
+    let rows = Reference.rows(X)
     var gradient = [Double](repeating: 0, count: 6)
     for i in 0..<5 {
       let z = (0..<3).map { c in rows[i][0] * W[c] + rows[i][1] * W[3 + c] }
@@ -81,6 +82,6 @@ import _Differentiation
         for j in 0..<2 { gradient[j * 3 + c] += rows[i][j] * r / 5 }
       }
     }
-    #expect(Plain.relativeError(f.gradient(at: W, Vector([0])).scalars, gradient) < 1e-13)
+    #expect(Reference.relativeError(f.gradient(at: W, Vector([0])).scalars, gradient) < 1e-13)
   }
 }

@@ -1,4 +1,5 @@
 import ImplicitCore
+import ImplicitTestSupport
 
 /// A ridge problem and its closed forms, computed with the independent reference algebra:
 /// `x* = (AᵀA + diag θ)⁻¹Aᵀb`, `∂x*/∂θ = −(AᵀA + θI)⁻¹x*` (scalar θ),

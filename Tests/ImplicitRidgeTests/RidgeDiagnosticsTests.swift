@@ -1,5 +1,6 @@
 import ImplicitCore
 import ImplicitRidge
+import ImplicitTestSupport
 import Testing
 
 /// Diagnostics at approximate solutions `x̂ = x* + δ·d`: the residual and the Jacobian-error

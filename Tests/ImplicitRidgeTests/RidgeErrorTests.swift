@@ -1,5 +1,6 @@
 import ImplicitCore
 import ImplicitRidge
+import ImplicitTestSupport
 import Testing
 import _Differentiation
 

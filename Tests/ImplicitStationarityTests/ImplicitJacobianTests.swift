@@ -1,6 +1,7 @@
 import ImplicitCore
 import ImplicitObjectives
 import ImplicitStationarity
+import ImplicitTestSupport
 import Testing
 
 /// Implicit Jacobians of minimisers through `∇ₓf = 0`, against closed forms and central finite
@@ -12,19 +13,19 @@ import Testing
     let w = try Problems.argmin(p.objective, p.θ, dimension: d)
     let J = try ImplicitDifferentiator(StationarityCondition(p.objective, stronglyConvex: true)).jacobian(at: w, p.θ)
     // H = Xᵀ diag(s(1 − s)) X / n + diag(θ) with plain loops; dw/dθ = −H⁻¹ diag(w).
-    let rows = Plain.rows(p.X), n = Double(p.X.rows)
-    let z = Plain.matvec(rows, w.scalars)
+    let rows = Reference.rows(p.X), n = Double(p.X.rows)
+    let z = Reference.matvec(rows, w.scalars)
     let curvature = (0..<p.X.rows).map { i -> Double in
-      let s = Plain.sigmoid(p.y[i] * z[i])
+      let s = Reference.sigmoid(p.y[i] * z[i])
       return s * (1 - s) / n
     }
     var H = [[Double]](repeating: [Double](repeating: 0, count: d), count: d)
     for i in 0..<p.X.rows { for a in 0..<d { for b in 0..<d { H[a][b] += rows[i][a] * curvature[i] * rows[i][b] } } }
     for a in 0..<d { H[a][a] += p.θ[a] }
     for j in 0..<d {
-      let column = Plain.solve(H, (0..<d).map { $0 == j ? -w[j] : 0 })!
+      let column = Reference.solve(H, (0..<d).map { $0 == j ? -w[j] : 0 })!
       let computed = (0..<d).map { J.matrix[$0, j] }
-      #expect(Plain.relativeError(computed, column) < 1e-10)
+      #expect(Reference.relativeError(computed, column) < 1e-10)
     }
     #expect(J.diagnostics.isReliable)
   }
@@ -52,7 +53,7 @@ import Testing
     let x = try Problems.argmin(objective, θ, dimension: dimension)
     let J = try jacobian(objective, x, θ)
     let reference = try Problems.finiteDifferenceJacobian(at: θ) { θ in try Problems.argmin(objective, θ, dimension: dimension) }
-    #expect(Plain.relativeError(J.scalars, reference.flatMap { $0 }) < 1e-6, "\(name)")
+    #expect(Reference.relativeError(J.scalars, reference.flatMap { $0 }) < 1e-6, "\(name)")
   }
 
   func dimensionOf(_ objective: any ParametricObjective) -> Int {
@@ -79,15 +80,16 @@ import Testing
     let t = rng.normalVector(p.θ.count), v = rng.normalVector(w.count)
     let jvp = try cg.jvp(t, at: w, p.θ)
     #expect(jvp.diagnostics.forwardProducts == .exact)
-    #expect(Plain.relativeError(jvp.value.scalars, Plain.matvec(Plain.rows(dense), t.scalars)) < 1e-10)
+    #expect(Reference.relativeError(jvp.value.scalars, Reference.matvec(Reference.rows(dense), t.scalars)) < 1e-10)
     let vjp = try cg.vjp(v, at: w, p.θ)
-    #expect(Plain.relativeError(vjp.value.scalars, Plain.transposedMatvec(Plain.rows(dense), v.scalars)) < 1e-10)
+    #expect(
+      Reference.relativeError(vjp.value.scalars, Reference.transposedMatvec(Reference.rows(dense), v.scalars)) < 1e-10)
     // Columns by JVPs (iterative, exact forward products) equal the dense Jacobian.
     let byColumns = try ImplicitDifferentiator(
       condition,
       options: ImplicitOptions(linearSolver: LinearSolver(.conjugateGradient, relativeTolerance: 1e-13), denseJacobianThreshold: 0)
     ).jacobian(at: w, p.θ)
-    #expect(Plain.relativeError(byColumns.matrix.scalars, dense.scalars) < 1e-10)
+    #expect(Reference.relativeError(byColumns.matrix.scalars, dense.scalars) < 1e-10)
   }
 
   @Test func conditionRejectsWrongShapesWithATypedError() throws {

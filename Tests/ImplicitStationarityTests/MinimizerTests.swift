@@ -1,6 +1,7 @@
 import ImplicitCore
 import ImplicitObjectives
 import ImplicitStationarity
+import ImplicitTestSupport
 import Testing
 import _Differentiation
 
@@ -26,17 +27,17 @@ import _Differentiation
       #expect(condition(w, p.θ).norm <= result.tolerance * 1.0000001, "\(name)")
       #expect(closedFormGradientNorm(p, w) <= result.tolerance * 1.0001, "\(name)")
       // ‖w − w*‖ ≤ ‖∇f‖/μ with μ ≥ min θ = 0.2.
-      #expect(Plain.norm(zip(w.scalars, reference.scalars).map { $0 - $1 }) <= result.tolerance / 0.2, "\(name)")
+      #expect(Reference.norm(zip(w.scalars, reference.scalars).map { $0 - $1 }) <= result.tolerance / 0.2, "\(name)")
     }
   }
 
   /// `‖−Xᵀ(y ⊙ (1 − s))/n + θ ⊙ w‖` with plain loops.
   func closedFormGradientNorm(_ p: Problems.Logistic, _ w: Vector<Double>) -> Double {
-    let rows = Plain.rows(p.X), n = Double(p.X.rows)
-    let z = Plain.matvec(rows, w.scalars)
-    let r = (0..<p.X.rows).map { -p.y[$0] * (1 - Plain.sigmoid(p.y[$0] * z[$0])) / n }
-    let g = zip(Plain.transposedMatvec(rows, r), (0..<w.count).map { p.θ[$0] * w[$0] }).map { $0 + $1 }
-    return Plain.norm(g)
+    let rows = Reference.rows(p.X), n = Double(p.X.rows)
+    let z = Reference.matvec(rows, w.scalars)
+    let r = (0..<p.X.rows).map { -p.y[$0] * (1 - Reference.sigmoid(p.y[$0] * z[$0])) / n }
+    let g = zip(Reference.transposedMatvec(rows, r), (0..<w.count).map { p.θ[$0] * w[$0] }).map { $0 + $1 }
+    return Reference.norm(g)
   }
 
   @Test func fixedIterationModeRunsExactlyThatManyPlainSteps() throws {
@@ -47,14 +48,14 @@ import _Differentiation
     #expect(result.status == .completedFixedIterations)
     #expect(result.iterations == 7)
     // The same seven steps with plain loops.
-    let rows = Plain.rows(p.A)
+    let rows = Reference.rows(p.A)
     var x = [Double](repeating: 0, count: 5)
     for _ in 0..<7 {
-      let r = zip(Plain.matvec(rows, x), p.b.scalars).map { $0 - $1 }
-      let g = zip(Plain.transposedMatvec(rows, r), (0..<5).map { p.θ[$0] * x[$0] }).map { $0 + $1 }
+      let r = zip(Reference.matvec(rows, x), p.b.scalars).map { $0 - $1 }
+      let g = zip(Reference.transposedMatvec(rows, r), (0..<5).map { p.θ[$0] * x[$0] }).map { $0 + $1 }
       x = zip(x, g).map { $0 - $1 / L }
     }
-    #expect(Plain.relativeError(result.solution.scalars, x) < 1e-14)
+    #expect(Reference.relativeError(result.solution.scalars, x) < 1e-14)
   }
 
   @Test func acceleratedFixedIterationsFollowNesterovsRecursion() throws {
@@ -62,10 +63,10 @@ import _Differentiation
     let L = 100.0
     let result = GradientDescent(stepSize: .inverseLipschitz(L), accelerated: true, mode: .fixedIterations(6))
       .minimize(p.objective, from: Vector.zeros(5), p.θ)
-    let rows = Plain.rows(p.A)
+    let rows = Reference.rows(p.A)
     func gradient(_ x: [Double]) -> [Double] {
-      let r = zip(Plain.matvec(rows, x), p.b.scalars).map { $0 - $1 }
-      return zip(Plain.transposedMatvec(rows, r), (0..<5).map { p.θ[$0] * x[$0] }).map { $0 + $1 }
+      let r = zip(Reference.matvec(rows, x), p.b.scalars).map { $0 - $1 }
+      return zip(Reference.transposedMatvec(rows, r), (0..<5).map { p.θ[$0] * x[$0] }).map { $0 + $1 }
     }
     var x = [Double](repeating: 0, count: 5), y = x, t = 1.0
     for _ in 0..<6 {
@@ -75,7 +76,7 @@ import _Differentiation
       x = next
       t = tNext
     }
-    #expect(Plain.relativeError(result.solution.scalars, x) < 1e-14)
+    #expect(Reference.relativeError(result.solution.scalars, x) < 1e-14)
   }
 
   @Test func automaticStepIsOneOverTheLipschitzBound() throws {
@@ -83,10 +84,10 @@ import _Differentiation
     let L = p.objective.gradientLipschitzConstant(p.θ)
     // The Hessian is largest at w = 0 (s(1 − s) = ¼): H(0) = XᵀX/(4n) + diag(θ), and
     // L = λmax(XᵀX)/(4n) + max θ bounds it from above, tightly.
-    let rows = Plain.rows(p.X), n = Double(p.X.rows)
-    let gram = largestEigenvalue { v in Plain.transposedMatvec(rows, Plain.matvec(rows, v)) }
+    let rows = Reference.rows(p.X), n = Double(p.X.rows)
+    let gram = largestEigenvalue { v in Reference.transposedMatvec(rows, Reference.matvec(rows, v)) }
     let hessian = largestEigenvalue { v in
-      zip(Plain.transposedMatvec(rows, Plain.matvec(rows, v)), (0..<v.count).map { p.θ[$0] * v[$0] }).map { $0 / (4 * n) + $1 }
+      zip(Reference.transposedMatvec(rows, Reference.matvec(rows, v)), (0..<v.count).map { p.θ[$0] * v[$0] }).map { $0 / (4 * n) + $1 }
     }
     #expect(L >= hessian * (1 - 1e-9))
     #expect(Swift.abs(L - (gram / (4 * n) + p.θ.scalars.max()!)) <= 1e-8 * L)
@@ -100,8 +101,8 @@ import _Differentiation
     var estimate = 0.0
     for _ in 0..<5000 {
       let w = apply(v)
-      estimate = Plain.dot(w, v) / Plain.dot(v, v)
-      let norm = Plain.norm(w)
+      estimate = Reference.dot(w, v) / Reference.dot(v, v)
+      let norm = Reference.norm(w)
       v = w.map { $0 / norm }
     }
     return estimate

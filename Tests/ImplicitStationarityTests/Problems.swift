@@ -1,6 +1,7 @@
 import ImplicitCore
 import ImplicitObjectives
 import ImplicitStationarity
+import ImplicitTestSupport
 
 /// Small synthetic problems shared by the stationarity tests.
 enum Problems {
@@ -19,7 +20,7 @@ enum Problems {
     let truth = rng.normalVector(d)
     func sample(_ rows: Int) -> (Matrix<Double>, Vector<Double>) {
       let X = rng.normalMatrix(rows: rows, columns: d)
-      let z = Plain.matvec(Plain.rows(X), truth.scalars)
+      let z = Reference.matvec(Reference.rows(X), truth.scalars)
       return (X, Vector(z.map { $0 + 0.5 * rng.normal() > 0 ? 1.0 : -1.0 }))
     }
     let (X, y) = sample(n)

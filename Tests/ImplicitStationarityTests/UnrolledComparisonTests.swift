@@ -1,6 +1,7 @@
 import ImplicitCore
 import ImplicitObjectives
 import ImplicitStationarity
+import ImplicitTestSupport
 import Testing
 import _Differentiation
 
@@ -35,7 +36,7 @@ import _Differentiation
     let fit = ImplicitFunction(
       minimizing: p.objective, stronglyConvex: true, solver: NewtonCG(tolerance: 1e-13), initialGuess: Vector.zeros(5))
     let implicitGradient = gradient(at: p.θ) { θ in unrolled.validationLoss(fit(θ)) }
-    #expect(Plain.relativeError(implicitGradient.scalars, unrolledGradient.scalars) < 1e-9)
+    #expect(Reference.relativeError(implicitGradient.scalars, unrolledGradient.scalars) < 1e-9)
     if case .success(let diagnostics) = fit.lastDiagnostics { #expect(diagnostics.isReliable) } else {
       Issue.record("no diagnostics recorded")
     }
@@ -73,7 +74,7 @@ import _Differentiation
     let outer = gradient(at: w) { w in unrolled.validationLoss(w) }
     let implicitGradient = try differentiator.vjp(outer, at: w, p.θ).value
     #expect(Swift.abs(unrolled.validationLoss(w) - unrolledLoss) < 1e-12)
-    #expect(Plain.relativeError(implicitGradient.scalars, unrolledGradient.scalars) < 1e-9)
+    #expect(Reference.relativeError(implicitGradient.scalars, unrolledGradient.scalars) < 1e-9)
   }
 
   @Test func fewUnrolledStepsAreVisiblyDifferent() throws {
@@ -84,6 +85,6 @@ import _Differentiation
     let x = try Problems.argmin(p.objective, p.θ, dimension: 5)
     let outer = gradient(at: x) { x in unrolled.validationLoss(x) }
     let implicit = try ImplicitDifferentiator(StationarityCondition(p.objective, stronglyConvex: true)).vjp(outer, at: x, p.θ)
-    #expect(Plain.relativeError(short.scalars, implicit.value.scalars) > 1e-2)
+    #expect(Reference.relativeError(short.scalars, implicit.value.scalars) > 1e-2)
   }
 }

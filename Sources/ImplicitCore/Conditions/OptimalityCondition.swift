@@ -42,6 +42,13 @@ public protocol OptimalityCondition {
   /// Default: accepts everything.
   func validate(_ x: Solution, _ θ: Parameter) throws
 
+  /// Where this condition's own derivative products come from (its pullback and hand-written
+  /// products). Default ``ForwardProductSource/exact``. A condition whose derivatives are
+  /// approximations — e.g. central differences of a gradient that AD cannot see through —
+  /// declares ``ForwardProductSource/finiteDifference``, and every derivative taken through it
+  /// (VJPs and dense Jacobians too, not only JVPs) is labelled so in its diagnostics.
+  var derivativeSource: ForwardProductSource { get }
+
   /// `A v`, or `nil` to let the library derive it (default `nil`).
   func solutionJacobianProduct(_ v: Solution, at x: Solution, _ θ: Parameter) -> Solution?
   /// `Aᵀ u`, or `nil` to use reverse-mode AD of `F` (default `nil`).
@@ -54,6 +61,7 @@ public protocol OptimalityCondition {
 
 extension OptimalityCondition {
   public var structure: LinearStructure { .general }
+  public var derivativeSource: ForwardProductSource { .exact }
   public func validate(_ x: Solution, _ θ: Parameter) throws {}
   public func solutionJacobianProduct(_ v: Solution, at x: Solution, _ θ: Parameter) -> Solution? { nil }
   public func solutionJacobianTransposedProduct(_ u: Solution, at x: Solution, _ θ: Parameter) -> Solution? {

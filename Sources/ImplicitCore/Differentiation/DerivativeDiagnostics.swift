@@ -1,10 +1,14 @@
-/// Where forward products `A v` and `B t` came from.
+/// Where derivative products came from: for a derivative's diagnostics, the forward products
+/// `A v` and `B t` it used; for a condition (``OptimalityCondition/derivativeSource``), all of
+/// its own products.
 public enum ForwardProductSource: String, Sendable, Hashable {
-  /// None were needed (reverse mode, or a dense Jacobian built from reverse products).
+  /// None were needed (reverse mode, or a dense Jacobian built from reverse products of a
+  /// condition whose derivatives are exact).
   case notUsed = "not-used"
   /// Exact: hand-written by the condition, or `Aᵀ` reused for a symmetric `A`.
   case exact
-  /// Central finite differences of `F` (the documented fallback; about 1e-8 relative).
+  /// Central finite differences (the documented fallback; about 1e-8 relative): of `F` by the
+  /// library, or inside a condition that declares so.
   case finiteDifference = "finite-difference"
 }
 
@@ -24,7 +28,9 @@ public struct DerivativeDiagnostics: Sendable, CustomStringConvertible {
   public var linearSolve: LinearSolveSummary
   /// How many linear systems were solved.
   public var linearSolveCount: Int
-  /// Where forward products came from.
+  /// Where forward products came from; ``ForwardProductSource/finiteDifference`` whenever the
+  /// condition declares finite-difference derivatives (``OptimalityCondition/derivativeSource``),
+  /// whatever kind of derivative this is.
   public var forwardProducts: ForwardProductSource
   /// `σ̂`, the estimate of `‖A⁻¹‖`.
   public var inverseNormEstimate: Double

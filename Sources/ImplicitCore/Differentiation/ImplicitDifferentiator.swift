@@ -217,6 +217,9 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
       worst
       ?? LinearSolveSummary(method: "none", status: .converged, iterations: 0, residualNorm: 0, relativeResidual: 0)
     let reliable = solves.allSatisfy { $0.status == .converged }
+    // A condition whose own products are finite differences taints every derivative, even one
+    // that used no forward product.
+    let forward = condition.derivativeSource == .finiteDifference ? .finiteDifference : forward
     return DerivativeDiagnostics(
       residualNorm: residual, linearSolve: summary, linearSolveCount: max(count, solves.count),
       forwardProducts: forward, inverseNormEstimate: inverseNorm,

@@ -1,0 +1,70 @@
+public import ImplicitCore
+import ImplicitObjectives
+import ImplicitProjections
+
+/// Runnable instances of the module's families for the conformance kit: the condition the
+/// family differentiates, the case's packed parameter, and a solver that stops as soon as the
+/// condition's own residual `‖F(x, θ)‖` is at most the requested tolerance (so that looser
+/// tolerances really give less accurate solutions).
+extension MirrorDescentFamilies {
+  /// `softmax-entropy` / `entropic-qp-simplex`: KL mirror descent from the uniform point.
+  ///
+  /// The step is half the safe step `1/(γ + ‖Q‖₂)`: with the full step `1/γ`, softmax-entropy is
+  /// solved exactly in one iteration, and the kit could not relate the derivative's error to
+  /// the residual of an approximate solution. With half of it the iteration contracts
+  /// `log p` by ½ per step (softmax-entropy), so every tolerance gives a distinct iterate.
+  @Sendable static func makeEntropicInstance(_ c: ReferenceCase, withQuadratic: Bool) throws -> any RunnableInstance {
+    let objective = try EntropicSimplexObjective(c, withQuadratic: withQuadratic)
+    let map = KLSimplexMirrorMap()
+    let condition = try MirrorDescentCondition(objective: objective, mirrorMap: map)
+    let step = objective.mirrorDescentStep / 2
+    let start = Vector(repeating: 1 / Double(objective.dimension), count: objective.dimension)
+    return Instance(condition: condition, parameter: ParameterPack(c).packed) { θ, tolerance in
+      try ImplicitError.checkFinite("θ", θ)
+      return try iterateToResidual(from: start, tolerance: tolerance, solver: "KL mirror descent") { p in
+        let g = objective.gradient(at: p, θ)
+        // ‖F(p, θ)‖ with the condition's step, sharing the gradient with the solver's step.
+        let residual = (map.inverseMirror(map.dualPoint(at: p, gradient: g, stepSize: condition.stepSize)) - p).norm()
+        return (residual, map.inverseMirror(map.dualPoint(at: p, gradient: g, stepSize: step)))
+      }.solution
+    }
+  }
+
+  /// `multiclass-svm-dual` (mirror descent): accelerated projected gradient on the row simplices
+  /// (as ``evaluateSVM(_:)``), stopped when both the mirror-descent residual `‖F(β, θ)‖` and
+  /// the projected-gradient residual are at most the tolerance. The second guards against a
+  /// property of the KL condition: with the safe log, a point that minimises `f` over a face of
+  /// the simplices (a coordinate wrongly at zero) is also a root, so a small `‖F‖` alone does not
+  /// certify an approximate minimiser.
+  @Sendable static func makeSVMInstance(_ c: ReferenceCase) throws -> any RunnableInstance {
+    let problem = try MulticlassSVMDualCase(c)
+    let objective = problem.objective
+    let map = KLRowSimplexMirrorMap(columns: objective.classes)
+    let projection = RowSimplexProjection(columns: objective.classes)
+    let condition = try MirrorDescentCondition(objective: objective, mirrorMap: map)
+    return Instance(condition: condition, parameter: Vector([problem.theta])) { θ, tolerance in
+      try ImplicitError.checkDimension("θ (the regularisation strength)", θ.count, expected: 1)
+      let theta = θ[0]
+      guard theta > 0, theta.isFinite else {
+        throw ImplicitError.invalidArgument("θ must be positive and finite, got \(theta)")
+      }
+      let gradient = SVMDualGradient(objective, theta: theta)
+      let lipschitz = objective.lipschitzConstant(theta)
+      let solver = AcceleratedProjectedGradient(lipschitzConstant: lipschitz, tolerance: tolerance)
+      let run = try solver.solve(
+        projection: projection, Vector([]), from: objective.uniformStart, gradient: gradient.callAsFunction
+      ) { beta in
+        let g = gradient(beta)
+        let mirror = map.inverseMirror(map.dualPoint(at: beta, gradient: g, stepSize: condition.stepSize)) - beta
+        var z = beta
+        z.addScaled(-1 / lipschitz, g)
+        return max(mirror.norm(), (projection.project(z, Vector([])) - beta).norm())
+      }
+      guard run.converged else {
+        throw ImplicitError.solverDidNotConverge(
+          solver: "accelerated projected gradient", iterations: run.iterations, residual: run.residual)
+      }
+      return run.solution
+    }
+  }
+}
