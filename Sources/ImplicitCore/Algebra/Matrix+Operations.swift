@@ -24,24 +24,30 @@ extension Matrix {
     })
   }
 
-  /// `Aᵀ·y`, without forming the transpose.
-  @inlinable @differentiable(reverse)
-  public func transposedTimes(_ y: Vector<Scalar>) -> Vector<Scalar> { _matvecTransposed(y) }
+  /// `Aᵀ·y`, without forming the transpose (forwards to ``transposedProduct(_:_:)``: a method
+  /// differentiated with respect to `self` and a parameter is mis-handled by the compiler in
+  /// unspecialised cross-module code at `-O`; see `Vector.dot(_:)`).
+  @differentiable(reverse)
+  public func transposedTimes(_ y: Vector<Scalar>) -> Vector<Scalar> { Matrix.transposedProduct(self, y) }
 
-  @inlinable @derivative(of: transposedTimes, wrt: y)
-  func _vjpTransposedTimesVector(_ y: Vector<Scalar>) -> (
+  /// `Aᵀ·y`.
+  @inlinable @differentiable(reverse)
+  public static func transposedProduct(_ a: Matrix, _ y: Vector<Scalar>) -> Vector<Scalar> { a._matvecTransposed(y) }
+
+  @inlinable @derivative(of: transposedProduct, wrt: y)
+  static func _vjpTransposedProductVector(_ a: Matrix, _ y: Vector<Scalar>) -> (
     value: Vector<Scalar>, pullback: (Vector<Scalar>) -> Vector<Scalar>
   ) {
-    (_matvecTransposed(y), { v in v.isEmpty ? Vector.zeros(y.count) : self._matvec(v) })
+    (a._matvecTransposed(y), { v in v.isEmpty ? Vector.zeros(y.count) : a._matvec(v) })
   }
 
-  @inlinable @derivative(of: transposedTimes)
-  func _vjpTransposedTimes(_ y: Vector<Scalar>) -> (
+  @inlinable @derivative(of: transposedProduct)
+  static func _vjpTransposedProduct(_ a: Matrix, _ y: Vector<Scalar>) -> (
     value: Vector<Scalar>, pullback: (Vector<Scalar>) -> (Matrix, Vector<Scalar>)
   ) {
-    (_matvecTransposed(y), { v in
-      let v = v.isEmpty ? Vector.zeros(self.columns) : v
-      return (Matrix._outer(y, v), self._matvec(v))
+    (a._matvecTransposed(y), { v in
+      let v = v.isEmpty ? Vector.zeros(a.columns) : v
+      return (Matrix._outer(y, v), a._matvec(v))
     })
   }
 
@@ -125,17 +131,21 @@ extension Matrix {
     (lhs * rhs, { v in (v.flattened._dot(rhs.flattened).tangent, v.isEmpty ? v : lhs * v) })
   }
 
-  /// Elementwise (Hadamard) product.
+  /// Elementwise (Hadamard) product (forwards to ``hadamard(_:_:)``; see `Vector.dot(_:)`).
+  @differentiable(reverse)
+  public func elementwiseProduct(_ other: Matrix) -> Matrix { Matrix.hadamard(self, other) }
+
+  /// Elementwise (Hadamard) product of `a` and `b`.
   @inlinable @differentiable(reverse)
-  public func elementwiseProduct(_ other: Matrix) -> Matrix {
-    Matrix(rows: rows, columns: columns, scalars: flattened._zipMap(other.flattened, *).scalars)
+  public static func hadamard(_ a: Matrix, _ b: Matrix) -> Matrix {
+    Matrix(rows: a.rows, columns: a.columns, scalars: a.flattened._zipMap(b.flattened, *).scalars)
   }
 
-  @inlinable @derivative(of: elementwiseProduct)
-  func _vjpElementwiseProduct(_ other: Matrix) -> (value: Matrix, pullback: (Matrix) -> (Matrix, Matrix)) {
-    (elementwiseProduct(other), { v in
-      let v = self._materialized(v)
-      return (v.elementwiseProduct(other), v.elementwiseProduct(self))
+  @inlinable @derivative(of: hadamard)
+  static func _vjpHadamard(_ a: Matrix, _ b: Matrix) -> (value: Matrix, pullback: (Matrix) -> (Matrix, Matrix)) {
+    (hadamard(a, b), { v in
+      let v = a._materialized(v)
+      return (hadamard(v, b), hadamard(v, a))
     })
   }
 }

@@ -170,20 +170,32 @@ extension Vector {
 
 extension Vector {
   /// Inner product `Σ selfᵢ·otherᵢ`.
-  @inlinable @differentiable(reverse)
-  public func dot(_ other: Vector) -> Scalar { _dot(other) }
+  ///
+  /// Not inlinable on purpose: a method whose explicit derivative is taken with respect to both
+  /// `self` and a parameter gets its pullback's results swapped when the compiler uses it from
+  /// unspecialised generic code in another module at `-O` (measured with Swift 6.3.1). The
+  /// method therefore forwards to ``dot(_:_:)``, a static function (no `self` to reorder), and
+  /// lets the compiler derive the method's derivative from it.
+  @differentiable(reverse)
+  public func dot(_ other: Vector) -> Scalar { Vector.dot(self, other) }
 
-  @inlinable @derivative(of: dot)
-  func _vjpDot(_ other: Vector) -> (value: Scalar, pullback: (Scalar.TangentVector) -> (Vector, Vector)) {
-    (_dot(other), { v in
+  /// Inner product `Σ aᵢ·bᵢ`.
+  @inlinable @differentiable(reverse)
+  public static func dot(_ a: Vector, _ b: Vector) -> Scalar { a._dot(b) }
+
+  @inlinable @derivative(of: dot(_:_:))
+  static func _vjpDot(_ a: Vector, _ b: Vector) -> (
+    value: Scalar, pullback: (Scalar.TangentVector) -> (Vector, Vector)
+  ) {
+    (a._dot(b), { v in
       let s = Scalar(tangent: v)
-      return (other._scaled(by: s), self._scaled(by: s))
+      return (b._scaled(by: s), a._scaled(by: s))
     })
   }
 
-  @inlinable @derivative(of: dot, wrt: self)
-  func _vjpDotSelf(_ other: Vector) -> (value: Scalar, pullback: (Scalar.TangentVector) -> Vector) {
-    (_dot(other), { v in other._scaled(by: Scalar(tangent: v)) })
+  @inlinable @derivative(of: dot(_:_:), wrt: a)
+  static func _vjpDotFirst(_ a: Vector, _ b: Vector) -> (value: Scalar, pullback: (Scalar.TangentVector) -> Vector) {
+    (a._dot(b), { v in b._scaled(by: Scalar(tangent: v)) })
   }
 
   /// `Σ selfᵢ`.
@@ -372,14 +384,18 @@ extension Vector {
     })
   }
 
-  /// This vector followed by `other`.
-  @inlinable @differentiable(reverse)
-  public func concatenated(with other: Vector) -> Vector { Vector(scalars + other.scalars) }
+  /// This vector followed by `other` (forwards to ``concatenate(_:_:)``; see ``dot(_:)`` for why).
+  @differentiable(reverse)
+  public func concatenated(with other: Vector) -> Vector { Vector.concatenate(self, other) }
 
-  @inlinable @derivative(of: concatenated)
-  func _vjpConcatenated(with other: Vector) -> (value: Vector, pullback: (Vector) -> (Vector, Vector)) {
-    let n = count, m = other.count
-    return (concatenated(with: other), { v in
+  /// `a` followed by `b`.
+  @inlinable @differentiable(reverse)
+  public static func concatenate(_ a: Vector, _ b: Vector) -> Vector { Vector(a.scalars + b.scalars) }
+
+  @inlinable @derivative(of: concatenate)
+  static func _vjpConcatenate(_ a: Vector, _ b: Vector) -> (value: Vector, pullback: (Vector) -> (Vector, Vector)) {
+    let n = a.count, m = b.count
+    return (concatenate(a, b), { v in
       if v.isEmpty { return (Vector.zeros(n), Vector.zeros(m)) }
       return (Vector(Array(v.scalars[0..<n])), Vector(Array(v.scalars[n..<(n + m)])))
     })
