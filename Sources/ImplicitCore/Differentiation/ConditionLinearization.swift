@@ -4,7 +4,8 @@ import _Differentiation
 ///
 /// Reverse-mode AD of `F` is recorded once per argument (two pullbacks, so that iterating
 /// `Aᵀu` never pays for `Bᵀu`) and replayed for every product. Hand-written products of the
-/// condition take precedence.
+/// condition take precedence, and a pullback is only recorded the first time it is needed — a
+/// condition that writes its own transposed products never pays for AD at all.
 public struct ConditionLinearization<Condition: OptimalityCondition> {
   public typealias Solution = Condition.Solution
   public typealias Parameter = Condition.Parameter
@@ -17,23 +18,21 @@ public struct ConditionLinearization<Condition: OptimalityCondition> {
   public let parameter: Parameter
   /// `F(x̂, θ)`.
   public let residual: Solution
-  let pullbackX: (Solution) -> Solution
-  let pullbackTheta: (Solution) -> Parameter
+  let pullbacks: PullbackCache<Condition>
 
   /// Linearises `condition` at `(x, θ)` after validating shapes and finiteness.
   public init(_ condition: Condition, at x: Solution, _ θ: Parameter) throws {
     try ImplicitError.checkFinite("the solution x", x)
     try ImplicitError.checkFinite("the parameter θ", θ)
     try condition.validate(x, θ)
-    let (fx, pbX) = valueWithPullback(at: x) { x in condition(x, θ) }
+    let fx = condition(x, θ)
     try ImplicitError.checkDimension("F(x, θ) (must have the dimension of x)", fx.dimension, expected: x.dimension)
     try ImplicitError.checkFinite("the residual F(x, θ)", fx)
     self.condition = condition
     self.solution = x
     self.parameter = θ
     self.residual = fx
-    self.pullbackX = pbX
-    self.pullbackTheta = pullback(at: θ) { θ in condition(x, θ) }
+    self.pullbacks = PullbackCache(condition, x, θ)
   }
 
   /// `‖F(x̂, θ)‖`.
@@ -42,14 +41,14 @@ public struct ConditionLinearization<Condition: OptimalityCondition> {
   /// `Aᵀ u`.
   public func applyATransposed(_ u: Solution) -> Solution {
     if let p = condition.solutionJacobianTransposedProduct(u, at: solution, parameter) { return p }
-    let r = pullbackX(u)
+    let r = pullbacks.x(u)
     return r.materialized(like: solution)
   }
 
   /// `Bᵀ u`.
   public func applyBTransposed(_ u: Solution) -> Parameter {
     if let p = condition.parameterJacobianTransposedProduct(u, at: solution, parameter) { return p }
-    let r = pullbackTheta(u)
+    let r = pullbacks.θ(u)
     return r.materialized(like: parameter)
   }
 
@@ -122,4 +121,37 @@ func centralDifference<In: InnerProductSpace, Out: InnerProductSpace>(
   var difference = f(plus)
   difference.addScaled(-1, f(minus))
   return difference.scaled(by: 1 / (2 * h))
+}
+
+/// The two reverse-mode pullbacks of a condition at a point, recorded on first use.
+final class PullbackCache<Condition: OptimalityCondition> {
+  let condition: Condition
+  let solution: Condition.Solution
+  let parameter: Condition.Parameter
+  private var recordedX: ((Condition.Solution) -> Condition.Solution)?
+  private var recordedTheta: ((Condition.Solution) -> Condition.Parameter)?
+
+  init(_ condition: Condition, _ x: Condition.Solution, _ θ: Condition.Parameter) {
+    self.condition = condition
+    solution = x
+    parameter = θ
+  }
+
+  /// `u ↦ Aᵀu` by reverse-mode AD.
+  func x(_ u: Condition.Solution) -> Condition.Solution {
+    if recordedX == nil {
+      let (condition, θ) = (self.condition, parameter)
+      recordedX = pullback(at: solution) { x in condition(x, θ) }
+    }
+    return recordedX!(u)
+  }
+
+  /// `u ↦ Bᵀu` by reverse-mode AD.
+  func θ(_ u: Condition.Solution) -> Condition.Parameter {
+    if recordedTheta == nil {
+      let (condition, x) = (self.condition, solution)
+      recordedTheta = pullback(at: parameter) { θ in condition(x, θ) }
+    }
+    return recordedTheta!(u)
+  }
 }
