@@ -41,6 +41,10 @@ var targets: [Target] = [
     dependencies: ["ImplicitCore"] + allModuleNames.map { .target(name: $0) },
     resources: [.copy("Resources/digits.csv"), .copy("Resources/breast_cancer.csv")],
     swiftSettings: settings),
+  .testTarget(
+    name: "ImplicitApplicationsTests",
+    dependencies: ["ImplicitApplications", "ImplicitCore", "ImplicitTestSupport"] + allModuleNames.map { .target(name: $0) },
+    swiftSettings: settings),
   .target(
     name: "ImplicitBenchmarks", dependencies: ["ImplicitCore"] + allModuleNames.map { .target(name: $0) },
     swiftSettings: settings),
