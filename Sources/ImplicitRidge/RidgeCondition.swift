@@ -36,8 +36,18 @@ public struct RidgeCondition: OptimalityCondition {
     A.normalTimes(v) + θ * v
   }
 
+  /// `Aᵀu = A u` (A is symmetric), in one pass over `A`.
+  public func solutionJacobianTransposedProduct(_ u: Vector<Double>, at x: Vector<Double>, _ θ: Double) -> Vector<Double>? {
+    A.normalTimes(u) + θ * u
+  }
+
   /// `B t = t·x`.
   public func parameterJacobianProduct(_ t: Double, at x: Vector<Double>, _ θ: Double) -> Vector<Double>? { t * x }
+
+  /// `Bᵀu = ⟨x, u⟩`.
+  public func parameterJacobianTransposedProduct(_ u: Vector<Double>, at x: Vector<Double>, _ θ: Double) -> Double? {
+    x.dot(u)
+  }
 
   /// Solves the problem (dense Cholesky of `AᵀA + θI`); throws if that matrix is not SPD.
   public func solve(_ θ: Double) throws -> Vector<Double> {
