@@ -58,8 +58,9 @@ func runDatasetDistillation() throws {
   var prototypes = Vector<Double>.zeros(classes * pixels)
   let steps = 300, learningRate = 0.02
   var adam = Adam(learningRate: learningRate)
-  print("inner problem: l2-regularised logistic regression on \(classes) prototypes, λ = \(l2Strength); "
-    + "outer: Adam, \(steps) steps, learning rate \(learningRate)/(1 + step/100), pixels clipped to [0, 1]")
+  print(
+    "inner problem: l2-regularised logistic regression on \(classes) prototypes, λ = \(l2Strength); "
+      + "outer: Adam, \(steps) steps, learning rate \(learningRate)/(1 + step/100), pixels clipped to [0, 1]")
   print("\nstep   train loss  train acc   test acc   Newton its   CG its (implicit solve)")
   let started = Date()
   for step in 0...steps {
@@ -111,7 +112,8 @@ func runDatasetDistillation() throws {
   // 7. The learned images, next to the class means.
   let (darkest, mean) = (prototypes.scalars.max() ?? 0, prototypes.scalars.reduce(0, +) / Double(prototypes.count))
   print(
-    String(format: "distilled pixels: mean %.3f, largest %.3f (real digits: mean %.3f)", mean, darkest,
+    String(
+      format: "distilled pixels: mean %.3f, largest %.3f (real digits: mean %.3f)", mean, darkest,
       means.scalars.reduce(0, +) / Double(means.count)))
   var grid = SVGImageGrid(
     title: "Dataset distillation: one learned 8×8 image per digit (each image scaled to its own range, dark = high)")

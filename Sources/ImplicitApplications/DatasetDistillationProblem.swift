@@ -50,7 +50,8 @@ struct DatasetLogisticRegression: ParametricObjective {
 
   @differentiable(reverse)
   func callAsFunction<S: RealScalar>(_ w: Vector<S>, _ θ: Vector<S>) -> S {
-    let scores = Matrix<S>(converting: data.features) * Matrix<S>(reshaping: w, rows: data.features.columns, columns: data.classes)
+    let scores =
+      Matrix<S>(converting: data.features) * Matrix<S>(reshaping: w, rows: data.features.columns, columns: data.classes)
     let crossEntropy =
       (scores.rowLogSumExp().sum() - scores.flattenedVector().dot(Vector<S>(converting: data.targets.scalars)))
       / S(Double(data.features.rows))

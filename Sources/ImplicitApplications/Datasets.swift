@@ -168,7 +168,8 @@ public enum Datasets {
     lines.removeFirst()
     let rows = try lines.enumerated().map { try parse($1, file: file, line: $0 + 2) }
     guard rows.count == n else {
-      throw DatasetError.malformed(file: file, line: 1, message: "the header announces \(n) samples, the file has \(rows.count)")
+      throw DatasetError.malformed(
+        file: file, line: 1, message: "the header announces \(n) samples, the file has \(rows.count)")
     }
     return try labeled(
       "breast cancer", rows, file: file, featureCount: d, firstLine: 2, classNames: Array(fields[2...]))

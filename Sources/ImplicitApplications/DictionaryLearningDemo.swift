@@ -70,7 +70,8 @@ func runDictionaryLearning() throws {
   var roc = SVGPlot(
     title: "Held-out ROC, split 1", xLabel: "false-positive rate", yLabel: "true-positive rate", legend: .bottomRight)
   roc.add(
-    SVGPlot.Series(name: String(format: "plain dictionary (AUC %.3f)", first.plainAUC), points: first.plainROC, style: .line))
+    SVGPlot.Series(
+      name: String(format: "plain dictionary (AUC %.3f)", first.plainAUC), points: first.plainROC, style: .line))
   roc.add(
     SVGPlot.Series(name: String(format: "task-driven (AUC %.3f)", first.taskAUC), points: first.taskROC, style: .line))
   roc.add(SVGPlot.Series(name: "chance", points: [(0, 0), (1, 1)], style: .line, color: "#999999", dashed: true))
@@ -135,7 +136,9 @@ func runDictionaryLearningSplit(
     plain = ReconstructionDictionaryLearning.updatedDictionary(plain, samples: train.features, codes: codes.codes)
     codes = try coder.encode(train.features, on: plain, from: codes.codes)
     if step % 5 == 0 || step == 1 {
-      say(String(format: "%4d   %9.5f   %5.2f", step, coder.objective(train.features, plain, codes.codes), codes.meanNonZeros))
+      say(
+        String(
+          format: "%4d   %9.5f   %5.2f", step, coder.objective(train.features, plain, codes.codes), codes.meanNonZeros))
     }
   }
   let plainClassifier = try fitClassifier(codes.codes)
@@ -163,7 +166,9 @@ func runDictionaryLearningSplit(
     }
     func report(_ what: String, implicit: Double, centralDifference: Double) {
       let gap = abs(implicit - centralDifference) / abs(centralDifference)
-      print("check: \(what)  implicit \(sci(implicit))  central differences \(sci(centralDifference))  (relative gap \(sci(gap)))")
+      print(
+        "check: \(what)  implicit \(sci(implicit))  central differences \(sci(centralDifference))  (relative gap \(sci(gap)))"
+      )
     }
     var rng = SeededGenerator(seed: 11)
     var direction = rng.normalMatrix(rows: dictionary.rows, columns: atoms)
@@ -172,8 +177,11 @@ func runDictionaryLearningSplit(
     report(
       "directional derivative of the task loss in D",
       implicit: pulled.dictionary.flattenedVector().dot(direction.flattenedVector()),
-      centralDifference: (try taskLoss(coder, dictionary + h * direction) - taskLoss(coder, dictionary - h * direction)) / (2 * h))
-    for (name, strength, implicit) in [("λ₁", \ElasticNetCoder.l1, pulled.strengths.l1), ("λ₂", \.l2, pulled.strengths.l2)] {
+      centralDifference: (try taskLoss(coder, dictionary + h * direction) - taskLoss(coder, dictionary - h * direction))
+        / (2 * h))
+    for (name, strength, implicit) in [
+      ("λ₁", \ElasticNetCoder.l1, pulled.strengths.l1), ("λ₂", \.l2, pulled.strengths.l2),
+    ] {
       var (up, down) = (coder, coder)
       up[keyPath: strength] += h
       down[keyPath: strength] -= h
@@ -190,7 +198,8 @@ func runDictionaryLearningSplit(
   for step in 0...setup.taskSteps {
     // Forward: the codes (warm-started), then the task loss and its gradients in p and in the codes.
     codes = try coder.encode(train.features, on: dictionary, from: codes.codes)
-    let (loss, classifierGradient, codeGradient) = task.valueWithGradients(at: classifier, codes.codes.flattenedVector())
+    let (loss, classifierGradient, codeGradient) = task.valueWithGradients(
+      at: classifier, codes.codes.flattenedVector())
     // Backward through the codes: one implicit solve per sample.
     let pulled = try hypergradient.pullback(
       Matrix(reshaping: codeGradient, rows: train.count, columns: atoms), samples: train.features, codes: codes.codes,

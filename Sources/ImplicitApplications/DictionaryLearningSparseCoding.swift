@@ -32,7 +32,9 @@ struct ElasticNetCoder {
 
   /// The codes of the rows of `samples` (`n × d`) on `dictionary` (`d × k`), warm-started from
   /// `initial` (`n × k`) when given.
-  func encode(_ samples: Matrix<Double>, on dictionary: Matrix<Double>, from initial: Matrix<Double>? = nil) throws -> Codes {
+  func encode(_ samples: Matrix<Double>, on dictionary: Matrix<Double>, from initial: Matrix<Double>? = nil) throws
+    -> Codes
+  {
     let (n, k) = (samples.rows, dictionary.columns)
     let gram = dictionary.transposed() * dictionary  // G = DᵀD
     let correlations = samples * dictionary  // row i: cᵢ = Dᵀaᵢ

@@ -77,7 +77,8 @@ public struct SVGImageGrid: Sendable {
       for (c, image) in row.images.enumerated() {
         let left = labelWidth + Double(c) * (cellWidth + gap)
         svg += render(image, left: left, top: top)
-        svg += "<text x=\"\(n(left + cellWidth / 2))\" y=\"\(n(top + cellHeight + 12))\" font-size=\"11\" "
+        svg +=
+          "<text x=\"\(n(left + cellWidth / 2))\" y=\"\(n(top + cellHeight + 12))\" font-size=\"11\" "
           + "text-anchor=\"middle\">\(e(image.caption))</text>\n"
       }
     }
@@ -97,11 +98,13 @@ public struct SVGImageGrid: Sendable {
       for x in 0..<image.width {
         let t = min(max((image.pixels[y * image.width + x] - lower) / span, 0), 1)
         let grey = Int((255 * (highIsDark ? 1 - t : t)).rounded())
-        out += "<rect x=\"\(n(left + Double(x) * pixelSize))\" y=\"\(n(top + Double(y) * pixelSize))\" "
+        out +=
+          "<rect x=\"\(n(left + Double(x) * pixelSize))\" y=\"\(n(top + Double(y) * pixelSize))\" "
           + "width=\"\(n(pixelSize))\" height=\"\(n(pixelSize))\" fill=\"rgb(\(grey),\(grey),\(grey))\"/>\n"
       }
     }
-    out += "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(Double(image.width) * pixelSize))\" "
+    out +=
+      "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(Double(image.width) * pixelSize))\" "
       + "height=\"\(n(Double(image.height) * pixelSize))\" fill=\"none\" stroke=\"#888\" stroke-width=\"0.5\"/>\n"
     return out + "</g>\n"
   }

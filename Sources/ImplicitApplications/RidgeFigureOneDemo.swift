@@ -7,7 +7,8 @@ extension Demos {
   /// `implicit demo ridge`: Figure 1 of the paper, end to end.
   public static let ridgeFigureOne = Demo(
     name: "ridge",
-    summary: "Figure 1 of the paper: ridge regression made differentiable, Jacobian vs closed form, then hyper-parameter tuning",
+    summary:
+      "Figure 1 of the paper: ridge regression made differentiable, Jacobian vs closed form, then hyper-parameter tuning",
     run: runRidgeFigureOne)
 }
 
@@ -62,8 +63,9 @@ func runRidgeFigureOne() throws {
   var logθ = Foundation.log(θ0)
   let h = 1e-5
   let fd = (validationLoss(logθ + h) - validationLoss(logθ - h)) / (2 * h)
-  print("\nhypergradient d(val loss)/d log θ at θ = \(θ0): implicit \(sci(gradient(at: logθ, of: validationLoss)))  "
-    + "finite differences of re-solving \(sci(fd))")
+  print(
+    "\nhypergradient d(val loss)/d log θ at θ = \(θ0): implicit \(sci(gradient(at: logθ, of: validationLoss)))  "
+      + "finite differences of re-solving \(sci(fd))")
   print("\nstep      θ          val loss     d/dlogθ")
   let learningRate = 60.0
   for step in 0...12 {

@@ -31,7 +31,9 @@ func coreBenchmarks(quick: Bool, runs: Int) -> [[String: any Sendable]] {
   // Memory bandwidth: a streaming sum over an array far larger than the caches.
   let big = quick ? 16_000_000 : 64_000_000
   let stream = [Double](repeating: 1.5, count: big)
-  let tStream = medianTime(runs: runs) { blackHole(stream.withUnsafeBufferPointer { Kernels.sum($0.baseAddress!, big) }) }
+  let tStream = medianTime(runs: runs) {
+    blackHole(stream.withUnsafeBufferPointer { Kernels.sum($0.baseAddress!, big) })
+  }
   results.append(["benchmark": "memory-read-1core", "gb_per_s": Double(big * 8) / tStream / 1e9, "seconds": tStream])
   let tStream2 = medianTime(runs: runs) {
     let threads = Kernels.threadCount
@@ -115,7 +117,9 @@ func coreBenchmarks(quick: Bool, runs: Int) -> [[String: any Sendable]] {
     let cotangent = rng.normalVector(features)
     var iterations = 0
     let tVJP = medianTime(runs: runs) {
-      if let d = try? differentiator.vjp(cotangent, at: solution, theta) { iterations = d.diagnostics.linearSolve.iterations }
+      if let d = try? differentiator.vjp(cotangent, at: solution, theta) {
+        iterations = d.diagnostics.linearSolve.iterations
+      }
     }
     results.append([
       "benchmark": "ridge root VJP n=500 p=1000", "forward_cg_s": tForward, "forward_iterations": forwardIterations,

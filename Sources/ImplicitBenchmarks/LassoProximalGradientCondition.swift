@@ -28,10 +28,15 @@ struct LassoProximalGradientCondition: OptimalityCondition {
   func vjpCallAsFunction(_ w: Vector<Double>, _ λ: Double) -> (
     value: Vector<Double>, pullback: (Vector<Double>) -> (Vector<Double>, Double)
   ) {
-    (residual(w, λ), { u in
-      let u = u.materialized(like: w)
-      return (self.transposedJacobianProduct(u), -self.problem.stepSize * Vector(self.cache.pattern).innerProduct(with: u))
-    })
+    (
+      residual(w, λ),
+      { u in
+        let u = u.materialized(like: w)
+        return (
+          self.transposedJacobianProduct(u), -self.problem.stepSize * Vector(self.cache.pattern).innerProduct(with: u)
+        )
+      }
+    )
   }
 
   var structure: LinearStructure { .general }

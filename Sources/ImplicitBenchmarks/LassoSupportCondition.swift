@@ -41,10 +41,13 @@ struct LassoSupportCondition: OptimalityCondition {
   func vjpCallAsFunction(_ v: Vector<Double>, _ λ: Double) -> (
     value: Vector<Double>, pullback: (Vector<Double>) -> (Vector<Double>, Double)
   ) {
-    (residual(v, λ), { u in
-      let u = u.materialized(like: v)
-      return (self.gramProduct(u), self.signs.innerProduct(with: u))
-    })
+    (
+      residual(v, λ),
+      { u in
+        let u = u.materialized(like: v)
+        return (self.gramProduct(u), self.signs.innerProduct(with: u))
+      }
+    )
   }
 
   var structure: LinearStructure { .symmetricPositiveDefinite }

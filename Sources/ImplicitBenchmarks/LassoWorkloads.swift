@@ -39,12 +39,14 @@ func runLassoWorkload(features p: Int, iterations: Int, runs: Int) throws -> Wor
   var implicitResult: (hypergradient: Double, diagnostics: DerivativeDiagnostics?, support: Int)?
   var tightResult: (hypergradient: Double, diagnostics: DerivativeDiagnostics?, support: Int)?
   var unrolledResult: (hypergradient: Double, solution: [Double], outerLoss: Double)?
-  let times = try smoothAlternatingMedianTimes(runs: runs, [
-    { blackHole(problem.solve(lambda: problem.lambda, iterations: iterations)) },
-    { implicitResult = try lassoImplicitHypergradient(problem, iterations: iterations, solver: jaxoptTolerance) },
-    { tightResult = try lassoImplicitHypergradient(problem, iterations: iterations, solver: defaultTolerance) },
-    { unrolledResult = problem.unrolledHypergradient(lambda: problem.lambda, iterations: iterations) },
-  ])
+  let times = try smoothAlternatingMedianTimes(
+    runs: runs,
+    [
+      { blackHole(problem.solve(lambda: problem.lambda, iterations: iterations)) },
+      { implicitResult = try lassoImplicitHypergradient(problem, iterations: iterations, solver: jaxoptTolerance) },
+      { tightResult = try lassoImplicitHypergradient(problem, iterations: iterations, solver: defaultTolerance) },
+      { unrolledResult = problem.unrolledHypergradient(lambda: problem.lambda, iterations: iterations) },
+    ])
   guard let implicit = implicitResult, let tight = tightResult, let unrolled = unrolledResult else {
     throw ImplicitError.invalidArgument("\(id): a timed body did not run")
   }
@@ -52,18 +54,20 @@ func runLassoWorkload(features p: Int, iterations: Int, runs: Int) throws -> Wor
   // JAXopt's formulation for comparison: the full p-dimensional fixed point, normal-equation CG.
   let w = unrolled.solution
   var fullFixedPoint: (value: Double, summary: LinearSolveSummary)?
-  let fullTime = try smoothAlternatingMedianTimes(runs: 1, [
-    {
-      let w = problem.solve(lambda: problem.lambda, iterations: iterations)
-      let outer = problem.outerLossAndGradient(at: w)
-      let d = try ImplicitDifferentiator(
-        LassoProximalGradientCondition(problem),
-        options: ImplicitOptions(
-          linearSolver: LinearSolver(.normalConjugateGradient, relativeTolerance: 1e-5), onFailure: .flag)
-      ).vjp(Vector(outer.gradient), at: Vector(w), problem.lambda)
-      fullFixedPoint = (d.value, d.diagnostics.linearSolve)
-    }
-  ])[0]
+  let fullTime = try smoothAlternatingMedianTimes(
+    runs: 1,
+    [
+      {
+        let w = problem.solve(lambda: problem.lambda, iterations: iterations)
+        let outer = problem.outerLossAndGradient(at: w)
+        let d = try ImplicitDifferentiator(
+          LassoProximalGradientCondition(problem),
+          options: ImplicitOptions(
+            linearSolver: LinearSolver(.normalConjugateGradient, relativeTolerance: 1e-5), onFailure: .flag)
+        ).vjp(Vector(outer.gradient), at: Vector(w), problem.lambda)
+        fullFixedPoint = (d.value, d.diagnostics.linearSolve)
+      }
+    ])[0]
 
   // Untimed checks: optimality, strict complementarity, central finite difference in λ.
   let finalError = problem.optimalityError(at: w, lambda: problem.lambda)

@@ -97,9 +97,12 @@ struct SVMActiveSetProducts: @unchecked Sendable {
       kernelColumns.withUnsafeBufferPointer { cb in
         wA.withUnsafeBufferPointer { wb in
           out.withUnsafeMutableBufferPointer { ob in
-            let c = SVMConstPointer(cb.baseAddress!), wp = SVMConstPointer(wb.baseAddress!), o = SVMPointer(ob.baseAddress!)
+            let c = SVMConstPointer(cb.baseAddress!), wp = SVMConstPointer(wb.baseAddress!),
+              o = SVMPointer(ob.baseAddress!)
             SVMKernels.parallel(threads, n / 2) { _, pairs in
-              SVMKernels.rowDots(c.p, rows: (2 * pairs.lowerBound)..<(pairs.upperBound == n / 2 ? n : 2 * pairs.upperBound), length: m, wp.p, k, o.p)
+              SVMKernels.rowDots(
+                c.p, rows: (2 * pairs.lowerBound)..<(pairs.upperBound == n / 2 ? n : 2 * pairs.upperBound), length: m,
+                wp.p, k, o.p)
             }
           }
         }
@@ -108,7 +111,9 @@ struct SVMActiveSetProducts: @unchecked Sendable {
       let vT = featureCoefficients(wA)
       op.X.withUnsafeBufferPointer { x in
         vT.withUnsafeBufferPointer { v in
-          out.withUnsafeMutableBufferPointer { SVMKernels.featureProduct(x.baseAddress!, n, op.features, v.baseAddress!, k, $0.baseAddress!, threads: 1) }
+          out.withUnsafeMutableBufferPointer {
+            SVMKernels.featureProduct(x.baseAddress!, n, op.features, v.baseAddress!, k, $0.baseAddress!, threads: 1)
+          }
         }
       }
     }
@@ -123,14 +128,18 @@ struct SVMActiveSetProducts: @unchecked Sendable {
     if op.kernel != nil {
       kernelBlock.withUnsafeBufferPointer { b in
         vA.withUnsafeBufferPointer { w in
-          out.withUnsafeMutableBufferPointer { SVMKernels.rowDots(b.baseAddress!, rows: 0..<m, length: m, w.baseAddress!, k, $0.baseAddress!) }
+          out.withUnsafeMutableBufferPointer {
+            SVMKernels.rowDots(b.baseAddress!, rows: 0..<m, length: m, w.baseAddress!, k, $0.baseAddress!)
+          }
         }
       }
     } else {
       let vT = featureCoefficients(vA)
       activeX.withUnsafeBufferPointer { x in
         vT.withUnsafeBufferPointer { w in
-          out.withUnsafeMutableBufferPointer { SVMKernels.featureProduct(x.baseAddress!, m, op.features, w.baseAddress!, k, $0.baseAddress!, threads: 1) }
+          out.withUnsafeMutableBufferPointer {
+            SVMKernels.featureProduct(x.baseAddress!, m, op.features, w.baseAddress!, k, $0.baseAddress!, threads: 1)
+          }
         }
       }
     }
@@ -143,7 +152,9 @@ struct SVMActiveSetProducts: @unchecked Sendable {
     var v = [Double](repeating: 0, count: f * k)
     activeTransposedX.withUnsafeBufferPointer { xt in
       wA.withUnsafeBufferPointer { w in
-        v.withUnsafeMutableBufferPointer { SVMKernels.rowDots(xt.baseAddress!, rows: 0..<f, length: m, w.baseAddress!, k, $0.baseAddress!) }
+        v.withUnsafeMutableBufferPointer {
+          SVMKernels.rowDots(xt.baseAddress!, rows: 0..<f, length: m, w.baseAddress!, k, $0.baseAddress!)
+        }
       }
     }
     var vT = [Double](repeating: 0, count: k * f)

@@ -97,7 +97,9 @@ struct SVMFastCondition: OptimalityCondition {
       z.withUnsafeBufferPointer { zp in
         out.withUnsafeMutableBufferPointer { op in
           scratch.withUnsafeMutableBufferPointer { sp in
-            for i in 0..<n { SVMKernels.projectRow(zp.baseAddress! + i * k, k, op.baseAddress! + i * k, sp.baseAddress!) }
+            for i in 0..<n {
+              SVMKernels.projectRow(zp.baseAddress! + i * k, k, op.baseAddress! + i * k, sp.baseAddress!)
+            }
           }
         }
       }
@@ -193,10 +195,13 @@ struct SVMFastCondition: OptimalityCondition {
     value: Vector<Double>, pullback: (Vector<Double>) -> (Vector<Double>, Double)
   ) {
     let p = point(x, θ)
-    return (residual(p), { u in
-      if u.isEmpty { return (Vector.zeros(x.count), 0) }
-      return (Vector(self.transposedProduct(u.scalars, p)), self.parameterTransposedProduct(u.scalars, p))
-    })
+    return (
+      residual(p),
+      { u in
+        if u.isEmpty { return (Vector.zeros(x.count), 0) }
+        return (Vector(self.transposedProduct(u.scalars, p)), self.parameterTransposedProduct(u.scalars, p))
+      }
+    )
   }
 
   func solutionJacobianProduct(_ v: Vector<Double>, at x: Vector<Double>, _ θ: Double) -> Vector<Double>? {
@@ -273,7 +278,8 @@ struct SVMFastCondition: OptimalityCondition {
         out.withUnsafeMutableBufferPointer { o in
           switch geometry {
           case .mirrorDescent: SVMKernels.softmaxJacobianRows(pp.baseAddress!, up.baseAddress!, 1, k, o.baseAddress!)
-          case .projectedGradient: SVMKernels.simplexJacobianRows(pp.baseAddress!, up.baseAddress!, 1, k, o.baseAddress!)
+          case .projectedGradient:
+            SVMKernels.simplexJacobianRows(pp.baseAddress!, up.baseAddress!, 1, k, o.baseAddress!)
           }
         }
       }

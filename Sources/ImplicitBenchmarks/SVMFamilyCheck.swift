@@ -48,11 +48,16 @@ enum SVMFamilyCheck {
     let eta = theta / problem.squaredSpectralNorm
     func solve(_ iterations: Int) -> [Double] {
       switch kind {
-      case .md: SVMSolvers.mirrorDescent(problem, op, theta: theta, stepSize: eta, iterations: iterations, record: false).beta
-      case .pg: SVMSolvers.acceleratedProjectedGradient(problem, op, theta: theta, stepSize: eta, iterations: iterations, record: false).beta
+      case .md:
+        SVMSolvers.mirrorDescent(problem, op, theta: theta, stepSize: eta, iterations: iterations, record: false).beta
+      case .pg:
+        SVMSolvers.acceleratedProjectedGradient(
+          problem, op, theta: theta, stepSize: eta, iterations: iterations, record: false
+        ).beta
       case .bcd:
         SVMSolvers.blockCoordinateDescent(
-          problem, op, theta: theta, stepSizes: problem.rowSquaredNorms.map { theta / $0 }, sweeps: iterations / 10, record: false
+          problem, op, theta: theta, stepSizes: problem.rowSquaredNorms.map { theta / $0 }, sweeps: iterations / 10,
+          record: false
         ).beta
       }
     }
@@ -69,7 +74,8 @@ enum SVMFamilyCheck {
     let early = Vector(solve(20))
     let outer = problem.outerLoss(beta, theta: theta)
     let solver = ImplicitOptions(linearSolver: LinearSolver(.gmres(restart: 200), relativeTolerance: 1e-12))
-    let fastHypergradient = try ImplicitDifferentiator(fast, options: solver).vjp(Vector(outer.beta), at: x, theta).value
+    let fastHypergradient = try ImplicitDifferentiator(fast, options: solver).vjp(Vector(outer.beta), at: x, theta)
+      .value
 
     func compare<C: OptimalityCondition>(_ family: C) throws -> Report
     where C.Solution == Vector<Double>, C.Parameter == Vector<Double> {
@@ -83,15 +89,19 @@ enum SVMFamilyCheck {
         let at = family.solutionJacobianTransposedProduct(u, at: point, parameter) ?? Vector([])
         let bt = family.parameterJacobianTransposedProduct(u, at: point, parameter) ?? Vector([.nan])
         report.transposedProduct = max(
-          report.transposedProduct, svmRelative(fast.solutionJacobianTransposedProduct(u, at: point, theta)!.scalars, at.scalars))
+          report.transposedProduct,
+          svmRelative(fast.solutionJacobianTransposedProduct(u, at: point, theta)!.scalars, at.scalars))
         report.parameterProduct = max(
           report.parameterProduct, svmRelative(fast.parameterJacobianTransposedProduct(u, at: point, theta)!, bt[0]))
         for v in [tangent, u] {
           let av = family.solutionJacobianProduct(v, at: point, parameter) ?? Vector([])
-          report.product = max(report.product, svmRelative(fast.solutionJacobianProduct(v, at: point, theta)!.scalars, av.scalars))
+          report.product = max(
+            report.product, svmRelative(fast.solutionJacobianProduct(v, at: point, theta)!.scalars, av.scalars))
         }
       }
-      let familyHypergradient = try ImplicitDifferentiator(family, options: solver).vjp(Vector(outer.beta), at: x, parameter).value
+      let familyHypergradient = try ImplicitDifferentiator(family, options: solver).vjp(
+        Vector(outer.beta), at: x, parameter
+      ).value
       report.hypergradient = svmRelative(fastHypergradient, familyHypergradient[0])
       return report
     }

@@ -65,7 +65,9 @@ enum SVMKernels {
         let xp = SVMConstPointer(xb.baseAddress!), kp = SVMPointer(kb.baseAddress!)
         let parts = max(1, min(threads, n / 8))
         // Row boundaries with equal triangular work: row r has r + 1 products.
-        let bounds = (0...parts).map { t in t == parts ? n : (Int(Double(n) * (Double(t) / Double(parts)).squareRoot()) / 2) * 2 }
+        let bounds = (0...parts).map { t in
+          t == parts ? n : (Int(Double(n) * (Double(t) / Double(parts)).squareRoot()) / 2) * 2
+        }
         let body: @Sendable (Int) -> Void = { t in
           let lo = bounds[t], hi = bounds[t + 1]
           var c0 = 0
@@ -148,7 +150,8 @@ enum SVMKernels {
       var v4 = q3.sum(), v5 = q4.sum()
       if f < length {
         let x = a[r &* length &+ f], y = a[(pair ? r &+ 1 : r) &* length &+ f]
-        u += SIMD8(x * b[f], x * b[length &+ f], x * b[2 &* length &+ f], x * b[3 &* length &+ f], x * b[4 &* length &+ f],
+        u += SIMD8(
+          x * b[f], x * b[length &+ f], x * b[2 &* length &+ f], x * b[3 &* length &+ f], x * b[4 &* length &+ f],
           y * b[f], y * b[length &+ f], y * b[2 &* length &+ f])
         v4 += y * b[3 &* length &+ f]
         v5 += y * b[4 &* length &+ f]
@@ -178,7 +181,9 @@ enum SVMKernels {
   ) {
     let kp = SVMConstPointer(kernel), mp = SVMConstPointer(mT), op = SVMPointer(out)
     parallel(threads, n / 2) { _, pairs in
-      rowDots(kp.p, rows: (2 &* pairs.lowerBound)..<(pairs.upperBound == n / 2 ? n : 2 &* pairs.upperBound), length: n, mp.p, k, op.p)
+      rowDots(
+        kp.p, rows: (2 &* pairs.lowerBound)..<(pairs.upperBound == n / 2 ? n : 2 &* pairs.upperBound), length: n, mp.p,
+        k, op.p)
     }
   }
 
@@ -214,7 +219,9 @@ enum SVMKernels {
   ) {
     let xp = SVMConstPointer(x), vp = SVMConstPointer(v), op = SVMPointer(out)
     parallel(max(1, min(threads, n / 16)), n / 2) { _, pairs in
-      rowDots(xp.p, rows: (2 &* pairs.lowerBound)..<(pairs.upperBound == n / 2 ? n : 2 &* pairs.upperBound), length: p, vp.p, k, op.p)
+      rowDots(
+        xp.p, rows: (2 &* pairs.lowerBound)..<(pairs.upperBound == n / 2 ? n : 2 &* pairs.upperBound), length: p, vp.p,
+        k, op.p)
     }
   }
 

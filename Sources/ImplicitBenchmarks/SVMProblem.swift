@@ -35,7 +35,8 @@ final class SVMBenchmarkProblem: Sendable {
   /// Threads for the products.
   let threads: Int
 
-  init(samples n: Int, features p: Int, classes k: Int, theta: Double, seed: UInt64, threads: Int = Kernels.threadCount) {
+  init(samples n: Int, features p: Int, classes k: Int, theta: Double, seed: UInt64, threads: Int = Kernels.threadCount)
+  {
     var rng = SeededGenerator(seed: seed)
     let scale = 1 / Double(p).squareRoot()
     let truth = (0..<(p * k)).map { _ in rng.normal() }  // W_true, P × k
@@ -64,7 +65,9 @@ final class SVMBenchmarkProblem: Sendable {
     validationY = validation.y
     self.theta = theta
     squaredSpectralNorm = Matrix(rows: n, columns: p, scalars: train.x).squaredSpectralNorm()
-    rowSquaredNorms = (0..<n).map { i in train.x.withUnsafeBufferPointer { Kernels.dot($0.baseAddress! + i * p, $0.baseAddress! + i * p, p) } }
+    rowSquaredNorms = (0..<n).map { i in
+      train.x.withUnsafeBufferPointer { Kernels.dot($0.baseAddress! + i * p, $0.baseAddress! + i * p, p) }
+    }
     usesKernel = 2 * p > n
     self.threads = threads
   }
@@ -202,7 +205,8 @@ struct SVMGramOperator: @unchecked Sendable {
       let xtp = SVMConstPointer(xt.baseAddress!), mp = SVMConstPointer(mT), vp = SVMPointer(v)
       SVMKernels.parallel(threads, p / 2) { _, pairs in
         SVMKernels.rowDots(
-          xtp.p, rows: (2 &* pairs.lowerBound)..<(pairs.upperBound == p / 2 ? p : 2 &* pairs.upperBound), length: n, mp.p, k,
+          xtp.p, rows: (2 &* pairs.lowerBound)..<(pairs.upperBound == p / 2 ? p : 2 &* pairs.upperBound), length: n,
+          mp.p, k,
           vp.p)
       }
     }
@@ -213,14 +217,18 @@ struct SVMGramOperator: @unchecked Sendable {
   /// `K·m`.
   func apply(_ m: [Double]) -> [Double] {
     var out = [Double](repeating: 0, count: m.count)
-    m.withUnsafeBufferPointer { mp in out.withUnsafeMutableBufferPointer { apply(mp.baseAddress!, into: $0.baseAddress!) } }
+    m.withUnsafeBufferPointer { mp in
+      out.withUnsafeMutableBufferPointer { apply(mp.baseAddress!, into: $0.baseAddress!) }
+    }
     return out
   }
 
   /// `K_ii = ‖xᵢ‖²`.
   func diagonal(_ i: Int) -> Double {
     if let kernel { return kernel[i * samples + i] }
-    return X.withUnsafeBufferPointer { Kernels.dot($0.baseAddress! + i * features, $0.baseAddress! + i * features, features) }
+    return X.withUnsafeBufferPointer {
+      Kernels.dot($0.baseAddress! + i * features, $0.baseAddress! + i * features, features)
+    }
   }
 }
 
@@ -274,7 +282,9 @@ extension SVMGramOperator {
 
   /// Writes row `i` of `S = K·C` into `out` (`k` entries).
   @inline(__always)
-  func blockRead(row i: Int, into out: UnsafeMutablePointer<Double>, x: UnsafePointer<Double>, state s: UnsafePointer<Double>) {
+  func blockRead(
+    row i: Int, into out: UnsafeMutablePointer<Double>, x: UnsafePointer<Double>, state s: UnsafePointer<Double>
+  ) {
     let n = samples, k = classes
     if kernel != nil {
       for c in 0..<k { out[c] = s[c &* n &+ i] }

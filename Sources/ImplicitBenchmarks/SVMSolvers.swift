@@ -92,12 +92,16 @@ enum SVMSolvers {
     var s = 1.0
     for _ in 0..<iterations {
       for i in 0..<d { residual[i] = point[i] - y[i] }
-      residual.withUnsafeBufferPointer { r in g.withUnsafeMutableBufferPointer { op.apply(r.baseAddress!, into: $0.baseAddress!) } }
+      residual.withUnsafeBufferPointer { r in
+        g.withUnsafeMutableBufferPointer { op.apply(r.baseAddress!, into: $0.baseAddress!) }
+      }
       for i in 0..<d { z[i] = point[i] - eta * (g[i] / theta + y[i] - 1) }
       z.withUnsafeBufferPointer { zp in
         next.withUnsafeMutableBufferPointer { np in
           scratch.withUnsafeMutableBufferPointer { sp in
-            for i in 0..<n { SVMKernels.projectRow(zp.baseAddress! + i &* k, k, np.baseAddress! + i &* k, sp.baseAddress!) }
+            for i in 0..<n {
+              SVMKernels.projectRow(zp.baseAddress! + i &* k, k, np.baseAddress! + i &* k, sp.baseAddress!)
+            }
           }
         }
       }

@@ -38,7 +38,9 @@ enum SVMUnrolled {
             ratio[base &+ c] = before[base &+ c] > 0 ? after[base &+ c] / before[base &+ c] * centered : 0
           }
         }
-        yBar.withUnsafeBufferPointer { u in kyBar.withUnsafeMutableBufferPointer { op.apply(u.baseAddress!, into: $0.baseAddress!) } }
+        yBar.withUnsafeBufferPointer { u in
+          kyBar.withUnsafeMutableBufferPointer { op.apply(u.baseAddress!, into: $0.baseAddress!) }
+        }
         var inner = 0.0
         for i in 0..<d {
           inner += kyBar[i] * (before[i] - y[i])
@@ -72,12 +74,16 @@ enum SVMUnrolled {
         let m = tape.momentum[t]
         for i in 0..<d { adjoint[i] += (1 + m) * pointBar[i] }
         let active = adjoint.withUnsafeBufferPointer { a in
-          zBar.withUnsafeMutableBufferPointer { SVMKernels.simplexJacobianRows(after, a.baseAddress!, n, k, $0.baseAddress!) }
+          zBar.withUnsafeMutableBufferPointer {
+            SVMKernels.simplexJacobianRows(after, a.baseAddress!, n, k, $0.baseAddress!)
+          }
         }
         var nextAdjoint = [Double](repeating: 0, count: d)
         for i in 0..<d { nextAdjoint[i] = -m * pointBar[i] }
         if active {
-          zBar.withUnsafeBufferPointer { u in kzBar.withUnsafeMutableBufferPointer { op.apply(u.baseAddress!, into: $0.baseAddress!) } }
+          zBar.withUnsafeBufferPointer { u in
+            kzBar.withUnsafeMutableBufferPointer { op.apply(u.baseAddress!, into: $0.baseAddress!) }
+          }
           // y_t − Y, with y_t = β_t + m_{t−1}(β_t − β_{t−1}) (y_0 = β_0).
           let previousMomentum = t > 0 ? tape.momentum[t - 1] : 0
           let earlier = t > 0 ? before - d : before

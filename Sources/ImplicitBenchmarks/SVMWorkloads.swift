@@ -88,14 +88,17 @@ struct SVMWorkload {
     func solve(_ op: SVMGramOperator, _ theta: Double) -> [Double] {
       switch kind {
       case .md:
-        return SVMSolvers.mirrorDescent(problem, op, theta: theta, stepSize: eta, iterations: iterations, record: false).beta
+        return SVMSolvers.mirrorDescent(problem, op, theta: theta, stepSize: eta, iterations: iterations, record: false)
+          .beta
       case .pg:
         return SVMSolvers.acceleratedProjectedGradient(
           problem, op, theta: theta, stepSize: eta, iterations: iterations, record: false
         ).beta
       case .bcd:
-        return SVMSolvers.blockCoordinateDescent(problem, op, theta: theta, stepSizes: blockEta, sweeps: iterations, record: false)
-          .beta
+        return SVMSolvers.blockCoordinateDescent(
+          problem, op, theta: theta, stepSizes: blockEta, sweeps: iterations, record: false
+        )
+        .beta
       }
     }
 
@@ -134,19 +137,24 @@ struct SVMWorkload {
       let adjoint: (([Double]) -> Double)
       switch kind {
       case .md:
-        let (b, tape) = SVMSolvers.mirrorDescent(problem, op, theta: theta, stepSize: eta, iterations: iterations, record: true)
+        let (b, tape) = SVMSolvers.mirrorDescent(
+          problem, op, theta: theta, stepSize: eta, iterations: iterations, record: true)
         beta = b
         adjoint = { SVMUnrolled.mirrorDescent(problem, op, tape: tape!, theta: theta, stepSize: eta, cotangent: $0) }
       case .pg:
         let (b, tape) = SVMSolvers.acceleratedProjectedGradient(
           problem, op, theta: theta, stepSize: eta, iterations: iterations, record: true)
         beta = b
-        adjoint = { SVMUnrolled.acceleratedProjectedGradient(problem, op, tape: tape!, theta: theta, stepSize: eta, cotangent: $0) }
+        adjoint = {
+          SVMUnrolled.acceleratedProjectedGradient(problem, op, tape: tape!, theta: theta, stepSize: eta, cotangent: $0)
+        }
       case .bcd:
         let (b, tape) = SVMSolvers.blockCoordinateDescent(
           problem, op, theta: theta, stepSizes: blockEta, sweeps: iterations, record: true)
         beta = b
-        adjoint = { SVMUnrolled.blockCoordinateDescent(problem, op, tape: tape!, theta: theta, stepSizes: blockEta, cotangent: $0) }
+        adjoint = {
+          SVMUnrolled.blockCoordinateDescent(problem, op, tape: tape!, theta: theta, stepSizes: blockEta, cotangent: $0)
+        }
       }
       let outer = problem.outerLoss(beta, theta: theta)
       return Outcome(beta: beta, hypergradient: outer.theta + adjoint(outer.beta))
@@ -157,16 +165,20 @@ struct SVMWorkload {
     var forwardBeta = [Double]()
     var atJAXoptTolerance = Outcome(), atDefaultTolerance = Outcome(), throughIterations = Outcome()
     var failure: (any Error)?
-    let times = svmAlternatingMedians(runs: runs, [
-      { forwardBeta = solve(op, theta) },
-      {
-        do { atJAXoptTolerance = try implicit(tolerance: 1e-5) } catch { failure = error }
-      },
-      {
-        do { atDefaultTolerance = try implicit(tolerance: LinearSolver.automatic.relativeTolerance) } catch { failure = error }
-      },
-      { throughIterations = unrolled() },
-    ])
+    let times = svmAlternatingMedians(
+      runs: runs,
+      [
+        { forwardBeta = solve(op, theta) },
+        {
+          do { atJAXoptTolerance = try implicit(tolerance: 1e-5) } catch { failure = error }
+        },
+        {
+          do { atDefaultTolerance = try implicit(tolerance: LinearSolver.automatic.relativeTolerance) } catch {
+            failure = error
+          }
+        },
+        { throughIterations = unrolled() },
+      ])
     if let failure { throw failure }
     blackHole(forwardBeta)
 
@@ -193,14 +205,17 @@ struct SVMWorkload {
           + "; K·M vs plain loops X(XᵀM): relative difference \(svmFormat(productCheck))"
         : "products with K = XXᵀ through X (XᵀM then X·, 2nPk per product; cheaper than the n×n kernel when 2P < n)"
           + "; vs plain loops: relative difference \(svmFormat(productCheck))")
-    let method = SVMSolverKind.linearSolverMethod.description + (kind.usesPreconditioner ? " + block-Jacobi preconditioner" : "")
+    let method =
+      SVMSolverKind.linearSolverMethod.description + (kind.usesPreconditioner ? " + block-Jacobi preconditioner" : "")
     if let s = atJAXoptTolerance.summary, let t = atDefaultTolerance.summary {
-      let fallback = [atJAXoptTolerance, atDefaultTolerance].contains { $0.fellBack }
+      let fallback =
+        [atJAXoptTolerance, atDefaultTolerance].contains { $0.fellBack }
         ? " (BiCGSTAB broke down: fell back to \(SVMSolverKind.fallbackLinearSolverMethod))" : ""
       notes.append(
         "implicit: ImplicitDifferentiator.vjp on SVMFastCondition (\(kind.geometry == .mirrorDescent ? "KL mirror-descent" : "projected-gradient") fixed point, η = 1 as JAXopt's optimality_fun), linear solve \(method)\(fallback): "
           + "tol 1e-5 → \(s.method) \(s.iterations) iterations (relative residual \(svmFormat(s.relativeResidual))); tol 1e-10 → \(t.method) \(t.iterations) iterations (\(svmFormat(t.relativeResidual))); "
-          + "hypergradient at 1e-5 vs 1e-10: relative difference \(svmFormat(svmRelative(atJAXoptTolerance.hypergradient, atDefaultTolerance.hypergradient)))")
+          + "hypergradient at 1e-5 vs 1e-10: relative difference \(svmFormat(svmRelative(atJAXoptTolerance.hypergradient, atDefaultTolerance.hypergradient)))"
+      )
     }
     if kind.geometry == .projectedGradient {
       let active = atJAXoptTolerance.activeRows
@@ -209,10 +224,13 @@ struct SVMWorkload {
           ? "implicit products restricted to the \(active) of \(problem.samples) rows whose projection has ≥ 2 non-zeros (J = 0 on the others)"
           : "most rows have ≥ 2 non-zeros in their projection: full products")
     }
-    let tapeMegabytes = Double(kind == .bcd ? 2 * iterations * problem.dimension : (iterations + 1) * problem.dimension) * 8 / 1e6
+    let tapeMegabytes =
+      Double(kind == .bcd ? 2 * iterations * problem.dimension : (iterations + 1) * problem.dimension) * 8 / 1e6
     notes.append(
       "unrolled: hand-written reverse pass over the stored iterates ("
-        + (kind == .bcd ? "per row step O(nk) through the kernel or O(Pk) through X, like the forward sweep" : "one K-product per reverse step")
+        + (kind == .bcd
+          ? "per row step O(nk) through the kernel or O(Pk) through X, like the forward sweep"
+          : "one K-product per reverse step")
         + "; not Swift AD), tape \(svmFormat(tapeMegabytes)) MB; "
         + "vs central finite difference of the forward solver (h = \(svmFormat(fdStep))): relative difference \(svmFormat(svmRelative(throughIterations.hypergradient, finiteDifference)))"
         + (kind == .bcd && features == 5000 ? "; run here although JAXopt did not (~10 GB there)" : ""))
@@ -226,7 +244,8 @@ struct SVMWorkload {
       notes.append(
         "vs JAXopt: implicit ×\(svmFormat(times[1] / jaxopt.implicit)) (target ≤ 0.5), forward ×\(svmFormat(times[0] / jaxopt.forward))"
           + (jaxopt.unrolled.map { ", unrolled ×\(svmFormat(times[3] / $0))" } ?? "")
-          + (problem.usesKernel ? "; counting K in the implicit time: ×\(svmFormat((times[1] + kernelSeconds) / jaxopt.implicit))" : ""))
+          + (problem.usesKernel
+            ? "; counting K in the implicit time: ×\(svmFormat((times[1] + kernelSeconds) / jaxopt.implicit))" : ""))
     }
     notes.append("implicit_s \(times[1] <= times[3] ? "≤" : ">") unrolled_s; timings indicative (shared machine)")
 

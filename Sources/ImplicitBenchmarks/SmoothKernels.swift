@@ -37,7 +37,9 @@ enum SmoothKernels {
       axpy4(c0, r0, c1, r1, c2, r2, c3, r3, out, p)
     }
     // Rows left over after the blocks of four: at the bottom going down, at the top going up.
-    let rest = reversed ? rows.lowerBound..<(rows.lowerBound &+ count &- 4 &* blocks)
+    let rest =
+      reversed
+      ? rows.lowerBound..<(rows.lowerBound &+ count &- 4 &* blocks)
       : (rows.lowerBound &+ 4 &* blocks)..<rows.upperBound
     for i in rest {
       let row = x + i &* p
@@ -93,9 +95,11 @@ enum SmoothKernels {
     var j = 0
     while j &+ 4 <= n {
       let o = j &* 8
-      let s01 = k0 * q0.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+      let s01 =
+        k0 * q0.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
         + k1 * q1.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
-      let s23 = k2 * q2.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+      let s23 =
+        k2 * q2.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
         + k3 * q3.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
       let current = qo.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
       qo.storeBytes(of: current + (s01 + s23), toByteOffset: o, as: SIMD4<Double>.self)
@@ -115,9 +119,11 @@ enum SmoothKernels {
     var j = 0
     while j &+ 8 <= n {
       let o = j &* 8
-      a0 += q.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+      a0 +=
+        q.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
         * qv.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
-      a1 += q.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD4<Double>.self)
+      a1 +=
+        q.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD4<Double>.self)
         * qv.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD4<Double>.self)
       j &+= 8
     }

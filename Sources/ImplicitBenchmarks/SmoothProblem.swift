@@ -165,7 +165,8 @@ final class SmoothProblem: @unchecked Sendable {
     for j in 0..<p { a.p[j] = wBar.p[j] }  // a = ŵ_K + (1 + β)·0
     for k in stride(from: iterations - 1, through: 0, by: -1) {
       let (beta, point, margins) = (
-        momentum[k], SmoothBuffer(trajectory.points.p + k * p), SmoothBuffer(trajectory.margins.p + k * n))
+        momentum[k], SmoothBuffer(trajectory.points.p + k * p), SmoothBuffer(trajectory.margins.p + k * n)
+      )
       let reversed = k & 1 == 0
       team.run(chunks: chunks, reversed: reversed) { c in
         SmoothKernels.fusedRowPass(

@@ -32,10 +32,13 @@ struct SmoothStationarityCondition: OptimalityCondition {
   func vjpCallAsFunction(_ w: Vector<Double>, _ θ: Vector<Double>) -> (
     value: Vector<Double>, pullback: (Vector<Double>) -> (Vector<Double>, Vector<Double>)
   ) {
-    (residual(w, θ), { u in
-      let u = u.materialized(like: w)
-      return (self.hessianProduct(u, at: w, θ), w * u)
-    })
+    (
+      residual(w, θ),
+      { u in
+        let u = u.materialized(like: w)
+        return (self.hessianProduct(u, at: w, θ), w * u)
+      }
+    )
   }
 
   var structure: LinearStructure { .symmetricPositiveDefinite }
@@ -49,7 +52,9 @@ struct SmoothStationarityCondition: OptimalityCondition {
     hessianProduct(v, at: w, θ)
   }
 
-  func solutionJacobianTransposedProduct(_ u: Vector<Double>, at w: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
+  func solutionJacobianTransposedProduct(_ u: Vector<Double>, at w: Vector<Double>, _ θ: Vector<Double>) -> Vector<
+    Double
+  >? {
     hessianProduct(u, at: w, θ)
   }
 
@@ -57,7 +62,9 @@ struct SmoothStationarityCondition: OptimalityCondition {
     w * t
   }
 
-  func parameterJacobianTransposedProduct(_ u: Vector<Double>, at w: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
+  func parameterJacobianTransposedProduct(_ u: Vector<Double>, at w: Vector<Double>, _ θ: Vector<Double>) -> Vector<
+    Double
+  >? {
     w * u
   }
 

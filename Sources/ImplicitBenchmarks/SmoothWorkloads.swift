@@ -34,19 +34,22 @@ func smoothImplicitHypergradient(
 func runSmoothWorkload(
   id: String, loss: SmoothLossKind, features p: Int, iterations: Int, runs: Int
 ) throws -> WorkloadResult {
-  let problem = SmoothProblem(loss: loss, samples: 500, features: p, seed: 2024 + UInt64(p) + (loss == .squared ? 0 : 7))
+  let problem = SmoothProblem(
+    loss: loss, samples: 500, features: p, seed: 2024 + UInt64(p) + (loss == .squared ? 0 : 7))
   let jaxoptTolerance = LinearSolver(.conjugateGradient, relativeTolerance: 1e-5)
   let defaultTolerance = LinearSolver(.conjugateGradient)
 
   var implicitResult: (hypergradient: [Double], diagnostics: DerivativeDiagnostics)?
   var tightResult: (hypergradient: [Double], diagnostics: DerivativeDiagnostics)?
   var unrolledResult: (hypergradient: [Double], solution: [Double], outerLoss: Double)?
-  let times = try smoothAlternatingMedianTimes(runs: runs, [
-    { blackHole(problem.solve(theta: problem.theta, iterations: iterations)) },
-    { implicitResult = try smoothImplicitHypergradient(problem, iterations: iterations, solver: jaxoptTolerance) },
-    { tightResult = try smoothImplicitHypergradient(problem, iterations: iterations, solver: defaultTolerance) },
-    { unrolledResult = problem.unrolledHypergradient(theta: problem.theta, iterations: iterations) },
-  ])
+  let times = try smoothAlternatingMedianTimes(
+    runs: runs,
+    [
+      { blackHole(problem.solve(theta: problem.theta, iterations: iterations)) },
+      { implicitResult = try smoothImplicitHypergradient(problem, iterations: iterations, solver: jaxoptTolerance) },
+      { tightResult = try smoothImplicitHypergradient(problem, iterations: iterations, solver: defaultTolerance) },
+      { unrolledResult = problem.unrolledHypergradient(theta: problem.theta, iterations: iterations) },
+    ])
   guard let implicit = implicitResult, let tight = tightResult, let unrolled = unrolledResult else {
     throw ImplicitError.invalidArgument("\(id): a timed body did not run")
   }
@@ -74,7 +77,8 @@ func runSmoothWorkload(
   return WorkloadResult(
     workload: id, iterations: iterations, forwardSeconds: times[0], implicitSeconds: times[1],
     implicitDefaultToleranceSeconds: times[2], unrolledSeconds: times[3], finalError: finalError,
-    hypergradientImplicit: smoothNorm(implicit.hypergradient), hypergradientUnrolled: smoothNorm(unrolled.hypergradient),
+    hypergradientImplicit: smoothNorm(implicit.hypergradient),
+    hypergradientUnrolled: smoothNorm(unrolled.hypergradient),
     notes: [
       "n = 500 (train and validation), p = \(p), \(loss == .squared ? "ridge, outer = validation MSE" : "logistic, outer = validation mean logistic loss"); θ ∈ ℝ^\(p) log-uniform in [0.3, 1]",
       "solver: accelerated gradient descent (FISTA momentum) from 0, step 1/L = \(smoothFormat(problem.stepSize)) (L by power iteration at setup, untimed), \(iterations) iterations, no early stopping; final ‖∇f‖ = \(smoothFormat(finalError))",

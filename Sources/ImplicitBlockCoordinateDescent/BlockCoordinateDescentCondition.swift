@@ -49,7 +49,8 @@ public struct BlockCoordinateDescentCondition<Objective: ParametricObjective, Bl
     blocks: BlockPartition, stepSize: Double = 1
   ) throws {
     guard stepSize > 0, stepSize.isFinite else {
-      throw ImplicitError.invalidArgument("block coordinate descent step size must be positive and finite, got \(stepSize)")
+      throw ImplicitError.invalidArgument(
+        "block coordinate descent step size must be positive and finite, got \(stepSize)")
     }
     self.objective = objective
     self.blockProjection = blockProjection
@@ -111,7 +112,8 @@ public struct BlockCoordinateDescentCondition<Objective: ParametricObjective, Bl
     return out
   }
 
-  public func solutionJacobianProduct(_ v: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
+  public func solutionJacobianProduct(_ v: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>?
+  {
     forward(v, Vector.zeros(θ.count), x: x, θ)
   }
 
@@ -121,7 +123,9 @@ public struct BlockCoordinateDescentCondition<Objective: ParametricObjective, Bl
     pullback(u, x: x, θ, stepPoint: gradientStepPoint(x, θ)).0
   }
 
-  public func parameterJacobianProduct(_ t: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
+  public func parameterJacobianProduct(_ t: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<
+    Double
+  >? {
     forward(Vector.zeros(x.count), t, x: x, θ)
   }
 

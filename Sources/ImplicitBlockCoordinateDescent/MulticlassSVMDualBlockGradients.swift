@@ -55,9 +55,12 @@ public struct MulticlassSVMDualBlockGradients: BlockGradientOracle {
   public func validate(_ blocks: BlockPartition, _ θ: Vector<Double>) throws {
     try ImplicitError.checkDimension("β (n·k entries)", blocks.dimension, expected: samples * classes)
     for block in blocks.ranges where block.count != classes || block.lowerBound % classes != 0 {
-      throw ImplicitError.invalidArgument("SVM dual blocks must be the rows of β (\(classes) entries each), got \(block)")
+      throw ImplicitError.invalidArgument(
+        "SVM dual blocks must be the rows of β (\(classes) entries each), got \(block)")
     }
     try ImplicitError.checkDimension("θ (one regularisation strength)", θ.count, expected: 1)
-    guard θ[0] > 0, θ[0].isFinite else { throw ImplicitError.invalidArgument("θ must be positive and finite, got \(θ[0])") }
+    guard θ[0] > 0, θ[0].isFinite else {
+      throw ImplicitError.invalidArgument("θ must be positive and finite, got \(θ[0])")
+    }
   }
 }

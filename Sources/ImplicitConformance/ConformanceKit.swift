@@ -113,7 +113,8 @@ public struct ConformanceKit: Sendable {
     for _ in 0..<probes {
       let u = p.solution(), v = p.solution()
       let av = lin.applyA(v), atu = lin.applyATransposed(u)
-      worst = max(worst, relativeGap(u.innerProduct(with: av), atu.innerProduct(with: v), u.norm * av.norm + atu.norm * v.norm))
+      worst = max(
+        worst, relativeGap(u.innerProduct(with: av), atu.innerProduct(with: v), u.norm * av.norm + atu.norm * v.norm))
     }
     let bound = exact ? productBound(lin.condition) : finiteDifferenceProductBound
     return ConformanceCheck(
@@ -128,7 +129,8 @@ public struct ConformanceKit: Sendable {
     for _ in 0..<probes {
       let u = p.solution(), t = p.parameter()
       let bt = lin.applyB(t), btu = lin.applyBTransposed(u)
-      worst = max(worst, relativeGap(u.innerProduct(with: bt), btu.innerProduct(with: t), u.norm * bt.norm + btu.norm * t.norm))
+      worst = max(
+        worst, relativeGap(u.innerProduct(with: bt), btu.innerProduct(with: t), u.norm * bt.norm + btu.norm * t.norm))
     }
     let bound = exact ? productBound(lin.condition) : finiteDifferenceProductBound
     return ConformanceCheck(
@@ -152,7 +154,9 @@ public struct ConformanceKit: Sendable {
       let adAT = pbX(u), adBT = pbθ(u)
       if let av = c.solutionJacobianProduct(v, at: x, θ) {
         present.a = true
-        worst.a = max(worst.a, relativeGap(u.innerProduct(with: av), adAT.innerProduct(with: v), u.norm * av.norm + adAT.norm * v.norm))
+        worst.a = max(
+          worst.a,
+          relativeGap(u.innerProduct(with: av), adAT.innerProduct(with: v), u.norm * av.norm + adAT.norm * v.norm))
       }
       if let atu = c.solutionJacobianTransposedProduct(u, at: x, θ) {
         present.at = true
@@ -160,7 +164,9 @@ public struct ConformanceKit: Sendable {
       }
       if let bt = c.parameterJacobianProduct(t, at: x, θ) {
         present.b = true
-        worst.b = max(worst.b, relativeGap(u.innerProduct(with: bt), adBT.innerProduct(with: t), u.norm * bt.norm + adBT.norm * t.norm))
+        worst.b = max(
+          worst.b,
+          relativeGap(u.innerProduct(with: bt), adBT.innerProduct(with: t), u.norm * bt.norm + adBT.norm * t.norm))
       }
       if let btu = c.parameterJacobianTransposedProduct(u, at: x, θ) {
         present.bt = true
@@ -199,7 +205,8 @@ public struct ConformanceKit: Sendable {
       r.addScaled(1, bt)
       worst = max(worst, r.norm / max(bt.norm, 1e-300))
     }
-    let exact = lin.hasExactSolutionProduct && lin.hasExactParameterProduct
+    let exact =
+      lin.hasExactSolutionProduct && lin.hasExactParameterProduct
       && lin.condition.derivativeSource != .finiteDifference
     let bound = exact ? 1e-7 : 1e-4
     return ConformanceCheck(
@@ -290,7 +297,9 @@ public struct ConformanceKit: Sendable {
         + points.map { "(\(shortFormat($0.residual)), \(shortFormat($0.error)))" }.joined(separator: " "))
   }
 
-  func symmetry<C: OptimalityCondition>(_ c: C, _ lin: ConditionLinearization<C>, _ p: inout Probe<C>) -> ConformanceCheck {
+  func symmetry<C: OptimalityCondition>(_ c: C, _ lin: ConditionLinearization<C>, _ p: inout Probe<C>)
+    -> ConformanceCheck
+  {
     guard c.structure.contains(.symmetric) else {
       return ConformanceCheck(name: "symmetry", passed: nil, measured: 0, threshold: 0, detail: "not declared")
     }
@@ -298,7 +307,8 @@ public struct ConformanceKit: Sendable {
     for _ in 0..<probes {
       let u = p.solution(), v = p.solution()
       let atu = lin.applyATransposed(u), atv = lin.applyATransposed(v)
-      worst = max(worst, relativeGap(atu.innerProduct(with: v), atv.innerProduct(with: u), atu.norm * v.norm + atv.norm * u.norm))
+      worst = max(
+        worst, relativeGap(atu.innerProduct(with: v), atv.innerProduct(with: u), atu.norm * v.norm + atv.norm * u.norm))
     }
     let bound = productBound(c)
     return ConformanceCheck(

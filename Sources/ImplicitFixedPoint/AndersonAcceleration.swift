@@ -46,7 +46,9 @@ public struct AndersonAcceleration: FixedPointSolver, Sendable {
     _ map: Map, from initial: Map.Solution, _ θ: Map.Parameter
   ) throws -> FixedPointResult<Map.Solution> {
     guard memory >= 1 else { throw ImplicitError.invalidArgument("Anderson memory must be at least 1, got \(memory)") }
-    guard mixing > 0, mixing <= 1 else { throw ImplicitError.invalidArgument("Anderson mixing must be in (0, 1], got \(mixing)") }
+    guard mixing > 0, mixing <= 1 else {
+      throw ImplicitError.invalidArgument("Anderson mixing must be in (0, 1], got \(mixing)")
+    }
     guard regularization >= 0, regularization.isFinite else {
       throw ImplicitError.invalidArgument("Anderson regularization must be non-negative, got \(regularization)")
     }
@@ -59,7 +61,8 @@ public struct AndersonAcceleration: FixedPointSolver, Sendable {
       g.addScaled(-1, x)
       return g
     }
-    func result(_ x: Map.Solution, _ r: Double, _ k: Int, _ status: FixedPointStatus) -> FixedPointResult<Map.Solution> {
+    func result(_ x: Map.Solution, _ r: Double, _ k: Int, _ status: FixedPointStatus) -> FixedPointResult<Map.Solution>
+    {
       FixedPointResult(
         solution: x, residualNorm: r, iterations: k, mapEvaluations: evaluations, status: status,
         tolerance: tolerance, solver: "anderson(m: \(memory))")

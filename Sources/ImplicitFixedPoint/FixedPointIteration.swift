@@ -28,7 +28,8 @@ public struct FixedPointIteration: FixedPointSolver, Sendable {
     }
     guard maxIterations >= 0 else { throw ImplicitError.invalidArgument("maxIterations must be non-negative") }
     try map.validate(initial, θ)
-    func result(_ x: Map.Solution, _ r: Double, _ k: Int, _ status: FixedPointStatus) -> FixedPointResult<Map.Solution> {
+    func result(_ x: Map.Solution, _ r: Double, _ k: Int, _ status: FixedPointStatus) -> FixedPointResult<Map.Solution>
+    {
       FixedPointResult(
         solution: x, residualNorm: r, iterations: k, mapEvaluations: k + 1, status: status, tolerance: tolerance,
         solver: "fixed-point iteration")

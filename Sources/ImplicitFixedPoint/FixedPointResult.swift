@@ -57,7 +57,8 @@ public struct FixedPointResult<Solution: InnerProductSpace>: CustomStringConvert
   public func converged() throws -> Solution {
     if !solution.isFinite || !residualNorm.isFinite { throw ImplicitError.nonFinite(what: "the iterate of \(solver)") }
     guard isConverged else {
-      throw ImplicitError.solverDidNotConverge(solver: "\(solver) (\(status))", iterations: iterations, residual: residualNorm)
+      throw ImplicitError.solverDidNotConverge(
+        solver: "\(solver) (\(status))", iterations: iterations, residual: residualNorm)
     }
     return solution
   }

@@ -65,7 +65,7 @@ struct EntropicSimplexObjective: ParametricObjective {
   }
 
   /// An input from the packed vector, or the constant `fallback`.
-  @differentiable(reverse, wrt: packed)
+  @differentiable(reverse,wrt: packed)
   func input<S: RealScalar>(_ slot: Slot?, _ packed: Vector<S>, _ fallback: [Double]) -> Vector<S> {
     guard let slot else { return Vector<S>(converting: fallback) }
     return packed.slice(from: slot.offset, count: slot.count)

@@ -96,7 +96,8 @@ public struct MirrorDescentCondition<Objective: ParametricObjective, Map: Mirror
     return out
   }
 
-  public func solutionJacobianProduct(_ v: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
+  public func solutionJacobianProduct(_ v: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>?
+  {
     forward(v, Vector.zeros(θ.count), x: x, θ)
   }
 
@@ -106,7 +107,9 @@ public struct MirrorDescentCondition<Objective: ParametricObjective, Map: Mirror
     pullback(u, x: x, θ, dual: dualPoint(x, θ)).0
   }
 
-  public func parameterJacobianProduct(_ t: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
+  public func parameterJacobianProduct(_ t: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<
+    Double
+  >? {
     forward(Vector.zeros(x.count), t, x: x, θ)
   }
 

@@ -36,7 +36,7 @@ public enum FenchelYoungRegularizer: Sendable, Hashable {
 ///
 /// Non-negative, zero exactly when `∇Ω*(Zᵢ) = Yᵢ`; its gradient in `Z` is `(∇Ω*(Z) − Y)/n` row
 /// by row. Differentiable in `Z`, with exact second derivatives on dual numbers.
-@differentiable(reverse, wrt: scores)
+@differentiable(reverse,wrt: scores)
 public func fenchelYoungLoss<S: RealScalar>(
   _ scores: Matrix<S>, targets: Matrix<Double>, regularizer: FenchelYoungRegularizer
 ) -> S {
@@ -79,7 +79,9 @@ public struct FenchelYoungLoss: ShapeCheckedObjective, SmoothObjective, Sendable
   ) throws {
     try checkFinite("features X", features)
     try ImplicitError.checkDimension("targets Y (one row per row of X)", targets.rows, expected: features.rows)
-    guard targets.columns >= 2 else { throw ImplicitError.invalidArgument("need at least 2 classes, got \(targets.columns)") }
+    guard targets.columns >= 2 else {
+      throw ImplicitError.invalidArgument("need at least 2 classes, got \(targets.columns)")
+    }
     try validateDistributions("targets Y", targets)
     self.regularizer = regularizer
     self.features = features
@@ -109,7 +111,8 @@ public struct FenchelYoungLoss: ShapeCheckedObjective, SmoothObjective, Sendable
 
   @differentiable(reverse)
   public func callAsFunction<S: RealScalar>(_ x: Vector<S>, _ θ: Vector<S>) -> S {
-    let loss = fenchelYoungLoss(linearScores(x, design: design, classes: classes), targets: targets, regularizer: regularizer)
+    let loss = fenchelYoungLoss(
+      linearScores(x, design: design, classes: classes), targets: targets, regularizer: regularizer)
     if fitsIntercept { return loss + l2Penalty(x.slice(from: 0, count: penalisedCount), θ) }
     return loss + l2Penalty(x, θ)
   }

@@ -26,7 +26,9 @@ public struct HuberRegression: ShapeCheckedObjective, SmoothObjective, Sendable 
     try checkFinite("A", A)
     try ImplicitError.checkFinite("b", b)
     try checkCount("b (one entry per row of A)", b, A.rows)
-    guard delta > 0, delta.isFinite else { throw ImplicitError.invalidArgument("Huber δ must be positive, got \(delta)") }
+    guard delta > 0, delta.isFinite else {
+      throw ImplicitError.invalidArgument("Huber δ must be positive, got \(delta)")
+    }
     self.A = A
     self.b = b
     self.delta = delta
@@ -51,7 +53,7 @@ public struct HuberRegression: ShapeCheckedObjective, SmoothObjective, Sendable 
 
 /// The Huber function `H_δ` of every entry (see ``HuberRegression``). Its pullback is written in
 /// the scalar type, so on dual numbers it carries the exact second derivative `1{|r| ≤ δ}`.
-@differentiable(reverse, wrt: r)
+@differentiable(reverse,wrt: r)
 public func huber<S: RealScalar>(_ r: Vector<S>, delta: Double) -> Vector<S> {
   let d = S(delta)
   return r.mapScalars { r in

@@ -56,7 +56,7 @@ public struct MulticlassSVMDual: ParametricObjective {
 
 /// Mean cross-entropy `mean_i [logsumexp(xᵢW) − (xᵢW)_{yᵢ}]` of a linear classifier `W` on a
 /// labelled set (labels as a one-hot matrix), generic over the scalar.
-@differentiable(reverse, wrt: W)
+@differentiable(reverse,wrt: W)
 public func crossEntropy<S: RealScalar>(_ W: Matrix<S>, features X: Matrix<Double>, oneHot Y: Matrix<Double>) -> S {
   let logits = Matrix<S>(converting: X) * W
   return (logits.rowLogSumExp().sum() - logits.elementwiseProduct(Matrix<S>(converting: Y)).sum()) / S(Double(X.rows))
@@ -92,14 +92,16 @@ public struct MulticlassSVMDualCase {
     let X = try c.matrix("X")
     let Y = try c.matrix("Y")
     guard c.thetaNames == ["theta"] else {
-      throw CaseFormatError(file: c.file, field: "theta", message: "this family differentiates only `theta` (got \(c.thetaNames))")
+      throw CaseFormatError(
+        file: c.file, field: "theta", message: "this family differentiates only `theta` (got \(c.thetaNames))")
     }
     theta = try c.scalar("theta")
     guard theta > 0 else { throw CaseFormatError(file: c.file, field: "theta", message: "must be positive") }
     objective = try MulticlassSVMDual(X: X, Y: Y)
     validationFeatures = try c.matrix("X_val")
     guard validationFeatures.columns == X.columns else {
-      throw CaseFormatError(file: c.file, field: "X_val", message: "has \(validationFeatures.columns) columns, X has \(X.columns)")
+      throw CaseFormatError(
+        file: c.file, field: "X_val", message: "has \(validationFeatures.columns) columns, X has \(X.columns)")
     }
     let labels = try c.vector("y_val", count: validationFeatures.rows)
     do {
@@ -118,7 +120,8 @@ public struct MulticlassSVMDualCase {
     let n = objective.samples, k = objective.classes, d = objective.X.columns
     return [
       "beta": ReferenceCase.Output(
-        value: NDArray(shape: [n, k], values: beta.scalars), jacobians: ["theta": NDArray(shape: [n, k], values: dBeta.scalars)]),
+        value: NDArray(shape: [n, k], values: beta.scalars),
+        jacobians: ["theta": NDArray(shape: [n, k], values: dBeta.scalars)]),
       "W": ReferenceCase.Output(
         value: NDArray(shape: [d, k], values: w.scalars.map(\.value)),
         jacobians: ["theta": NDArray(shape: [d, k], values: w.scalars.map(\.derivative))]),

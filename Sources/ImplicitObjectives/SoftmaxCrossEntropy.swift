@@ -65,7 +65,7 @@ public struct SoftmaxCrossEntropy: ShapeCheckedObjective, SmoothObjective, Senda
 
 /// Scores `X̃·W̃` of a linear model whose weights `x` are the flattened `design.columns × classes`
 /// matrix.
-@differentiable(reverse, wrt: x)
+@differentiable(reverse,wrt: x)
 func linearScores<S: RealScalar>(_ x: Vector<S>, design: Matrix<Double>, classes: Int) -> Matrix<S> {
   Matrix<S>(converting: design) * x.reshaped(rows: design.columns, columns: classes)
 }

@@ -13,16 +13,19 @@ public func sparsemax<S: RealScalar>(_ z: Vector<S>) -> Vector<S> { sparsemaxWit
 @derivative(of: sparsemax)
 public func _vjpSparsemax<S: RealScalar>(_ z: Vector<S>) -> (value: Vector<S>, pullback: (Vector<S>) -> Vector<S>) {
   let (p, support) = sparsemaxWithSupport(z)
-  return (p, { v in
-    if v.isEmpty { return Vector.zeros(p.count) }
-    // J v = s ⊙ (v − mean of v over the support).
-    var total = S.zero
-    for j in support { total = total + v[j] }
-    let mean = total / S(Double(support.count))
-    var out = Vector<S>.zeros(p.count)
-    for j in support { out[j] = v[j] - mean }
-    return out
-  })
+  return (
+    p,
+    { v in
+      if v.isEmpty { return Vector.zeros(p.count) }
+      // J v = s ⊙ (v − mean of v over the support).
+      var total = S.zero
+      for j in support { total = total + v[j] }
+      let mean = total / S(Double(support.count))
+      var out = Vector<S>.zeros(p.count)
+      for j in support { out[j] = v[j] - mean }
+      return out
+    }
+  )
 }
 
 /// `sparsemax(z)` and its support (indices with `pⱼ > 0`, by real part).
@@ -64,14 +67,17 @@ func _vjpRowSparsemaxConjugate<S: RealScalar>(_ scores: Matrix<S>) -> (
   value: Vector<S>, pullback: (Vector<S>) -> Matrix<S>
 ) {
   let (value, gradient) = rowSparsemaxConjugateAndGradient(scores)
-  return (value, { v in
-    if v.isEmpty { return Matrix.zeros(rows: gradient.rows, columns: gradient.columns) }
-    var out = gradient
-    for i in 0..<out.rows {
-      for j in 0..<out.columns { out.scalars[i * out.columns + j] = v[i] * gradient.scalars[i * out.columns + j] }
+  return (
+    value,
+    { v in
+      if v.isEmpty { return Matrix.zeros(rows: gradient.rows, columns: gradient.columns) }
+      var out = gradient
+      for i in 0..<out.rows {
+        for j in 0..<out.columns { out.scalars[i * out.columns + j] = v[i] * gradient.scalars[i * out.columns + j] }
+      }
+      return out
     }
-    return out
-  })
+  )
 }
 
 func rowSparsemaxConjugateAndGradient<S: RealScalar>(_ scores: Matrix<S>) -> (value: Vector<S>, gradient: Matrix<S>) {

@@ -15,7 +15,8 @@ public struct SparsemaxLoss: ShapeCheckedObjective, SmoothObjective, Sendable {
 
   /// Targets `Y` (`n × k`, rows in the simplex).
   public init(features: Matrix<Double>, targets: Matrix<Double>, fitIntercept: Bool = false) throws {
-    loss = try FenchelYoungLoss(features: features, targets: targets, regularizer: .squaredNorm, fitIntercept: fitIntercept)
+    loss = try FenchelYoungLoss(
+      features: features, targets: targets, regularizer: .squaredNorm, fitIntercept: fitIntercept)
   }
 
   /// Hard labels `0..<classes` (given as reals).

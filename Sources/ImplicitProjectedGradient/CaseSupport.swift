@@ -27,7 +27,8 @@ enum CaseSupport {
     }
     if a.count == 1 && (a.shape.isEmpty || a.shape == [1]) { return Vector(repeating: a.values[0], count: count) }
     guard a.shape == [count] else {
-      throw CaseFormatError(file: c.file, field: name, message: "expected a scalar or \(count) entries, got shape \(a.shape)")
+      throw CaseFormatError(
+        file: c.file, field: name, message: "expected a scalar or \(count) entries, got shape \(a.shape)")
     }
     return a.vector
   }
@@ -61,7 +62,9 @@ enum CaseSupport {
   }
 
   /// Turns a projection's typed error into a case error naming the file.
-  static func validated<P: Projection>(_ c: ReferenceCase, _ projection: P, _ z: Vector<Double>, _ θ: P.Parameter) throws {
+  static func validated<P: Projection>(_ c: ReferenceCase, _ projection: P, _ z: Vector<Double>, _ θ: P.Parameter)
+    throws
+  {
     do {
       try projection.validate(z, θ)
     } catch let error as ImplicitError {

@@ -66,7 +66,9 @@ enum ConstrainedProblemFamilies {
     let A = try c.matrix("A")
     let b = try c.vector("b", count: A.rows)
     let s = c.input("simplex_value") == nil ? 1 : try c.scalar("simplex_value")
-    guard s > 0 else { throw CaseFormatError(file: c.file, field: "simplex_value", message: "must be positive, got \(s)") }
+    guard s > 0 else {
+      throw CaseFormatError(file: c.file, field: "simplex_value", message: "must be positive, got \(s)")
+    }
     let pack = ParameterPack(c)
     let n = A.columns
     return try ProjectedGradientCase(
@@ -84,7 +86,8 @@ enum ConstrainedProblemFamilies {
     let n = Q.rows
     let linear = try c.vector("c", count: n)
     let bounds = BoxBounds(
-      lower: try CaseSupport.broadcastVector(c, "lower", count: n), upper: try CaseSupport.broadcastVector(c, "upper", count: n))
+      lower: try CaseSupport.broadcastVector(c, "lower", count: n),
+      upper: try CaseSupport.broadcastVector(c, "upper", count: n))
     let pack = ParameterPack(c)
     // L = λmax(½(Q + Qᵀ)), the Lipschitz constant of the gradient (power iteration; the solver
     // backtracks if the estimate is low).

@@ -11,14 +11,14 @@ struct PackedReader: Sendable {
   func entry(_ name: String) -> ParameterPack.Entry? { pack.entries.first { $0.name == name } }
 
   /// Input `name` from `p` when it is differentiated, else the constant `fallback`.
-  @differentiable(reverse, wrt: p)
+  @differentiable(reverse,wrt: p)
   func vector<S: RealScalar>(_ name: String, in p: Vector<S>, else fallback: Vector<Double>) -> Vector<S> {
     guard let e = entry(name) else { return Vector<S>(converting: fallback.scalars) }
     return p.slice(from: e.offset, count: e.count)
   }
 
   /// A matrix input from `p`, else `fallback`.
-  @differentiable(reverse, wrt: p)
+  @differentiable(reverse,wrt: p)
   func matrix<S: RealScalar>(_ name: String, in p: Vector<S>, else fallback: Matrix<Double>) -> Matrix<S> {
     guard let e = entry(name) else { return Matrix<S>(converting: fallback) }
     return p.slice(from: e.offset, count: e.count).reshaped(rows: fallback.rows, columns: fallback.columns)
@@ -92,6 +92,10 @@ struct PackedSquaredDistance: ParametricObjective, DirectGradientObjective {
     S(0.5) * (x - reader.vector("z", in: p, else: z)).squaredNorm()
   }
 
-  func directValue(at x: Vector<Double>, _ p: Vector<Double>) -> Double { 0.5 * (x - reader.vector("z", in: p, else: z)).squaredNorm() }
-  func directGradient(at x: Vector<Double>, _ p: Vector<Double>) -> Vector<Double> { x - reader.vector("z", in: p, else: z) }
+  func directValue(at x: Vector<Double>, _ p: Vector<Double>) -> Double {
+    0.5 * (x - reader.vector("z", in: p, else: z)).squaredNorm()
+  }
+  func directGradient(at x: Vector<Double>, _ p: Vector<Double>) -> Vector<Double> {
+    x - reader.vector("z", in: p, else: z)
+  }
 }

@@ -11,7 +11,8 @@ import _Differentiation
 /// the constant projection parameter `base` with the case parameters named in `slots` (bounds,
 /// a radius, a simplex value) overwritten from `p` (a scalar broadcast over its slot).
 /// Then `Ã = A`, `B̃ t = B (M′t)`, `B̃ᵀu = M′ᵀ(Bᵀu)`, all exact.
-struct PackedProjectedGradientCondition<Objective: ParametricObjective, SetProjection: Projection>: OptimalityCondition {
+struct PackedProjectedGradientCondition<Objective: ParametricObjective, SetProjection: Projection>: OptimalityCondition
+{
   let inner: ProjectedGradientCondition<Objective, SetProjection>
   let pack: ParameterPack
   /// `θ_C` for the parameters that are not differentiated.
@@ -47,7 +48,8 @@ struct PackedProjectedGradientCondition<Objective: ParametricObjective, SetProje
 
   /// `M(p)`, or `M′p` when `linear`.
   func expand(_ p: Vector<Double>, linear: Bool = false) -> Vector<Double> {
-    inner.parameter(objective: p.isEmpty ? Vector.zeros(pack.packed.count) : p, projection: projectionParameter(p, linear: linear))
+    inner.parameter(
+      objective: p.isEmpty ? Vector.zeros(pack.packed.count) : p, projection: projectionParameter(p, linear: linear))
   }
 
   /// `M′ᵀg`: the objective part plus the `θ_C` slots added onto the pack entries they came from.
@@ -69,10 +71,13 @@ struct PackedProjectedGradientCondition<Objective: ParametricObjective, SetProje
     value: Vector<Double>, pullback: (Vector<Double>) -> (Vector<Double>, Vector<Double>)
   ) {
     let (value, pullback) = inner._vjpCallAsFunction(x, expand(p))
-    return (value, { u in
-      let (gx, gθ) = pullback(u)
-      return (gx, self.fold(gθ))
-    })
+    return (
+      value,
+      { u in
+        let (gx, gθ) = pullback(u)
+        return (gx, self.fold(gθ))
+      }
+    )
   }
 
   func validate(_ x: Vector<Double>, _ p: Vector<Double>) throws {
@@ -84,7 +89,9 @@ struct PackedProjectedGradientCondition<Objective: ParametricObjective, SetProje
     inner.solutionJacobianProduct(v, at: x, expand(p))
   }
 
-  func solutionJacobianTransposedProduct(_ u: Vector<Double>, at x: Vector<Double>, _ p: Vector<Double>) -> Vector<Double>? {
+  func solutionJacobianTransposedProduct(_ u: Vector<Double>, at x: Vector<Double>, _ p: Vector<Double>) -> Vector<
+    Double
+  >? {
     inner.solutionJacobianTransposedProduct(u, at: x, expand(p))
   }
 
@@ -92,7 +99,9 @@ struct PackedProjectedGradientCondition<Objective: ParametricObjective, SetProje
     inner.parameterJacobianProduct(expand(t, linear: true), at: x, expand(p))
   }
 
-  func parameterJacobianTransposedProduct(_ u: Vector<Double>, at x: Vector<Double>, _ p: Vector<Double>) -> Vector<Double>? {
+  func parameterJacobianTransposedProduct(_ u: Vector<Double>, at x: Vector<Double>, _ p: Vector<Double>) -> Vector<
+    Double
+  >? {
     inner.parameterJacobianTransposedProduct(u, at: x, expand(p)).map(fold)
   }
 }

@@ -29,7 +29,8 @@ struct ProjectedGradientCase<Objective: ParametricObjective, SetProjection: Proj
 
   /// `lipschitz` estimates the Lipschitz constant `L` of `∇ₓf`; the condition uses `η = 1/L`.
   init(
-    objective: Objective, projection: SetProjection, pack: ParameterPack, projectionParameter base: SetProjection.Parameter,
+    objective: Objective, projection: SetProjection, pack: ParameterPack,
+    projectionParameter base: SetProjection.Parameter,
     slots: [ProjectionParameterSlot], start: Vector<Double>, lipschitz: Double
   ) throws {
     guard lipschitz.isFinite else { throw ImplicitError.nonFinite(what: "the Lipschitz constant of the gradient") }
@@ -87,7 +88,9 @@ struct ProjectedGradientCase<Objective: ParametricObjective, SetProjection: Proj
 
   /// Solves at the case's parameters to the tight tolerance and differentiates `x*` with
   /// respect to the pack: `x*`, `∂x*/∂p` and notes.
-  func solveAndDifferentiate(_ c: ReferenceCase) throws -> (x: Vector<Double>, jacobian: Matrix<Double>, notes: [String]) {
+  func solveAndDifferentiate(_ c: ReferenceCase) throws -> (
+    x: Vector<Double>, jacobian: Matrix<Double>, notes: [String]
+  ) {
     let p = pack.packed
     try CaseSupport.validated(c, projection, start, condition.projectionParameter(p, linear: false))
     let scale = max(1, objective.gradient(at: start, p).norm())
@@ -101,10 +104,12 @@ struct ProjectedGradientCase<Objective: ParametricObjective, SetProjection: Proj
     if result.status != .converged {
       guard result.status == .maxIterationsReached, result.residual <= Self.acceptableRelativeTolerance * scale else {
         throw ImplicitError.solverDidNotConverge(
-          solver: "accelerated projected gradient (\(result.status))", iterations: result.iterations, residual: result.residual)
+          solver: "accelerated projected gradient (\(result.status))", iterations: result.iterations,
+          residual: result.residual)
       }
       notes.append(
-        "solver: target \(Self.relativeTolerance * scale) not reached (rounding floor); accepted at \(result.residual) ≤ \(Self.acceptableRelativeTolerance * scale)")
+        "solver: target \(Self.relativeTolerance * scale) not reached (rounding floor); accepted at \(result.residual) ≤ \(Self.acceptableRelativeTolerance * scale)"
+      )
     }
     let jacobian = try ImplicitDifferentiator(condition).jacobian(at: result.solution, p)
     notes.append("implicit: \(jacobian.assembly); \(jacobian.diagnostics)")

@@ -27,7 +27,8 @@ import _Differentiation
 /// `η > 0` works, `1/L` matches the solver. A is invertible when the problem is strongly convex
 /// on the face of `C` that contains `x*` and strict complementarity holds; at degenerate points the
 /// projection's documented one-sided Jacobian is used.
-public struct ProjectedGradientCondition<Objective: ParametricObjective, SetProjection: Projection>: OptimalityCondition {
+public struct ProjectedGradientCondition<Objective: ParametricObjective, SetProjection: Projection>: OptimalityCondition
+{
   /// The objective `f(x, θ_f)`.
   public let objective: Objective
   /// The projection onto `C(θ_C)`.
@@ -90,11 +91,14 @@ public struct ProjectedGradientCondition<Objective: ParametricObjective, SetProj
     let (θf, θC) = split(θ)
     let z = step(x, θf)
     let value = projection.project(z, θC) - x
-    return (value, { u in
-      if u.isEmpty { return (Vector.zeros(x.count), Vector.zeros(θ.count)) }
-      let products = self.transposedProducts(u, x, θf, θC, z)
-      return (products.x, products.θ)
-    })
+    return (
+      value,
+      { u in
+        if u.isEmpty { return (Vector.zeros(x.count), Vector.zeros(θ.count)) }
+        let products = self.transposedProducts(u, x, θf, θC, z)
+        return (products.x, products.θ)
+      }
+    )
   }
 
   /// `(Aᵀu, Bᵀu)` in one pass: `Dᵀu` and `Eᵀu` from the projection, then
@@ -103,10 +107,10 @@ public struct ProjectedGradientCondition<Objective: ParametricObjective, SetProj
     _ u: Vector<Double>, _ x: Vector<Double>, _ θf: Vector<Double>, _ θC: SetProjection.Parameter, _ z: Vector<Double>
   ) -> (x: Vector<Double>, θ: Vector<Double>) {
     let (du, dθC) = projection.vjp(at: z, θC, u)
-    let du_ = du.orZeros( x.count)
+    let du_ = du.orZeros(x.count)
     let (hu, gu) = objective.gradientPullback(at: x, θf, du_)
     let ax = du_ - stepSize * hu - u
-    let gθf = (-stepSize * gu).orZeros( θf.count)
+    let gθf = (-stepSize * gu).orZeros(θf.count)
     return (ax, Vector(gθf.scalars + (dθC.dimension == 0 ? θC.zeroLike : dθC).flattened))
   }
 
@@ -119,31 +123,38 @@ public struct ProjectedGradientCondition<Objective: ParametricObjective, SetProj
   }
 
   /// `A v = D(v − ηHv) − v`.
-  public func solutionJacobianProduct(_ v: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
+  public func solutionJacobianProduct(_ v: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>?
+  {
     let (θf, θC) = split(θ)
-    let v = v.orZeros( x.count)
+    let v = v.orZeros(x.count)
     let hv = objective.gradientJVP(at: x, θf, along: v, Vector.zeros(θf.count))
     return projection.jvp(at: step(x, θf), θC, v - stepSize * hv, θC.zeroLike) - v
   }
 
   /// `Aᵀu = (I − ηH)Dᵀu − u`.
-  public func solutionJacobianTransposedProduct(_ u: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
+  public func solutionJacobianTransposedProduct(_ u: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>)
+    -> Vector<Double>?
+  {
     let (θf, θC) = split(θ)
-    return transposedProducts(u.orZeros( x.count), x, θf, θC, step(x, θf)).x
+    return transposedProducts(u.orZeros(x.count), x, θf, θC, step(x, θf)).x
   }
 
   /// `B t = D(−ηG t_f) + E t_C`.
-  public func parameterJacobianProduct(_ t: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
+  public func parameterJacobianProduct(_ t: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<
+    Double
+  >? {
     let (θf, θC) = split(θ)
-    let (tf, tC) = split(t.orZeros( θ.count))
+    let (tf, tC) = split(t.orZeros(θ.count))
     let gt = objective.gradientJVP(at: x, θf, along: Vector.zeros(x.count), tf)
     return projection.jvp(at: step(x, θf), θC, -stepSize * gt, tC)
   }
 
   /// `Bᵀu = [−ηGᵀDᵀu, Eᵀu]`.
-  public func parameterJacobianTransposedProduct(_ u: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
+  public func parameterJacobianTransposedProduct(_ u: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>)
+    -> Vector<Double>?
+  {
     let (θf, θC) = split(θ)
-    return transposedProducts(u.orZeros( x.count), x, θf, θC, step(x, θf)).θ
+    return transposedProducts(u.orZeros(x.count), x, θf, θC, step(x, θf)).θ
   }
 }
 

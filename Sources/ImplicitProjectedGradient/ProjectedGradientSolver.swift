@@ -70,7 +70,9 @@ public struct ProjectedGradientSolver: Sendable {
     case .fixed(let step): (eta, shrink) = (step, nil)
     case .backtracking(let initial, let factor): (eta, shrink) = (initial, factor)
     }
-    guard eta > 0, eta.isFinite else { throw ImplicitError.invalidArgument("the step size must be positive and finite, got \(eta)") }
+    guard eta > 0, eta.isFinite else {
+      throw ImplicitError.invalidArgument("the step size must be positive and finite, got \(eta)")
+    }
     if let shrink, !(shrink > 0 && shrink < 1) {
       throw ImplicitError.invalidArgument("the backtracking factor must be in (0, 1), got \(shrink)")
     }
@@ -94,16 +96,20 @@ public struct ProjectedGradientSolver: Sendable {
         while true {
           let d = next - y
           let squared = d.squaredNorm()
-          if squared == 0 || value(next) <= fy + g.dot(d) + squared / (2 * eta) + 10 * Double.ulpOfOne * abs(fy) { break }
+          if squared == 0 || value(next) <= fy + g.dot(d) + squared / (2 * eta) + 10 * Double.ulpOfOne * abs(fy) {
+            break
+          }
           eta *= shrink
           guard eta > Double.leastNormalMagnitude else {
-            return ProjectedGradientResult(solution: x, iterations: iteration, residual: .nan, stepSize: eta, status: .stepSizeUnderflow)
+            return ProjectedGradientResult(
+              solution: x, iterations: iteration, residual: .nan, stepSize: eta, status: .stepSizeUnderflow)
           }
           next = project(y - eta * g)
         }
       }
       guard next.isFinite else {
-        return ProjectedGradientResult(solution: next, iterations: iteration, residual: .nan, stepSize: eta, status: .nonFinite)
+        return ProjectedGradientResult(
+          solution: next, iterations: iteration, residual: .nan, stepSize: eta, status: .nonFinite)
       }
       let cheapResidual = (next - y).norm() / eta
       if acceleration {
@@ -122,15 +128,18 @@ public struct ProjectedGradientSolver: Sendable {
       if stopsEarly && cheapResidual <= tolerance {
         let residual = gradientMapping(x)
         if residual <= tolerance {
-          return ProjectedGradientResult(solution: x, iterations: iteration, residual: residual, stepSize: eta, status: .converged)
+          return ProjectedGradientResult(
+            solution: x, iterations: iteration, residual: residual, stepSize: eta, status: .converged)
         }
       }
     }
     let residual = gradientMapping(x)
     let status: ProjectedGradientResult.Status =
-      !residual.isFinite ? .nonFinite
+      !residual.isFinite
+      ? .nonFinite
       : !stopsEarly ? .completedFixedIterations : (residual <= tolerance ? .converged : .maxIterationsReached)
-    return ProjectedGradientResult(solution: x, iterations: iteration, residual: residual, stepSize: eta, status: status)
+    return ProjectedGradientResult(
+      solution: x, iterations: iteration, residual: residual, stepSize: eta, status: status)
   }
 
   /// Runs on `min_{x ∈ C(θ_C)} f(x, θ_f)` from `x0` (projected first), with the objective's

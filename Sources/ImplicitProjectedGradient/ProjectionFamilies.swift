@@ -12,7 +12,10 @@ enum ProjectionFamilies {
   static let simplex = ConditionFamily(
     name: "projection-simplex",
     formula: "p = argmin_{p ≥ 0, Σp = s} ‖p − z‖² = relu(z − τ);  bisection: F(τ, z) = Σ relu(z − τ) − s",
-    assumptions: ["s = simplex_value > 0 (default 1)", "no ties zᵢ = τ (else the one-sided choice: tied entries are outside the support)"],
+    assumptions: [
+      "s = simplex_value > 0 (default 1)",
+      "no ties zᵢ = τ (else the one-sided choice: tied entries are outside the support)",
+    ],
     module: "ImplicitProjectedGradient", methods: ["bisection"], acceptsNoMethod: true,
     makeInstance: simplexInstance, evaluate: evaluateSimplex)
 
@@ -44,7 +47,9 @@ enum ProjectionFamilies {
 
   static func inputZ(_ c: ReferenceCase) throws -> Vector<Double> {
     let z = try c.array("z")
-    guard z.shape.count == 1 else { throw CaseFormatError(file: c.file, field: "z", message: "expected a vector, got shape \(z.shape)") }
+    guard z.shape.count == 1 else {
+      throw CaseFormatError(file: c.file, field: "z", message: "expected a vector, got shape \(z.shape)")
+    }
     return try c.vector("z")
   }
 
@@ -61,22 +66,27 @@ enum ProjectionFamilies {
 
   static func radiusProblem<P: Projection>(
     _ c: ReferenceCase, _ projection: P
-  ) throws -> (z: Vector<Double>, r: Double, problem: ProjectedGradientCase<PackedSquaredDistance, P>) where P.Parameter == Double {
+  ) throws -> (z: Vector<Double>, r: Double, problem: ProjectedGradientCase<PackedSquaredDistance, P>)
+  where P.Parameter == Double {
     try CaseSupport.requireParameters(c, allowed: ["z", "r"])
     let z = try inputZ(c)
     let r = try c.scalar("r")
-    let problem = try projectionProblem(c, projection, z: z, r, slots: [ProjectionParameterSlot(name: "r", offset: 0, count: 1)])
+    let problem = try projectionProblem(
+      c, projection, z: z, r, slots: [ProjectionParameterSlot(name: "r", offset: 0, count: 1)])
     return (z, r, problem)
   }
 
   static func boxProblem(
     _ c: ReferenceCase
-  ) throws -> (z: Vector<Double>, bounds: BoxBounds, problem: ProjectedGradientCase<PackedSquaredDistance, BoxProjection>) {
+  ) throws -> (
+    z: Vector<Double>, bounds: BoxBounds, problem: ProjectedGradientCase<PackedSquaredDistance, BoxProjection>
+  ) {
     try CaseSupport.requireParameters(c, allowed: ["z", "lower", "upper"])
     let z = try inputZ(c)
     let n = z.count
     let bounds = BoxBounds(
-      lower: try CaseSupport.broadcastVector(c, "lower", count: n), upper: try CaseSupport.broadcastVector(c, "upper", count: n))
+      lower: try CaseSupport.broadcastVector(c, "lower", count: n),
+      upper: try CaseSupport.broadcastVector(c, "upper", count: n))
     let problem = try projectionProblem(
       c, BoxProjection(), z: z, bounds,
       slots: [
@@ -90,7 +100,9 @@ enum ProjectionFamilies {
     try CaseSupport.requireParameters(c, allowed: ["z", "simplex_value"])
     let z = try inputZ(c)
     let s = c.input("simplex_value") == nil ? 1 : try c.scalar("simplex_value")
-    guard s > 0 else { throw CaseFormatError(file: c.file, field: "simplex_value", message: "must be positive, got \(s)") }
+    guard s > 0 else {
+      throw CaseFormatError(file: c.file, field: "simplex_value", message: "must be positive, got \(s)")
+    }
     return (z, s)
   }
 
@@ -105,7 +117,8 @@ enum ProjectionFamilies {
 
   @Sendable static func evaluateBox(_ c: ReferenceCase) throws -> CaseEvaluation {
     let (z, bounds, problem) = try boxProblem(c)
-    let output = CaseSupport.projectionOutput(BoxProjection(), z: z, bounds, pack: problem.pack, slots: problem.condition.slots)
+    let output = CaseSupport.projectionOutput(
+      BoxProjection(), z: z, bounds, pack: problem.pack, slots: problem.condition.slots)
     return CaseEvaluation(outputs: ["p": output], notes: ["closed-form projection and Jacobian"])
   }
 
@@ -115,12 +128,14 @@ enum ProjectionFamilies {
       let (z, s) = try simplexInputs(c)
       let problem = try projectionProblem(
         c, SimplexProjection(), z: z, s, slots: [ProjectionParameterSlot(name: "simplex_value", offset: 0, count: 1)])
-      let output = CaseSupport.projectionOutput(SimplexProjection(), z: z, s, pack: problem.pack, slots: problem.condition.slots)
+      let output = CaseSupport.projectionOutput(
+        SimplexProjection(), z: z, s, pack: problem.pack, slots: problem.condition.slots)
       return CaseEvaluation(outputs: ["p": output], notes: ["sort-based projection, closed-form Jacobian"])
     case "bisection":
       return try evaluateSimplexByBisection(c)
     case let other?:
-      throw CaseFormatError(file: c.file, field: "method", message: "projection-simplex has no method \"\(other)\" here")
+      throw CaseFormatError(
+        file: c.file, field: "method", message: "projection-simplex has no method \"\(other)\" here")
     }
   }
 

@@ -17,7 +17,9 @@ public struct AffineSet: InnerProductSpace, Sendable {
   }
 
   @derivative(of: init(A:b:))
-  public static func _vjpInit(A: Matrix<Double>, b: Vector<Double>) -> (value: AffineSet, pullback: (AffineSet) -> (Matrix<Double>, Vector<Double>)) {
+  public static func _vjpInit(A: Matrix<Double>, b: Vector<Double>) -> (
+    value: AffineSet, pullback: (AffineSet) -> (Matrix<Double>, Vector<Double>)
+  ) {
     (AffineSet(A: A, b: b), { ($0.A, $0.b) })
   }
 
@@ -32,6 +34,7 @@ public struct AffineSet: InnerProductSpace, Sendable {
   public func unflattened(_ values: [Double]) -> AffineSet {
     let count = A.rows * A.columns
     return AffineSet(
-      A: Matrix(rows: A.rows, columns: A.columns, scalars: Array(values[0..<count])), b: Vector(Array(values[count...])))
+      A: Matrix(rows: A.rows, columns: A.columns, scalars: Array(values[0..<count])), b: Vector(Array(values[count...]))
+    )
   }
 }

@@ -17,7 +17,9 @@ public struct BoxBounds: InnerProductSpace, Sendable {
   }
 
   @derivative(of: init(lower:upper:))
-  public static func _vjpInit(lower: Vector<Double>, upper: Vector<Double>) -> (value: BoxBounds, pullback: (BoxBounds) -> (Vector<Double>, Vector<Double>)) {
+  public static func _vjpInit(lower: Vector<Double>, upper: Vector<Double>) -> (
+    value: BoxBounds, pullback: (BoxBounds) -> (Vector<Double>, Vector<Double>)
+  ) {
     (BoxBounds(lower: lower, upper: upper), { ($0.lower, $0.upper) })
   }
 

@@ -35,7 +35,9 @@ public struct BoxProjection: Projection {
     let side = sides(z, θ)
     return (
       Vector((0..<n).map { side[$0] == 0 ? u[$0] : 0 }),
-      BoxBounds(lower: Vector((0..<n).map { side[$0] < 0 ? u[$0] : 0 }), upper: Vector((0..<n).map { side[$0] > 0 ? u[$0] : 0 }))
+      BoxBounds(
+        lower: Vector((0..<n).map { side[$0] < 0 ? u[$0] : 0 }), upper: Vector((0..<n).map { side[$0] > 0 ? u[$0] : 0 })
+      )
     )
   }
 

@@ -21,18 +21,25 @@ public struct BoxSection: InnerProductSpace, Sendable {
   }
 
   @derivative(of: init(lower:upper:weights:value:))
-  public static func _vjpInit(lower: Vector<Double>, upper: Vector<Double>, weights: Vector<Double>, value: Double) -> (value: BoxSection, pullback: (BoxSection) -> (Vector<Double>, Vector<Double>, Vector<Double>, Double)) {
-    (BoxSection(lower: lower, upper: upper, weights: weights, value: value), { ($0.lower, $0.upper, $0.weights, $0.value) })
+  public static func _vjpInit(lower: Vector<Double>, upper: Vector<Double>, weights: Vector<Double>, value: Double) -> (
+    value: BoxSection, pullback: (BoxSection) -> (Vector<Double>, Vector<Double>, Vector<Double>, Double)
+  ) {
+    (
+      BoxSection(lower: lower, upper: upper, weights: weights, value: value),
+      { ($0.lower, $0.upper, $0.weights, $0.value) }
+    )
   }
 
   public typealias TangentVector = BoxSection
   public mutating func move(by step: BoxSection) { self = self + step }
   public static var zero: BoxSection { BoxSection(lower: .zero, upper: .zero, weights: .zero, value: 0) }
   public static func + (l: BoxSection, r: BoxSection) -> BoxSection {
-    BoxSection(lower: l.lower + r.lower, upper: l.upper + r.upper, weights: l.weights + r.weights, value: l.value + r.value)
+    BoxSection(
+      lower: l.lower + r.lower, upper: l.upper + r.upper, weights: l.weights + r.weights, value: l.value + r.value)
   }
   public static func - (l: BoxSection, r: BoxSection) -> BoxSection {
-    BoxSection(lower: l.lower - r.lower, upper: l.upper - r.upper, weights: l.weights - r.weights, value: l.value - r.value)
+    BoxSection(
+      lower: l.lower - r.lower, upper: l.upper - r.upper, weights: l.weights - r.weights, value: l.value - r.value)
   }
 
   public var flattened: [Double] { lower.scalars + upper.scalars + weights.scalars + [value] }

@@ -17,7 +17,9 @@ public struct Hyperplane: InnerProductSpace, Sendable {
   }
 
   @derivative(of: init(normal:offset:))
-  public static func _vjpInit(normal: Vector<Double>, offset: Double) -> (value: Hyperplane, pullback: (Hyperplane) -> (Vector<Double>, Double)) {
+  public static func _vjpInit(normal: Vector<Double>, offset: Double) -> (
+    value: Hyperplane, pullback: (Hyperplane) -> (Vector<Double>, Double)
+  ) {
     (Hyperplane(normal: normal, offset: offset), { ($0.normal, $0.offset) })
   }
 
@@ -41,6 +43,8 @@ public struct Hyperplane: InnerProductSpace, Sendable {
     try ProjectionChecks.count("the normal a (one entry per coordinate)", normal, z.count)
     try ProjectionChecks.finite("the normal a", normal)
     try ProjectionChecks.finite("the offset b", offset)
-    if !(normal.squaredNorm() > 0) { throw ImplicitError.invalidArgument("the normal a of a hyperplane must be non-zero") }
+    if !(normal.squaredNorm() > 0) {
+      throw ImplicitError.invalidArgument("the normal a of a hyperplane must be non-zero")
+    }
   }
 }

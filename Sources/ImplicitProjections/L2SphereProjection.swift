@@ -31,13 +31,17 @@ public struct L2SphereProjection: Projection {
   }
 
   /// `(r/‖z‖)(dz − ẑ(ẑᵀdz)) + ẑ·dr`.
-  static func sphereJVP(_ z: Vector<Double>, _ norm: Double, _ r: Double, _ dz: Vector<Double>, _ dr: Double) -> Vector<Double> {
+  static func sphereJVP(_ z: Vector<Double>, _ norm: Double, _ r: Double, _ dz: Vector<Double>, _ dr: Double) -> Vector<
+    Double
+  > {
     let unit = (1 / norm) * z
     return (r / norm) * (dz - unit.dot(dz) * unit) + dr * unit
   }
 
   /// `((r/‖z‖)(u − ẑ(ẑᵀu)), ẑᵀu)`.
-  static func sphereVJP(_ z: Vector<Double>, _ norm: Double, _ r: Double, _ u: Vector<Double>) -> (z: Vector<Double>, θ: Double) {
+  static func sphereVJP(_ z: Vector<Double>, _ norm: Double, _ r: Double, _ u: Vector<Double>) -> (
+    z: Vector<Double>, θ: Double
+  ) {
     let unit = (1 / norm) * z
     let along = unit.dot(u)
     return ((r / norm) * (u - along * unit), along)

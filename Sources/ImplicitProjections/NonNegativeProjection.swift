@@ -12,12 +12,16 @@ public struct NonNegativeProjection: Projection {
     z.mapScalars { max($0, 0) }
   }
 
-  public func jvp(at z: Vector<Double>, _ θ: Vector<Double>, _ dz: Vector<Double>, _ dθ: Vector<Double>) -> Vector<Double> {
+  public func jvp(at z: Vector<Double>, _ θ: Vector<Double>, _ dz: Vector<Double>, _ dθ: Vector<Double>) -> Vector<
+    Double
+  > {
     let dz = dz.expanded(to: z.count)
     return Vector(zip(z.scalars, dz.scalars).map { $0 > 0 ? $1 : 0 })
   }
 
-  public func vjp(at z: Vector<Double>, _ θ: Vector<Double>, _ u: Vector<Double>) -> (z: Vector<Double>, θ: Vector<Double>) {
+  public func vjp(at z: Vector<Double>, _ θ: Vector<Double>, _ u: Vector<Double>) -> (
+    z: Vector<Double>, θ: Vector<Double>
+  ) {
     (jvp(at: z, θ, u, θ), θ.zeroLike)
   }
 

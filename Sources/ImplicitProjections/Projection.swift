@@ -47,11 +47,14 @@ extension Projection {
   public func _vjpCallAsFunction(_ z: Vector<Double>, _ θ: Parameter) -> (
     value: Vector<Double>, pullback: (Vector<Double>) -> (Vector<Double>, Parameter)
   ) {
-    (project(z, θ), { u in
-      if u.isEmpty { return (Vector.zeros(z.count), θ.zeroLike) }
-      let (dz, dθ) = self.vjp(at: z, θ, u)
-      return (dz, dθ)
-    })
+    (
+      project(z, θ),
+      { u in
+        if u.isEmpty { return (Vector.zeros(z.count), θ.zeroLike) }
+        let (dz, dθ) = self.vjp(at: z, θ, u)
+        return (dz, dθ)
+      }
+    )
   }
 
   /// The dense Jacobian `∂P/∂z` (`n × n`), column by column from ``jvp(at:_:_:_:)``.

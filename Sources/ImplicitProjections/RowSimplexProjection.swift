@@ -13,20 +13,28 @@ public struct RowSimplexProjection: Projection {
   public init(columns: Int) { self.columns = columns }
 
   func rows(_ v: Vector<Double>) -> Int { columns > 0 ? v.count / columns : 0 }
-  func row(_ v: Vector<Double>, _ i: Int) -> Vector<Double> { Vector(Array(v.scalars[(i * columns)..<((i + 1) * columns)])) }
+  func row(_ v: Vector<Double>, _ i: Int) -> Vector<Double> {
+    Vector(Array(v.scalars[(i * columns)..<((i + 1) * columns)]))
+  }
 
   public func project(_ z: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
     Vector((0..<rows(z)).flatMap { SimplexProjection().project(row(z, $0), 1).scalars })
   }
 
-  public func jvp(at z: Vector<Double>, _ θ: Vector<Double>, _ dz: Vector<Double>, _ dθ: Vector<Double>) -> Vector<Double> {
+  public func jvp(at z: Vector<Double>, _ θ: Vector<Double>, _ dz: Vector<Double>, _ dθ: Vector<Double>) -> Vector<
+    Double
+  > {
     let dz = dz.expanded(to: z.count)
     return Vector((0..<rows(z)).flatMap { SimplexProjection().jvp(at: row(z, $0), 1, row(dz, $0), 0).scalars })
   }
 
-  public func vjp(at z: Vector<Double>, _ θ: Vector<Double>, _ u: Vector<Double>) -> (z: Vector<Double>, θ: Vector<Double>) {
+  public func vjp(at z: Vector<Double>, _ θ: Vector<Double>, _ u: Vector<Double>) -> (
+    z: Vector<Double>, θ: Vector<Double>
+  ) {
     let u = u.expanded(to: z.count)
-    return (Vector((0..<rows(z)).flatMap { SimplexProjection().vjp(at: row(z, $0), 1, row(u, $0)).z.scalars }), θ.zeroLike)
+    return (
+      Vector((0..<rows(z)).flatMap { SimplexProjection().vjp(at: row(z, $0), 1, row(u, $0)).z.scalars }), θ.zeroLike
+    )
   }
 
   /// Requires `columns > 0`, `z.count` a multiple of `columns`, finite `z` and an empty `θ`.

@@ -104,7 +104,8 @@ public struct TransportProjection: Projection {
       } else {
         // Exact maximisation over each block: a simplex threshold per row, then per column.
         for i in 0..<rows {
-          alpha[i] = -SimplexProjection.threshold(Vector((0..<columns).map { z[i * columns + $0] + beta[$0] }), g * θ.a[i])
+          alpha[i] = -SimplexProjection.threshold(
+            Vector((0..<columns).map { z[i * columns + $0] + beta[$0] }), g * θ.a[i])
         }
         for j in 0..<columns {
           beta[j] = -SimplexProjection.threshold(Vector((0..<rows).map { z[$0 * columns + j] + alpha[$0] }), g * θ.b[j])
@@ -153,7 +154,9 @@ public struct TransportProjection: Projection {
     return Vector(plan(z, alpha, beta).p)
   }
 
-  public func jvp(at z: Vector<Double>, _ θ: TransportMarginals, _ dz: Vector<Double>, _ dθ: TransportMarginals) -> Vector<Double> {
+  public func jvp(at z: Vector<Double>, _ θ: TransportMarginals, _ dz: Vector<Double>, _ dθ: TransportMarginals)
+    -> Vector<Double>
+  {
     guard let (alpha, beta) = potentials(z, θ),
       let solver = LaplacianSolve(rows: rows, columns: columns, weights: plan(z, alpha, beta).weights)
     else { return Vector(repeating: .nan, count: z.count) }
@@ -168,13 +171,16 @@ public struct TransportProjection: Projection {
       }
     }
     let x = solver.solve(rhs)
-    return Vector((0..<(rows * columns)).map { k in
-      let i = k / columns, j = k % columns
-      return w[k] * (dz[k] + x[i] + x[rows + j])
-    })
+    return Vector(
+      (0..<(rows * columns)).map { k in
+        let i = k / columns, j = k % columns
+        return w[k] * (dz[k] + x[i] + x[rows + j])
+      })
   }
 
-  public func vjp(at z: Vector<Double>, _ θ: TransportMarginals, _ u: Vector<Double>) -> (z: Vector<Double>, θ: TransportMarginals) {
+  public func vjp(at z: Vector<Double>, _ θ: TransportMarginals, _ u: Vector<Double>) -> (
+    z: Vector<Double>, θ: TransportMarginals
+  ) {
     guard let (alpha, beta) = potentials(z, θ),
       let solver = LaplacianSolve(rows: rows, columns: columns, weights: plan(z, alpha, beta).weights)
     else {
@@ -198,19 +204,28 @@ public struct TransportProjection: Projection {
   /// Requires matching sizes, finite data, `γ > 0`, marginals `≥ 0` (`> 0` for the entropic
   /// case) with equal totals, and a converged solve.
   public func validate(_ z: Vector<Double>, _ θ: TransportMarginals) throws {
-    guard rows > 0, columns > 0 else { throw ImplicitError.invalidArgument("the transport plan needs rows and columns") }
+    guard rows > 0, columns > 0 else {
+      throw ImplicitError.invalidArgument("the transport plan needs rows and columns")
+    }
     try ImplicitError.checkDimension("Z (rows × columns, flattened)", z.count, expected: rows * columns)
     try ImplicitError.checkDimension("a (one entry per row)", θ.a.count, expected: rows)
     try ImplicitError.checkDimension("b (one entry per column)", θ.b.count, expected: columns)
     try ImplicitError.checkFinite("Z", z)
     try ImplicitError.checkFinite("the marginals", θ)
-    guard gamma > 0, gamma.isFinite else { throw ImplicitError.invalidArgument("γ must be positive and finite, got \(gamma)") }
+    guard gamma > 0, gamma.isFinite else {
+      throw ImplicitError.invalidArgument("γ must be positive and finite, got \(gamma)")
+    }
     let positive = (θ.a.scalars + θ.b.scalars).allSatisfy { isEntropic ? $0 > 0 : $0 >= 0 }
-    guard positive else { throw ImplicitError.invalidArgument("the marginals must be \(isEntropic ? "positive" : "non-negative")") }
+    guard positive else {
+      throw ImplicitError.invalidArgument("the marginals must be \(isEntropic ? "positive" : "non-negative")")
+    }
     guard abs(θ.a.sum() - θ.b.sum()) <= 1e-12 * max(1, θ.a.sum()) else {
       throw ImplicitError.invalidArgument("the marginals must have equal totals (Σa = \(θ.a.sum()), Σb = \(θ.b.sum()))")
     }
-    if potentials(z, θ) == nil { throw ImplicitError.solverDidNotConverge(solver: "transport dual ascent", iterations: maxIterations, residual: .nan) }
+    if potentials(z, θ) == nil {
+      throw ImplicitError.solverDidNotConverge(
+        solver: "transport dual ascent", iterations: maxIterations, residual: .nan)
+    }
   }
 }
 

@@ -39,7 +39,9 @@ public struct GroupLassoProximal: ProximalOperator {
 
   /// Contiguous groups of the given sizes, covering `0..<sizes.sum`.
   public init(groupSizes sizes: [Int]) throws {
-    guard sizes.allSatisfy({ $0 > 0 }) else { throw ImplicitError.invalidArgument("group sizes must be positive: \(sizes)") }
+    guard sizes.allSatisfy({ $0 > 0 }) else {
+      throw ImplicitError.invalidArgument("group sizes must be positive: \(sizes)")
+    }
     var start = 0
     var groups = [[Int]]()
     for size in sizes {

@@ -60,7 +60,7 @@ extension ProximalOperator {
   public func kinkMargin(at z: Vector<Double>, _ θ: Parameter, scaling η: Double) -> Vector<Double>? { nil }
 
   /// `prox_{ηg}(z, θ)`, differentiable in `(z, θ)` through the hand-written products.
-  @differentiable(reverse, wrt: (z, θ))
+  @differentiable(reverse,wrt: (z, θ))
   public func callAsFunction(_ z: Vector<Double>, _ θ: Parameter, scaling η: Double = 1) -> Vector<Double> {
     prox(z, θ, scaling: η)
   }
@@ -69,11 +69,14 @@ extension ProximalOperator {
   public func _vjpCallAsFunction(_ z: Vector<Double>, _ θ: Parameter, scaling η: Double) -> (
     value: Vector<Double>, pullback: (Vector<Double>) -> (Vector<Double>, Parameter)
   ) {
-    (prox(z, θ, scaling: η), { u in
-      if u.isEmpty { return (Vector.zeros(z.count), θ.zeroLike) }
-      let (dz, dθ) = self.vjp(at: z, θ, scaling: η, u)
-      return (dz, dθ)
-    })
+    (
+      prox(z, θ, scaling: η),
+      { u in
+        if u.isEmpty { return (Vector.zeros(z.count), θ.zeroLike) }
+        let (dz, dθ) = self.vjp(at: z, θ, scaling: η, u)
+        return (dz, dθ)
+      }
+    )
   }
 
   // A separate derivative in `z` alone, so that code differentiating only through `z` never
@@ -82,10 +85,13 @@ extension ProximalOperator {
   public func _vjpCallAsFunctionInput(_ z: Vector<Double>, _ θ: Parameter, scaling η: Double) -> (
     value: Vector<Double>, pullback: (Vector<Double>) -> Vector<Double>
   ) {
-    (prox(z, θ, scaling: η), { u in
-      if u.isEmpty { return Vector.zeros(z.count) }
-      return self.vjp(at: z, θ, scaling: η, u).z
-    })
+    (
+      prox(z, θ, scaling: η),
+      { u in
+        if u.isEmpty { return Vector.zeros(z.count) }
+        return self.vjp(at: z, θ, scaling: η, u).z
+      }
+    )
   }
 
   /// The dense Jacobian `∂prox/∂z` (`n × n`), column by column from ``jvp(at:_:scaling:_:_:)``.

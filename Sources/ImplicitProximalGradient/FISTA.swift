@@ -92,7 +92,8 @@ public struct FISTA: Sendable {
   /// Fixed-iteration mode: `iterations` steps of size `stepSize`, no convergence test, no
   /// restarts (benchmarks, and the schedule an unrolled solver is differentiated through).
   public static func fixedIterations(_ iterations: Int, stepSize: Double, acceleration: Bool = true) -> FISTA {
-    var solver = FISTA(stepSize: .fixed(stepSize), maxIterations: iterations, acceleration: acceleration, adaptiveRestart: false)
+    var solver = FISTA(
+      stepSize: .fixed(stepSize), maxIterations: iterations, acceleration: acceleration, adaptiveRestart: false)
     solver.runsFixedIterations = true
     return solver
   }
@@ -115,7 +116,9 @@ public struct FISTA: Sendable {
       shrink = factor
       backtracking = true
     }
-    func result(_ x: Vector<Double>, _ status: ProximalGradientStatus, _ k: Int, residual: Double? = nil) -> ProximalGradientResult {
+    func result(_ x: Vector<Double>, _ status: ProximalGradientStatus, _ k: Int, residual: Double? = nil)
+      -> ProximalGradientResult
+    {
       ProximalGradientResult(
         solution: x, status: status, iterations: k,
         residual: residual ?? gradientMappingNorm(objective, θf, prox, θg, x, η), stepSize: η)
@@ -186,9 +189,11 @@ public struct FISTA: Sendable {
     switch r.status {
     case .converged, .completedFixedIterations: return r
     case .nonFinite: throw ImplicitError.nonFinite(what: "the FISTA iterate (iteration \(r.iterations))")
-    case .maxIterationsReached: throw ImplicitError.solverDidNotConverge(solver: "FISTA", iterations: r.iterations, residual: r.residual)
+    case .maxIterationsReached:
+      throw ImplicitError.solverDidNotConverge(solver: "FISTA", iterations: r.iterations, residual: r.residual)
     case .lineSearchFailed:
-      throw ImplicitError.solverDidNotConverge(solver: "FISTA (line search failed)", iterations: r.iterations, residual: r.residual)
+      throw ImplicitError.solverDidNotConverge(
+        solver: "FISTA (line search failed)", iterations: r.iterations, residual: r.residual)
     }
   }
 

@@ -64,7 +64,8 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
       throw ImplicitError.invalidArgument("the step size η must be finite and positive, got \(stepSize)")
     }
     guard objectiveParameterCount >= 0 else {
-      throw ImplicitError.invalidArgument("objectiveParameterCount must be non-negative, got \(objectiveParameterCount)")
+      throw ImplicitError.invalidArgument(
+        "objectiveParameterCount must be non-negative, got \(objectiveParameterCount)")
     }
     self.objective = objective
     self.prox = prox
@@ -101,10 +102,13 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
   ) {
     let step = gradientStep(at: x, θ)
     let value = prox.prox(step.z, step.proxParameter, scaling: stepSize) - x
-    return (value, { u in
-      if u.isEmpty { return (Vector.zeros(x.count), Vector.zeros(θ.count)) }
-      return self.transposedProducts(u, step)
-    })
+    return (
+      value,
+      { u in
+        if u.isEmpty { return (Vector.zeros(x.count), Vector.zeros(θ.count)) }
+        return self.transposedProducts(u, step)
+      }
+    )
   }
 
   @derivative(of: callAsFunction, wrt: x)
@@ -113,16 +117,20 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
   ) {
     let step = gradientStep(at: x, θ)
     let value = prox.prox(step.z, step.proxParameter, scaling: stepSize) - x
-    return (value, { u in
-      if u.isEmpty { return Vector.zeros(x.count) }
-      return self.solutionTransposedProduct(u, step)
-    })
+    return (
+      value,
+      { u in
+        if u.isEmpty { return Vector.zeros(x.count) }
+        return self.solutionTransposedProduct(u, step)
+      }
+    )
   }
 
   // MARK: - Hand-written products
 
   /// `A v = D(v − ηHv) − v`.
-  public func solutionJacobianProduct(_ v: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
+  public func solutionJacobianProduct(_ v: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>?
+  {
     if isZero(v) { return Vector.zeros(x.count) }
     let step = gradientStep(at: x, θ)
     let dz = v - stepSize * hessianProduct(step, v)
@@ -138,7 +146,9 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
   }
 
   /// `B t = −ηDC t_f + E t_g`.
-  public func parameterJacobianProduct(_ t: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
+  public func parameterJacobianProduct(_ t: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<
+    Double
+  >? {
     if isZero(t) { return Vector.zeros(x.count) }
     let step = gradientStep(at: x, θ)
     let (tf, tg) = splitParameters(t)
@@ -169,7 +179,8 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
   // MARK: - Pieces
 
   /// `(Aᵀu, Bᵀu)` in one pass: one prox VJP, one reverse pass over dual numbers.
-  func transposedProducts(_ u: Vector<Double>, _ step: GradientStep<Prox.Parameter>) -> (Vector<Double>, Vector<Double>) {
+  func transposedProducts(_ u: Vector<Double>, _ step: GradientStep<Prox.Parameter>) -> (Vector<Double>, Vector<Double>)
+  {
     let (wz, wg) = prox.vjp(at: step.z, step.proxParameter, scaling: stepSize, u)
     if objectiveParameterCount == 0 {
       return (wz - stepSize * hessianProduct(step, wz) - u, Vector(wg.flattened))

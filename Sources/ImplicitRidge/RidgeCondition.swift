@@ -37,7 +37,9 @@ public struct RidgeCondition: OptimalityCondition {
   }
 
   /// `Aᵀu = A u` (A is symmetric), in one pass over `A`.
-  public func solutionJacobianTransposedProduct(_ u: Vector<Double>, at x: Vector<Double>, _ θ: Double) -> Vector<Double>? {
+  public func solutionJacobianTransposedProduct(_ u: Vector<Double>, at x: Vector<Double>, _ θ: Double) -> Vector<
+    Double
+  >? {
     A.normalTimes(u) + θ * u
   }
 
@@ -79,11 +81,14 @@ public struct PerFeatureRidgeCondition: OptimalityCondition {
     try ImplicitError.checkDimension("θ (one strength per column of A)", θ.count, expected: A.columns)
   }
 
-  public func solutionJacobianProduct(_ v: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
+  public func solutionJacobianProduct(_ v: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>?
+  {
     A.normalTimes(v) + θ * v
   }
 
-  public func parameterJacobianProduct(_ t: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
+  public func parameterJacobianProduct(_ t: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<
+    Double
+  >? {
     t * x
   }
 

@@ -25,7 +25,8 @@ public enum RidgeFamily {
     let b = try c.vector("b", count: A.rows)
     let theta = try c.array("theta")
     guard theta.count == 1 || theta.count == A.columns else {
-      throw CaseFormatError(file: c.file, field: "theta", message: "expected a scalar or \(A.columns) entries, got \(theta.count)")
+      throw CaseFormatError(
+        file: c.file, field: "theta", message: "expected a scalar or \(A.columns) entries, got \(theta.count)")
     }
     return PackedRidgeCondition(A: A, b: b, theta: theta.vector, pack: ParameterPack(c))
   }

@@ -73,9 +73,12 @@ public struct FiniteDifferenceStationarityCondition<Gradient: OpaqueObjectiveGra
     value: Gradient.Solution, pullback: (Gradient.Solution) -> (Gradient.Solution, Gradient.Parameter)
   ) {
     let b = LazyParameterJacobian(self, x, θ)
-    return (gradient(x, θ), { [self] u in
-      (self.hessianProduct(u, at: x, θ), b.transposedProduct(u))
-    })
+    return (
+      gradient(x, θ),
+      { [self] u in
+        (self.hessianProduct(u, at: x, θ), b.transposedProduct(u))
+      }
+    )
   }
 
   /// `.symmetric`, plus `.positiveDefinite` when declared strongly convex.
@@ -87,12 +90,16 @@ public struct FiniteDifferenceStationarityCondition<Gradient: OpaqueObjectiveGra
   public func validate(_ x: Gradient.Solution, _ θ: Gradient.Parameter) throws { try gradient.validate(x, θ) }
 
   /// `A u ≈ (g(x + hu, θ) − g(x − hu, θ)) / 2h`.
-  public func hessianProduct(_ u: Gradient.Solution, at x: Gradient.Solution, _ θ: Gradient.Parameter) -> Gradient.Solution {
+  public func hessianProduct(_ u: Gradient.Solution, at x: Gradient.Solution, _ θ: Gradient.Parameter)
+    -> Gradient.Solution
+  {
     centralDifference(of: { x in gradient(x, θ) }, at: x, along: u)
   }
 
   /// `B t ≈ (g(x, θ + ht) − g(x, θ − ht)) / 2h`.
-  public func parameterProduct(_ t: Gradient.Parameter, at x: Gradient.Solution, _ θ: Gradient.Parameter) -> Gradient.Solution {
+  public func parameterProduct(_ t: Gradient.Parameter, at x: Gradient.Solution, _ θ: Gradient.Parameter)
+    -> Gradient.Solution
+  {
     centralDifference(of: { θ in gradient(x, θ) }, at: θ, along: t)
   }
 
@@ -127,14 +134,16 @@ public struct FiniteDifferenceStationarityCondition<Gradient: OpaqueObjectiveGra
 
   /// `vᵀ∂x*/∂θ` (diagnostics labelled `finite-difference`).
   public func vjp(
-    _ v: Gradient.Solution, at x: Gradient.Solution, _ θ: Gradient.Parameter, options: ImplicitOptions = ImplicitOptions()
+    _ v: Gradient.Solution, at x: Gradient.Solution, _ θ: Gradient.Parameter,
+    options: ImplicitOptions = ImplicitOptions()
   ) throws -> Derivative<Gradient.Parameter> {
     try differentiator(options: options).vjp(v, at: x, θ)
   }
 
   /// `∂x*/∂θ·t` (diagnostics labelled `finite-difference`).
   public func jvp(
-    _ t: Gradient.Parameter, at x: Gradient.Solution, _ θ: Gradient.Parameter, options: ImplicitOptions = ImplicitOptions()
+    _ t: Gradient.Parameter, at x: Gradient.Solution, _ θ: Gradient.Parameter,
+    options: ImplicitOptions = ImplicitOptions()
   ) throws -> Derivative<Gradient.Solution> {
     try differentiator(options: options).jvp(t, at: x, θ)
   }

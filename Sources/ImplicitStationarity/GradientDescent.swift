@@ -87,11 +87,14 @@ public struct GradientDescent: Minimizer, Sendable {
       case .fixedIterations(let k): (max(k, 0), true)
       }
     func result(_ x: Vector<Double>, _ norm: Double, _ k: Int, _ status: MinimizationStatus) -> MinimizationResult {
-      MinimizationResult(solution: x, gradientNorm: norm, iterations: k, status: status, tolerance: tolerance, solver: name)
+      MinimizationResult(
+        solution: x, gradientNorm: norm, iterations: k, status: status, tolerance: tolerance, solver: name)
     }
     if let problem = inputProblem(objective, initial, θ) { return result(initial, .nan, 0, .invalidInput(problem)) }
     let eta = step(for: objective, at: initial, θ)
-    guard eta > 0, eta.isFinite else { return result(initial, .nan, 0, .invalidInput("step size \(eta) is not positive and finite")) }
+    guard eta > 0, eta.isFinite else {
+      return result(initial, .nan, 0, .invalidInput("step size \(eta) is not positive and finite"))
+    }
     var x = initial
     var y = initial
     var t = 1.0

@@ -25,7 +25,8 @@ public struct LBFGS: Minimizer, Sendable {
     _ objective: Objective, from initial: Vector<Double>, _ θ: Vector<Double>
   ) -> MinimizationResult {
     func result(_ x: Vector<Double>, _ norm: Double, _ k: Int, _ status: MinimizationStatus) -> MinimizationResult {
-      MinimizationResult(solution: x, gradientNorm: norm, iterations: k, status: status, tolerance: tolerance, solver: "l-bfgs")
+      MinimizationResult(
+        solution: x, gradientNorm: norm, iterations: k, status: status, tolerance: tolerance, solver: "l-bfgs")
     }
     if let problem = inputProblem(objective, initial, θ) { return result(initial, .nan, 0, .invalidInput(problem)) }
     var x = initial
@@ -61,11 +62,14 @@ public struct LBFGS: Minimizer, Sendable {
       gradient = step.gradient
     }
     let norm = gradient.norm
-    return result(x, norm, maxIterations, norm <= tolerance ? .converged : (norm.isFinite ? .maxIterationsReached : .nonFinite))
+    return result(
+      x, norm, maxIterations, norm <= tolerance ? .converged : (norm.isFinite ? .maxIterationsReached : .nonFinite))
   }
 
   /// `−H·g` with `H` the L-BFGS inverse-Hessian approximation (two-loop recursion).
-  func direction(_ g: Vector<Double>, _ history: [(s: Vector<Double>, y: Vector<Double>, rho: Double)]) -> Vector<Double> {
+  func direction(_ g: Vector<Double>, _ history: [(s: Vector<Double>, y: Vector<Double>, rho: Double)]) -> Vector<
+    Double
+  > {
     var q = g
     var alphas = [Double](repeating: 0, count: history.count)
     for i in stride(from: history.count - 1, through: 0, by: -1) {

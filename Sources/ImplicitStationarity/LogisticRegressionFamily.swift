@@ -53,7 +53,8 @@ public enum LogisticRegressionFamily {
     let y = try c.vector("y", count: X.rows)
     let validationX = try c.matrix("X_val")
     guard validationX.columns == X.columns else {
-      throw CaseFormatError(file: c.file, field: "X_val", message: "has \(validationX.columns) columns, X has \(X.columns)")
+      throw CaseFormatError(
+        file: c.file, field: "X_val", message: "has \(validationX.columns) columns, X has \(X.columns)")
     }
     let validationY = try c.vector("y_val", count: validationX.rows)
     try checkSignLabels(y, field: "y", c)
@@ -72,7 +73,8 @@ public enum LogisticRegressionFamily {
 
     let pack = ParameterPack(c)
     let training = LogisticData(features: X, labels: y, featuresName: "X", labelsName: "y", pack: pack)
-    let validation = LogisticData(features: validationX, labels: validationY, featuresName: "X_val", labelsName: "y_val", pack: pack)
+    let validation = LogisticData(
+      features: validationX, labels: validationY, featuresName: "X_val", labelsName: "y_val", pack: pack)
     let objective = PackedLogisticObjective(
       data: training, strength: strength.vector, strengthSlot: PackSlot(pack, "theta"))
     return Setup(
@@ -122,7 +124,8 @@ public enum LogisticRegressionFamily {
     return CaseEvaluation(
       outputs: [
         "w": pack.output(NDArray(w), jacobian: jacobian.matrix),
-        "val_loss": pack.output(NDArray(scalar: value), jacobian: Matrix(rows: 1, columns: p.count, scalars: total.scalars)),
+        "val_loss": pack.output(
+          NDArray(scalar: value), jacobian: Matrix(rows: 1, columns: p.count, scalars: total.scalars)),
       ],
       notes: notes + ["implicit: \(jacobian.assembly); \(jacobian.diagnostics)"])
   }
@@ -146,7 +149,7 @@ struct PackSlot {
   }
 
   /// This input from the packed vector `p`.
-  @differentiable(reverse, wrt: p)
+  @differentiable(reverse,wrt: p)
   func read<S: RealScalar>(_ p: Vector<S>) -> Vector<S> { p.slice(from: offset, count: count) }
 }
 
@@ -160,7 +163,8 @@ struct LogisticData {
   /// `−diag(y)·X`, for the common case where neither is differentiated.
   let negatedSignedFeatures: Matrix<Double>
 
-  init(features: Matrix<Double>, labels: Vector<Double>, featuresName: String, labelsName: String, pack: ParameterPack) {
+  init(features: Matrix<Double>, labels: Vector<Double>, featuresName: String, labelsName: String, pack: ParameterPack)
+  {
     self.features = features
     self.labels = labels
     featuresSlot = PackSlot(pack, featuresName)
@@ -173,28 +177,28 @@ struct LogisticData {
   }
 
   /// `−yᵢ xᵢᵀw` for every sample.
-  @differentiable(reverse, wrt: (w, p))
+  @differentiable(reverse,wrt: (w, p))
   func negatedMargins<S: RealScalar>(_ w: Vector<S>, _ p: Vector<S>) -> Vector<S> {
     if featuresSlot == nil && labelsSlot == nil { return negatedSignedFeatures.times(w) }
     return -(signs(p) * scores(w, p))
   }
 
   /// `Xw`.
-  @differentiable(reverse, wrt: (w, p))
+  @differentiable(reverse,wrt: (w, p))
   func scores<S: RealScalar>(_ w: Vector<S>, _ p: Vector<S>) -> Vector<S> {
     guard let slot = featuresSlot else { return features.times(w) }
     return slot.read(p).reshaped(rows: features.rows, columns: features.columns) * w
   }
 
   /// `y`.
-  @differentiable(reverse, wrt: p)
+  @differentiable(reverse,wrt: p)
   func signs<S: RealScalar>(_ p: Vector<S>) -> Vector<S> {
     guard let slot = labelsSlot else { return Vector<S>(converting: labels.scalars) }
     return slot.read(p)
   }
 
   /// `(1/n) Σᵢ log(1 + exp(−yᵢxᵢᵀw))`.
-  @differentiable(reverse, wrt: (w, p))
+  @differentiable(reverse,wrt: (w, p))
   func meanLogisticLoss<S: RealScalar>(_ w: Vector<S>, _ p: Vector<S>) -> S {
     negatedMargins(w, p).softplus().mean()
   }
@@ -211,7 +215,7 @@ struct PackedLogisticObjective: ParametricObjective {
     data.meanLogisticLoss(w, p) + l2Penalty(w, penalty(p))
   }
 
-  @differentiable(reverse, wrt: p)
+  @differentiable(reverse,wrt: p)
   func penalty<S: RealScalar>(_ p: Vector<S>) -> Vector<S> {
     guard let slot = strengthSlot else { return Vector<S>(converting: strength.scalars) }
     return slot.read(p)

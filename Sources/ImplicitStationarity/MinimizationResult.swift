@@ -65,7 +65,8 @@ public struct MinimizationResult: Sendable, CustomStringConvertible {
     if case .invalidInput(let why) = status { throw ImplicitError.invalidArgument(why) }
     if !solution.isFinite || !gradientNorm.isFinite { throw ImplicitError.nonFinite(what: "the iterate of \(solver)") }
     guard gradientNorm <= tolerance else {
-      throw ImplicitError.solverDidNotConverge(solver: "\(solver) (\(status))", iterations: iterations, residual: gradientNorm)
+      throw ImplicitError.solverDidNotConverge(
+        solver: "\(solver) (\(status))", iterations: iterations, residual: gradientNorm)
     }
     return solution
   }

@@ -25,7 +25,8 @@ public struct NewtonCG: Minimizer, Sendable {
     _ objective: Objective, from initial: Vector<Double>, _ θ: Vector<Double>
   ) -> MinimizationResult {
     func result(_ x: Vector<Double>, _ norm: Double, _ k: Int, _ status: MinimizationStatus) -> MinimizationResult {
-      MinimizationResult(solution: x, gradientNorm: norm, iterations: k, status: status, tolerance: tolerance, solver: "newton-cg")
+      MinimizationResult(
+        solution: x, gradientNorm: norm, iterations: k, status: status, tolerance: tolerance, solver: "newton-cg")
     }
     if let problem = inputProblem(objective, initial, θ) { return result(initial, .nan, 0, .invalidInput(problem)) }
     var x = initial
@@ -49,7 +50,8 @@ public struct NewtonCG: Minimizer, Sendable {
       gradient = step.gradient
     }
     let norm = gradient.norm
-    return result(x, norm, maxIterations, norm <= tolerance ? .converged : (norm.isFinite ? .maxIterationsReached : .nonFinite))
+    return result(
+      x, norm, maxIterations, norm <= tolerance ? .converged : (norm.isFinite ? .maxIterationsReached : .nonFinite))
   }
 
   /// An approximate solution of `∇²f·p = −∇f` by CG (see the type's documentation).

@@ -48,10 +48,13 @@ public struct StationarityCondition<Objective: ParametricObjective>: OptimalityC
     value: Vector<Double>, pullback: (Vector<Double>) -> (Vector<Double>, Vector<Double>)
   ) {
     let objective = self.objective
-    return (objective.solutionGradient(at: x, θ), { u in
-      if u.isEmpty { return (Vector.zeros(x.count), Vector.zeros(θ.count)) }
-      return objective.gradientPullback(at: x, θ, u)
-    })
+    return (
+      objective.solutionGradient(at: x, θ),
+      { u in
+        if u.isEmpty { return (Vector.zeros(x.count), Vector.zeros(θ.count)) }
+        return objective.gradientPullback(at: x, θ, u)
+      }
+    )
   }
 
   /// `.symmetric`, plus `.positiveDefinite` when declared strongly convex.
@@ -63,7 +66,8 @@ public struct StationarityCondition<Objective: ParametricObjective>: OptimalityC
   }
 
   /// `A v = ∇²ₓₓf·v`, exact.
-  public func solutionJacobianProduct(_ v: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
+  public func solutionJacobianProduct(_ v: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>?
+  {
     objective.hessianVectorProduct(at: x, θ, along: v)
   }
 
@@ -75,7 +79,9 @@ public struct StationarityCondition<Objective: ParametricObjective>: OptimalityC
   }
 
   /// `B t = (∂∇ₓf/∂θ)·t`, exact.
-  public func parameterJacobianProduct(_ t: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
+  public func parameterJacobianProduct(_ t: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<
+    Double
+  >? {
     objective.mixedJacobianProduct(at: x, θ, along: t)
   }
 

@@ -25,7 +25,8 @@ import ImplicitCore
   var results = [WorkloadResult]()
   var failures = [String]()
   if suite != "core" {
-    for w in BenchmarkSuites.jaxopt where (!quick || w.inQuickRun) && (options.values["--only"].map { w.id.hasPrefix($0) } ?? true) {
+    for w in BenchmarkSuites.jaxopt
+    where (!quick || w.inQuickRun) && (options.values["--only"].map { w.id.hasPrefix($0) } ?? true) {
       do {
         let r = try w.run(quick ? w.quickIterations : w.iterations, runs)
         results.append(r)
@@ -65,9 +66,10 @@ func printWorkload(_ r: WorkloadResult) {
     guard let ours else { return "—" }
     return String(format: "%.4f", ours) + (theirs.map { String(format: " (JAXopt %.4f, ×%.2f)", $0, ours / $0) } ?? "")
   }
-  print("\(r.workload) [\(r.iterations) it]  forward \(cell(r.forwardSeconds, jax?.forward))  "
-    + "implicit \(cell(r.implicitSeconds, jax?.implicit))  unrolled \(cell(r.unrolledSeconds, jax?.unrolled))  "
-    + "hypergrad rel diff \(r.hypergradientRelativeDifference.map { String(format: "%.1e", $0) } ?? "—")")
+  print(
+    "\(r.workload) [\(r.iterations) it]  forward \(cell(r.forwardSeconds, jax?.forward))  "
+      + "implicit \(cell(r.implicitSeconds, jax?.implicit))  unrolled \(cell(r.unrolledSeconds, jax?.unrolled))  "
+      + "hypergrad rel diff \(r.hypergradientRelativeDifference.map { String(format: "%.1e", $0) } ?? "—")")
 }
 
 func json(_ r: WorkloadResult) -> [String: Any] {
@@ -81,7 +83,9 @@ func json(_ r: WorkloadResult) -> [String: Any] {
   o["hypergradient_unrolled"] = r.hypergradientUnrolled.map(jsonNumber) ?? NSNull()
   o["hypergradient_relative_difference"] = r.hypergradientRelativeDifference.map(jsonNumber) ?? NSNull()
   if let jax = JAXoptFigures.table[r.workload] {
-    o["jaxopt"] = ["forward_s": jax.forward, "implicit_s": jax.implicit, "unrolled_s": jax.unrolled.map { $0 as Any } ?? NSNull()] as [String: Any]
+    o["jaxopt"] =
+      ["forward_s": jax.forward, "implicit_s": jax.implicit, "unrolled_s": jax.unrolled.map { $0 as Any } ?? NSNull()]
+      as [String: Any]
   }
   return o
 }

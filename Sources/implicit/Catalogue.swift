@@ -19,7 +19,8 @@ import ImplicitCore
   let registry = FamilyRegistry.shared
   let entries = ((try? FileManager.default.contentsOfDirectory(atPath: catalog)) ?? []).filter { name in
     var isDirectory: ObjCBool = false
-    return FileManager.default.fileExists(atPath: "\(catalog)/\(name)", isDirectory: &isDirectory) && isDirectory.boolValue
+    return FileManager.default.fileExists(atPath: "\(catalog)/\(name)", isDirectory: &isDirectory)
+      && isDirectory.boolValue
   }.sorted()
   let registered = registry.familyNames
   var problems = [String]()
@@ -60,13 +61,16 @@ import ImplicitCore
     let formula = registrations.first!.formula.replacingOccurrences(of: "|", with: "\\|")
     let cases = ((try? FileManager.default.contentsOfDirectory(atPath: "\(catalog)/\(name)/cases")) ?? [])
       .filter { $0.hasSuffix(".json") }.count
-    text += "| [\(name)](../Catalog/\(name)/README.md) | \(modules) | \(methods.isEmpty ? "—" : methods) | \(formula) | \(cases) |\n"
+    text +=
+      "| [\(name)](../Catalog/\(name)/README.md) | \(modules) | \(methods.isEmpty ? "—" : methods) | \(formula) | \(cases) |\n"
   }
   text += "\n## Assumptions\n"
   for name in registered {
     text += "\n### \(name)\n\n"
     for r in registry.registrations(named: name) {
-      for a in r.assumptions { text += "- \(a)\(registry.registrations(named: name).count > 1 ? " (\(r.module))" : "")\n" }
+      for a in r.assumptions {
+        text += "- \(a)\(registry.registrations(named: name).count > 1 ? " (\(r.module))" : "")\n"
+      }
     }
   }
   if options.flags.contains("--write") {
@@ -115,7 +119,8 @@ func compiledExamples(in folder: String) -> [String: String] {
 
 /// `lines` without their common leading indentation, joined by newlines.
 func dedent(_ lines: [String]) -> String {
-  let indent = lines.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+  let indent =
+    lines.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
     .map { $0.prefix { $0 == " " }.count }.min() ?? 0
   return lines.map { $0.count >= indent ? String($0.dropFirst(indent)) : $0.trimmingCharacters(in: .whitespaces) }
     .joined(separator: "\n")

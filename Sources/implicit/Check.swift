@@ -62,7 +62,8 @@ func printCheck(_ c: CaseCheck, verbose: Bool) {
   print("\(c.passed ? "PASS" : "FAIL")  \(name)  \(c.id)")
   for b in c.blocks {
     let label = "\(b.output) \(b.block)".padding(toLength: 24, withPad: " ", startingAt: 0)
-    print("      \(label) abs \(format(b.maxAbsoluteError))  rel \(format(b.relativeError))  \(b.passed ? "PASS" : "FAIL")")
+    print(
+      "      \(label) abs \(format(b.maxAbsoluteError))  rel \(format(b.relativeError))  \(b.passed ? "PASS" : "FAIL")")
   }
   if let failure = c.failure { print("      error: \(failure)") }
   if verbose { for note in c.notes { print("      note: \(note)") } }

@@ -17,8 +17,10 @@ func equalityQPExample() throws {
   let kkt = ImplicitDifferentiator(QuadraticProgramKKTCondition())
   let jacobian = try kkt.jacobian(at: solution.point, program).matrix  // rows (x, ν); columns Q, c, E, d
   // ∇_c and ∇_d of ‖x*‖², as a QuadraticProgram-shaped cotangent (one reverse solve):
-  let bar = try kkt.vjp(KKTSolution(primal: 2 * solution.x, equality: .zeros(2), inequality: Vector([])),
-    at: solution.point, program).value
+  let bar = try kkt.vjp(
+    KKTSolution(primal: 2 * solution.x, equality: .zeros(2), inequality: Vector([])),
+    at: solution.point, program
+  ).value
   // end-catalog-example
   // Independent check: with K = [[Q, Eᵀ], [E, 0]], ∂(x, ν)/∂c = −K⁻¹[I; 0] and ∂(x, ν)/∂d = K⁻¹[0; I].
   let q = Reference.rows(Q), e = Reference.rows(E), et = Reference.transpose(e)

@@ -31,6 +31,8 @@ func multiclassSVMDualExample() throws {
   }
   #expect(TestSupport.relativeError(dβdθ, reference) < 1e-6)
   #expect(dβdθ.scalars.contains { abs($0) > 1e-3 })
-  let residual = Reference.matmul(Reference.transpose(Reference.rows(X)), Reference.add(Reference.rows(Y), Reference.rows(β.reshaped(rows: 4, columns: 3)), scale: -1))
+  let residual = Reference.matmul(
+    Reference.transpose(Reference.rows(X)),
+    Reference.add(Reference.rows(Y), Reference.rows(β.reshaped(rows: 4, columns: 3)), scale: -1))
   #expect(TestSupport.relativeError(W, Reference.matrix(residual)) < 1e-14)
 }

@@ -8,7 +8,9 @@ import _Differentiation
 
 @Suite("Block-coordinate-descent condition")
 struct BlockCoordinateDescentConditionTests {
-  func coupledCondition(stepSize: Double = 1) throws -> BlockCoordinateDescentCondition<CoupledQuadratic, SimplexProjection> {
+  func coupledCondition(stepSize: Double = 1) throws -> BlockCoordinateDescentCondition<
+    CoupledQuadratic, SimplexProjection
+  > {
     try BlockCoordinateDescentCondition(
       objective: CoupledQuadratic(Q: randomSPD(6, seed: 4), center: Vector([0.5, 0.1, 0.4, 0.2, 0.2, 0.6])),
       blockProjection: SimplexProjection(), projectionParameter: 1, blocks: BlockPartition(blockSize: 3, dimension: 6),
@@ -74,7 +76,8 @@ struct BlockCoordinateDescentConditionTests {
       objective: svm, blockProjection: SimplexProjection(), projectionParameter: 1,
       blocks: BlockPartition(blockSize: 3, dimension: 24))
     let beta = try BlockCoordinateDescent(tolerance: 1e-15, maxSweeps: 100_000)
-      .solve(condition, Vector([theta]), from: svm.uniformStart, gradients: MulticlassSVMDualBlockGradients(svm)).solution
+      .solve(condition, Vector([theta]), from: svm.uniformStart, gradients: MulticlassSVMDualBlockGradients(svm))
+      .solution
     #expect(beta.scalars.contains(0))
     #expect(condition(beta, Vector([theta])).norm() < 1e-13)
     let gradient = SVMGradient(svm)

@@ -7,7 +7,9 @@ import Testing
 
 @Suite("Block-coordinate-descent solver")
 struct BlockCoordinateDescentSolverTests {
-  func svmCondition(_ svm: MulticlassSVMDual) throws -> BlockCoordinateDescentCondition<MulticlassSVMDual, SimplexProjection> {
+  func svmCondition(_ svm: MulticlassSVMDual) throws -> BlockCoordinateDescentCondition<
+    MulticlassSVMDual, SimplexProjection
+  > {
     try BlockCoordinateDescentCondition(
       objective: svm, blockProjection: SimplexProjection(), projectionParameter: 1,
       blocks: BlockPartition(blockSize: svm.classes, dimension: svm.samples * svm.classes))

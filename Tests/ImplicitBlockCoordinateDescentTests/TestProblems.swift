@@ -85,9 +85,10 @@ func referenceRowSimplexSolve(
 ) -> Vector<Double> {
   func step(_ x: Vector<Double>) -> Vector<Double> {
     let z = x - (1 / lipschitz) * gradient(x)
-    return Vector(stride(from: 0, to: z.count, by: columns).flatMap {
-      bisectionSimplexProjection(Array(z.scalars[$0..<($0 + columns)]))
-    })
+    return Vector(
+      stride(from: 0, to: z.count, by: columns).flatMap {
+        bisectionSimplexProjection(Array(z.scalars[$0..<($0 + columns)]))
+      })
   }
   var x = start, y = start, t = 1.0
   for _ in 0..<200_000 {

@@ -50,11 +50,14 @@ struct FiniteDifferenceCubic: OptimalityCondition {
     let columns = (0..<θ.count).map { k in
       parameterDifference((0..<θ.count).map { $0 == k ? 1.0 : 0.0 }, x.scalars, θ.scalars)
     }
-    return (self(x, θ), { u in
-      let u = u.isEmpty ? Vector.zeros(x.count) : u
-      let bu = columns.map { column in zip(column, u.scalars).map { $0 * $1 }.reduce(0, +) }
-      return (self.solutionDifference(u, x, θ), Vector(bu))
-    })
+    return (
+      self(x, θ),
+      { u in
+        let u = u.isEmpty ? Vector.zeros(x.count) : u
+        let bu = columns.map { column in zip(column, u.scalars).map { $0 * $1 }.reduce(0, +) }
+        return (self.solutionDifference(u, x, θ), Vector(bu))
+      }
+    )
   }
 
   var structure: LinearStructure { .symmetric }

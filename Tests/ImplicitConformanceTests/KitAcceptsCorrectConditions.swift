@@ -11,9 +11,10 @@ struct KitAcceptsCorrectConditions {
     let report = ConformanceKit().run(Fixtures.scenario("cubic", condition: condition, M: Fixtures.nonSymmetric))
     #expect(report.passed, "\(report)")
     // The checks that apply here really ran (were not skipped).
-    for name in ["residual", "residual-shrinks", "adjoint-A", "adjoint-B", "linearized-condition",
-      "finite-differences", "unrolled", "theorem-1"]
-    {
+    for name in [
+      "residual", "residual-shrinks", "adjoint-A", "adjoint-B", "linearized-condition",
+      "finite-differences", "unrolled", "theorem-1",
+    ] {
       #expect(report.check(name)?.passed == true, "\(name) did not run and pass:\n\(report)")
     }
   }

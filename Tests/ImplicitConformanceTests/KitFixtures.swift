@@ -43,7 +43,9 @@ enum Fixtures {
 
   /// Jacobi-relaxed fixed-point iteration on F(x) = Mx + c x³ − Nθ, stopped when ‖F‖ ≤ tolerance.
   /// Converges linearly, so looser tolerances really give worse solutions.
-  static func solveCubic(M: Matrix<Double>, c: Double = 0.1, θ: Vector<Double>, tolerance: Double) throws -> Vector<Double> {
+  static func solveCubic(M: Matrix<Double>, c: Double = 0.1, θ: Vector<Double>, tolerance: Double) throws -> Vector<
+    Double
+  > {
     var x = Vector<Double>.zeros(n)
     let rhs = N * θ
     for _ in 0..<100_000 {
@@ -56,7 +58,7 @@ enum Fixtures {
   }
 
   /// The same iteration for a fixed number of steps, differentiable (for the "unrolled" check).
-  @differentiable(reverse, wrt: θ)
+  @differentiable(reverse,wrt: θ)
   static func unrolledCubic(M: Matrix<Double>, θ: Vector<Double>) -> Vector<Double> {
     var x = Vector<Double>.zeros(n)
     let rhs = N * θ

@@ -20,13 +20,17 @@ struct OverridingCubic: OptimalityCondition {
   func solutionJacobianProduct(_ v: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
     jacobian(at: x) * v
   }
-  func solutionJacobianTransposedProduct(_ u: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
+  func solutionJacobianTransposedProduct(_ u: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<
+    Double
+  >? {
     mistake == .transposedA ? jacobian(at: x) * u : jacobian(at: x).transposedTimes(u)
   }
   func parameterJacobianProduct(_ t: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
     -(base.N * t)
   }
-  func parameterJacobianTransposedProduct(_ u: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
+  func parameterJacobianTransposedProduct(_ u: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<
+    Double
+  >? {
     mistake == .wrongSignOfB ? base.N.transposedTimes(u) : -base.N.transposedTimes(u)
   }
 }
@@ -88,7 +92,8 @@ struct KitRejectsMutants {
 
   @Test("transposed A in a hand-written Aᵀu")
   func transposedA() {
-    let condition = OverridingCubic(base: CubicCondition(M: Fixtures.nonSymmetric, N: Fixtures.N), mistake: .transposedA)
+    let condition = OverridingCubic(
+      base: CubicCondition(M: Fixtures.nonSymmetric, N: Fixtures.N), mistake: .transposedA)
     let report = kit.run(
       ConformanceScenario(
         name: "transposed-A", condition: condition, parameter: Fixtures.θ,
@@ -102,7 +107,8 @@ struct KitRejectsMutants {
 
   @Test("wrong sign of B in a hand-written Bᵀu")
   func wrongSignOfB() {
-    let condition = OverridingCubic(base: CubicCondition(M: Fixtures.nonSymmetric, N: Fixtures.N), mistake: .wrongSignOfB)
+    let condition = OverridingCubic(
+      base: CubicCondition(M: Fixtures.nonSymmetric, N: Fixtures.N), mistake: .wrongSignOfB)
     let report = kit.run(
       ConformanceScenario(
         name: "wrong-sign-B", condition: condition, parameter: Fixtures.θ,

@@ -51,8 +51,9 @@ struct DenseFactorizationTests {
     for b in rightHandSides { #expect(Reference.relativeError(c.solve(b), Reference.solve(a, b)!) < 1e-12) }
   }
 
-  @Test("DenseFactorization dispatches solve / solveTransposed for each method",
-        arguments: [LinearSolverMethod.denseLU, .denseQR, .denseCholesky])
+  @Test(
+    "DenseFactorization dispatches solve / solveTransposed for each method",
+    arguments: [LinearSolverMethod.denseLU, .denseQR, .denseCholesky])
   func enumDispatch(method: LinearSolverMethod) throws {
     let a = method == .denseCholesky ? Reference.spd(n, seed: 106) : general
     guard case .success(let f) = DenseFactorization.factorize(Reference.matrix(a), method: method) else {

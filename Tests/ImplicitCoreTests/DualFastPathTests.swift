@@ -20,7 +20,7 @@ enum GenericOperation: String, CaseIterable, Sendable, CustomStringConvertible {
   static let other = Reference.randomVector(n, seed: 132)
   static let right = Matrix(rows: 6, columns: 5, scalars: Reference.randomVector(30, seed: 133))
 
-  @differentiable(reverse, wrt: x)
+  @differentiable(reverse,wrt: x)
   func apply<S: RealScalar>(_ x: Vector<S>) -> Vector<S> {
     let y = Vector<S>(converting: Self.other)
     let one = Vector<S>(repeating: 1, count: 1)

@@ -35,12 +35,14 @@ struct FixedPointConditionTests {
 
     let expected = Reference.inverse(iMinusHalfM)!
     for method in [LinearSolverMethod.automatic, .gmres(restart: 5), .bicgstab, .denseQR] {
-      let d = ImplicitDifferentiator(condition, options: ImplicitOptions(linearSolver: LinearSolver(method, relativeTolerance: 1e-13)))
+      let d = ImplicitDifferentiator(
+        condition, options: ImplicitOptions(linearSolver: LinearSolver(method, relativeTolerance: 1e-13)))
       let j = try d.jacobian(at: Vector(x), Vector(θ))
       #expect(Reference.relativeError(Reference.rows(j.matrix), expected) < 1e-11, "\(method)")
       let u = Reference.randomVector(n, seed: 163)
       let vjp = try d.vjp(Vector(u), at: Vector(x), Vector(θ)).value
-      #expect(Reference.relativeError(vjp.scalars, Reference.matvec(Reference.transpose(expected), u)) < 1e-11, "\(method)")
+      #expect(
+        Reference.relativeError(vjp.scalars, Reference.matvec(Reference.transpose(expected), u)) < 1e-11, "\(method)")
     }
   }
 

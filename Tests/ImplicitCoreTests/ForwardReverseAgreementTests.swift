@@ -34,8 +34,9 @@ struct CoupledObjective: ParametricObjective {
 
 @Suite("Forward (dual numbers) and reverse products agree")
 struct ForwardReverseAgreementTests {
-  @Test("⟨u, jvp(t)⟩ = ⟨vjp(u), t⟩ for a nonlinear condition, exact dual-number products",
-        arguments: [LinearSolverMethod.automatic, .gmres(restart: 10), .bicgstab, .denseLU])
+  @Test(
+    "⟨u, jvp(t)⟩ = ⟨vjp(u), t⟩ for a nonlinear condition, exact dual-number products",
+    arguments: [LinearSolverMethod.automatic, .gmres(restart: 10), .bicgstab, .denseLU])
   func adjointIdentityNonlinear(method: LinearSolverMethod) throws {
     let condition = CoupledCubicCondition.example(exactForwardProducts: true)
     let θ = Reference.randomVector(3, seed: 33)
@@ -102,7 +103,9 @@ struct ForwardReverseAgreementTests {
     #expect(Swift.abs(value - expectedValue) <= 1e-14 * Swift.abs(expectedValue))
     #expect(Reference.relativeError(gradient2.scalars, expectedGradient) <= 1e-13)
     let directional = loss.directionalDerivative(at: Vector(w), along: Vector(v))
-    #expect(Swift.abs(directional - Reference.dot(expectedGradient, v)) <= 1e-13 * Reference.norm(expectedGradient) * Reference.norm(v))
+    #expect(
+      Swift.abs(directional - Reference.dot(expectedGradient, v)) <= 1e-13 * Reference.norm(expectedGradient)
+        * Reference.norm(v))
   }
 
   @Test("ParametricObjective: gradient, gradientPullback and gradientJVP against closed forms")

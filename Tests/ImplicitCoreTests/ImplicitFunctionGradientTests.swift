@@ -64,7 +64,8 @@ struct ImplicitFunctionGradientTests {
   @Test("a pullback whose linear solve fails returns NaN and records the failure")
   func failingSolveGivesNaNGradient() {
     let condition = CoupledCubicCondition.example()
-    let options = ImplicitOptions(linearSolver: LinearSolver(.gmres(restart: 2), relativeTolerance: 1e-14, maxIterations: 1))
+    let options = ImplicitOptions(
+      linearSolver: LinearSolver(.gmres(restart: 2), relativeTolerance: 1e-14, maxIterations: 1))
     let function = ImplicitFunction(condition: condition, options: options) { θ in
       Vector(condition.newtonSolve(θ.scalars))
     }

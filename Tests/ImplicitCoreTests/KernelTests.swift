@@ -43,7 +43,9 @@ struct KernelTests {
       let s = a.withUnsafeBufferPointer { Kernels.sum($0.baseAddress!, n) }
       #expect(Swift.abs(s - naiveSum) <= 1e-14 * scale)
       var y = b
-      y.withUnsafeMutableBufferPointer { yp in a.withUnsafeBufferPointer { Kernels.axpy(0.5, $0.baseAddress!, yp.baseAddress!, n) } }
+      y.withUnsafeMutableBufferPointer { yp in
+        a.withUnsafeBufferPointer { Kernels.axpy(0.5, $0.baseAddress!, yp.baseAddress!, n) }
+      }
       #expect(y == (0..<n).map { b[$0] + 0.5 * a[$0] })
     }
   }
@@ -77,17 +79,27 @@ struct KernelTests {
     // The raw kernels, called directly.
     var out = [Double](repeating: .nan, count: m)
     a.withUnsafeBufferPointer { pa in
-      x.withUnsafeBufferPointer { px in out.withUnsafeMutableBufferPointer { Kernels.matvec(pa.baseAddress!, m, n, px.baseAddress!, $0.baseAddress!) } }
+      x.withUnsafeBufferPointer { px in
+        out.withUnsafeMutableBufferPointer { Kernels.matvec(pa.baseAddress!, m, n, px.baseAddress!, $0.baseAddress!) }
+      }
     }
     Self.expectClose(out, ax, scale: scaleAx, "Kernels.matvec")
     var outT = [Double](repeating: .nan, count: n)
     a.withUnsafeBufferPointer { pa in
-      y.withUnsafeBufferPointer { py in outT.withUnsafeMutableBufferPointer { Kernels.matvecTransposed(pa.baseAddress!, m, n, py.baseAddress!, $0.baseAddress!) } }
+      y.withUnsafeBufferPointer { py in
+        outT.withUnsafeMutableBufferPointer {
+          Kernels.matvecTransposed(pa.baseAddress!, m, n, py.baseAddress!, $0.baseAddress!)
+        }
+      }
     }
     Self.expectClose(outT, aty, scale: scaleAty, "Kernels.matvecTransposed")
     var outN = [Double](repeating: .nan, count: n)
     a.withUnsafeBufferPointer { pa in
-      x.withUnsafeBufferPointer { px in outN.withUnsafeMutableBufferPointer { Kernels.normalMatvec(pa.baseAddress!, m, n, px.baseAddress!, $0.baseAddress!) } }
+      x.withUnsafeBufferPointer { px in
+        outN.withUnsafeMutableBufferPointer {
+          Kernels.normalMatvec(pa.baseAddress!, m, n, px.baseAddress!, $0.baseAddress!)
+        }
+      }
     }
     Self.expectClose(outN, atax, scale: normalScale, "Kernels.normalMatvec")
   }

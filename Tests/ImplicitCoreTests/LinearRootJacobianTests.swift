@@ -114,8 +114,9 @@ struct LinearRootJacobianTests {
     #expect(d.diagnostics.isReliable)
   }
 
-  @Test("adjoint identity ⟨u, J v⟩ = ⟨Jᵀu, v⟩ with A and B both non-symmetric (exact forward products)",
-        arguments: implicitSolverMethods)
+  @Test(
+    "adjoint identity ⟨u, J v⟩ = ⟨Jᵀu, v⟩ with A and B both non-symmetric (exact forward products)",
+    arguments: implicitSolverMethods)
   func adjointIdentity(method: LinearSolverMethod) throws {
     try checkAdjointIdentity(method: method, exactForwardProducts: true, relativeTolerance: 1e-13, agreement: 1e-10)
   }
@@ -156,8 +157,9 @@ struct LinearRootJacobianTests {
     #expect(Reference.relativeError(Reference.rows(full.matrix), closed) < agreement)
   }
 
-  @Test("Cholesky or CG on a non-symmetric A never yields an unflagged wrong Jacobian",
-        arguments: [LinearSolverMethod.denseCholesky, .conjugateGradient])
+  @Test(
+    "Cholesky or CG on a non-symmetric A never yields an unflagged wrong Jacobian",
+    arguments: [LinearSolverMethod.denseCholesky, .conjugateGradient])
   func spdMethodsOnNonSymmetricA(method: LinearSolverMethod) {
     // M's lower triangle with its diagonal describes an SPD matrix, so a Cholesky that reads
     // only that part succeeds on the wrong matrix; the result must still be flagged.
@@ -186,7 +188,9 @@ struct LinearRootJacobianTests {
       let expected = Reference.solve(mRows, t.scalars)!
       let d = try differentiator.jvp(t, at: x, θ)
       let error = Reference.relativeError(d.value.scalars, expected)
-      #expect(error < 1e-8 || !d.diagnostics.isReliable, "\(method) JVP: relative error \(error) marked reliable (\(d.diagnostics))")
+      #expect(
+        error < 1e-8 || !d.diagnostics.isReliable,
+        "\(method) JVP: relative error \(error) marked reliable (\(d.diagnostics))")
     } catch {
       guard case ImplicitError.linearSolveFailed = error else {
         Issue.record("unexpected error \(error)")

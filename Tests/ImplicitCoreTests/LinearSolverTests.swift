@@ -41,7 +41,8 @@ struct LinearSolverTests {
     tolerance: Double, sourceLocation: SourceLocation = #_sourceLocation
   ) {
     guard r.solution.count == b.count, r.solution.isFinite else {
-      #expect(r.status != .converged, "\(r.method): converged with a non-finite solution", sourceLocation: sourceLocation)
+      #expect(
+        r.status != .converged, "\(r.method): converged with a non-finite solution", sourceLocation: sourceLocation)
       return
     }
     let residual = trueResidual(a, r.solution, b, ridge: ridge)
@@ -61,14 +62,16 @@ struct LinearSolverTests {
   func spdSystem(method: LinearSolverMethod) {
     let a = Reference.spd(12, seed: 71), b = Reference.randomVector(12, seed: 72)
     let expected = Reference.solve(a, b)!
-    let r = LinearSolver(method, relativeTolerance: 1e-12).solve(Self.op(a, structure: .symmetricPositiveDefinite), Vector(b))
+    let r = LinearSolver(method, relativeTolerance: 1e-12).solve(
+      Self.op(a, structure: .symmetricPositiveDefinite), Vector(b))
     #expect(r.status == .converged, "\(method): \(r.summary)")
     #expect(Reference.relativeError(r.solution.scalars, expected) < 1e-9, "\(method)")
     Self.expectHonest(r, a, b, tolerance: 1e-12)
   }
 
-  @Test("non-symmetric system: general methods converge; CG / Cholesky never claim a wrong answer",
-        arguments: allMethods)
+  @Test(
+    "non-symmetric system: general methods converge; CG / Cholesky never claim a wrong answer",
+    arguments: allMethods)
   func nonSymmetricSystem(method: LinearSolverMethod) {
     let a = Reference.nonSymmetric(12, seed: 73, shift: 3, scale: 2.5)
     let b = Reference.randomVector(12, seed: 74)
@@ -113,14 +116,16 @@ struct LinearSolverTests {
     a[5] = a[2]  // two equal rows: singular
     let b = Reference.randomVector(8, seed: 78), ridge = 1.0
     let expected = Reference.solve(Reference.add(a, Reference.identity(8), scale: ridge), b)!
-    let r = LinearSolver(method, relativeTolerance: 1e-12, maxIterations: 400, ridge: ridge).solve(Self.op(a), Vector(b))
+    let r = LinearSolver(method, relativeTolerance: 1e-12, maxIterations: 400, ridge: ridge).solve(
+      Self.op(a), Vector(b))
     #expect(r.status == .converged, "\(method): \(r.summary)")
     #expect(Reference.relativeError(r.solution.scalars, expected) < 1e-8, "\(method)")
     Self.expectHonest(r, a, b, ridge: ridge, tolerance: 1e-12)
   }
 
-  @Test("singular matrix without ridge: dense LU / QR report .singular, nobody claims convergence",
-        arguments: allMethods)
+  @Test(
+    "singular matrix without ridge: dense LU / QR report .singular, nobody claims convergence",
+    arguments: allMethods)
   func singularWithoutRidge(method: LinearSolverMethod) {
     // Row 1 is twice row 0: elimination produces an exact zero pivot.
     let a: Reference.Rows = [[1, 2, 3, 4], [2, 4, 6, 8], [0, 1, 1, 1], [1, 0, 2, 1]]
@@ -167,7 +172,8 @@ struct LinearSolverTests {
     #expect(r.status != .maxIterationsReached || r.iterations > 0)
   }
 
-  @Test("maxIterations too small → .maxIterationsReached with iterations and true residual", arguments: iterativeMethods)
+  @Test(
+    "maxIterations too small → .maxIterationsReached with iterations and true residual", arguments: iterativeMethods)
   func iterationBudget(method: LinearSolverMethod) {
     let n = 30
     let a = Reference.spd(n, seed: 83, shift: 0.05), b = Reference.randomVector(n, seed: 84)
@@ -187,7 +193,8 @@ struct LinearSolverTests {
   func automaticOnLargeSystems() {
     let n = 80
     let spd = Reference.spd(n, seed: 85), b = Reference.randomVector(n, seed: 86)
-    let r1 = LinearSolver(relativeTolerance: 1e-12).solve(Self.op(spd, structure: .symmetricPositiveDefinite), Vector(b))
+    let r1 = LinearSolver(relativeTolerance: 1e-12).solve(
+      Self.op(spd, structure: .symmetricPositiveDefinite), Vector(b))
     #expect(r1.status == .converged, "\(r1.summary)")
     #expect(Reference.relativeError(r1.solution.scalars, Reference.solve(spd, b)!) < 1e-9)
     #expect(r1.method == LinearSolverMethod.conjugateGradient.description)
@@ -197,11 +204,13 @@ struct LinearSolverTests {
     #expect(r2.status == .converged, "\(r2.summary)")
     #expect(Reference.relativeError(r2.solution.scalars, Reference.solve(general, b)!) < 1e-9)
     #expect(LinearSolver.automatic.resolvedMethod(dimension: 10, structure: .general) == .denseLU)
-    #expect(LinearSolver.automatic.resolvedMethod(dimension: 10, structure: .symmetricPositiveDefinite) == .denseCholesky)
+    #expect(
+      LinearSolver.automatic.resolvedMethod(dimension: 10, structure: .symmetricPositiveDefinite) == .denseCholesky)
   }
 
-  @Test("Jacobi preconditioning: right answers on badly scaled systems",
-        arguments: [LinearSolverMethod.conjugateGradient, .gmres(restart: 5), .bicgstab, .normalConjugateGradient])
+  @Test(
+    "Jacobi preconditioning: right answers on badly scaled systems",
+    arguments: [LinearSolverMethod.conjugateGradient, .gmres(restart: 5), .bicgstab, .normalConjugateGradient])
   func jacobiPreconditioning(method: LinearSolverMethod) {
     let n = 15
     // D S D with D spanning three orders of magnitude, plus a skew part for the general methods.

@@ -12,7 +12,7 @@ struct CoupledCubicCondition: OptimalityCondition {
   let N: Matrix<Double>
   var exactForwardProducts = false
 
-  @differentiable(reverse, wrt: (x, θ))
+  @differentiable(reverse,wrt: (x, θ))
   static func residual<S: RealScalar>(_ x: Vector<S>, _ θ: Vector<S>, M: Matrix<S>, N: Matrix<S>) -> Vector<S> {
     M * x + S(0.2) * (x * x * x) - N * (θ + S(0.1) * (θ * θ))
   }

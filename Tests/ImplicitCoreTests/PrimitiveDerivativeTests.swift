@@ -12,10 +12,12 @@ func expectGradientMatchesFiniteDifferences<T: InnerProductSpace>(
   let ad = gradient(at: x, of: f)
   let adValues = ad.dimension == 0 ? [Double](repeating: 0, count: x.dimension) : ad.flattened
   let fd = FiniteDifferences.gradient(at: x) { f($0) }
-  #expect(adValues.count == fd.count, "\(label): gradient has \(adValues.count) entries", sourceLocation: sourceLocation)
+  #expect(
+    adValues.count == fd.count, "\(label): gradient has \(adValues.count) entries", sourceLocation: sourceLocation)
   guard adValues.count == fd.count else { return }
   let error = Reference.relativeError(adValues, fd)
-  #expect(error < tolerance, "\(label): relative error \(error)\n AD \(adValues)\n FD \(fd)", sourceLocation: sourceLocation)
+  #expect(
+    error < tolerance, "\(label): relative error \(error)\n AD \(adValues)\n FD \(fd)", sourceLocation: sourceLocation)
 }
 
 /// The same for a function of two arguments, differentiated with respect to both.
@@ -45,7 +47,9 @@ struct PrimitiveDerivativeTests {
   let y = Vector(Reference.randomVector(6, seed: 112))
   let r = Vector(Reference.randomVector(6, seed: 113))
   /// Entries in [0.5, 2]: the domain of log and sqrt.
-  var positive: Vector<Double> { Vector(Reference.randomVector(6, seed: 114).map { 1.25 + 0.5 * Swift.max(-1.4, Swift.min(1.4, $0)) }) }
+  var positive: Vector<Double> {
+    Vector(Reference.randomVector(6, seed: 114).map { 1.25 + 0.5 * Swift.max(-1.4, Swift.min(1.4, $0)) })
+  }
   /// Entries at least 0.2 away from 0: where relu and abs are differentiable.
   var awayFromZero: Vector<Double> { Vector(x.scalars.map { $0 >= 0 ? $0 + 0.2 : $0 - 0.2 }) }
   let a = Matrix(rows: 4, columns: 6, scalars: Reference.randomVector(24, seed: 115))
@@ -81,9 +85,13 @@ struct PrimitiveDerivativeTests {
     expectGradientMatchesFiniteDifferences("sqrt", at: positive) { $0.sqrt().dot(r) }
     expectGradientMatchesFiniteDifferences("squared", at: x) { $0.squared().dot(r) }
     expectGradientMatchesFiniteDifferences("softplus", at: x) { $0.softplus().dot(r) }
-    expectGradientMatchesFiniteDifferences("softplus (±30)", at: Vector([30, -30, 12, -12, 0.1, -0.1])) { $0.softplus().dot(r) }
+    expectGradientMatchesFiniteDifferences("softplus (±30)", at: Vector([30, -30, 12, -12, 0.1, -0.1])) {
+      $0.softplus().dot(r)
+    }
     expectGradientMatchesFiniteDifferences("sigmoid", at: x) { $0.sigmoid().dot(r) }
-    expectGradientMatchesFiniteDifferences("sigmoid (±30)", at: Vector([30, -30, 12, -12, 0.1, -0.1])) { $0.sigmoid().dot(r) }
+    expectGradientMatchesFiniteDifferences("sigmoid (±30)", at: Vector([30, -30, 12, -12, 0.1, -0.1])) {
+      $0.sigmoid().dot(r)
+    }
     expectGradientMatchesFiniteDifferences("relu", at: awayFromZero) { $0.relu().dot(r) }
     expectGradientMatchesFiniteDifferences("abs", at: awayFromZero) { $0.abs().dot(r) }
     expectGradientMatchesFiniteDifferences("sign", at: awayFromZero) { $0.sign().dot(r) }
@@ -95,7 +103,8 @@ struct PrimitiveDerivativeTests {
     let v = Vector([30, -30, 2.5, -0.7, 0, 1e-3])
     let softplus = v.softplus().scalars, sigmoid = v.sigmoid().scalars
     for i in 0..<v.count {
-      let expectedSoftplus = v[i] > 0 ? v[i] + Reference.log1p(Reference.exp(-v[i])) : Reference.log1p(Reference.exp(v[i]))
+      let expectedSoftplus =
+        v[i] > 0 ? v[i] + Reference.log1p(Reference.exp(-v[i])) : Reference.log1p(Reference.exp(v[i]))
       #expect(Swift.abs(softplus[i] - expectedSoftplus) <= 1e-15 * Swift.max(1, Swift.abs(expectedSoftplus)))
       #expect(Swift.abs(sigmoid[i] - Reference.sigmoid(v[i])) <= 1e-15)
     }
@@ -148,8 +157,12 @@ struct PrimitiveDerivativeTests {
     // Values against plain loops.
     let ax = Reference.matvec(Reference.rows(a), x.scalars)
     #expect(Reference.relativeError((a * x).scalars, ax) < 1e-14)
-    #expect(Reference.relativeError(a.transposedTimes(r4).scalars, Reference.matvec(Reference.transpose(Reference.rows(a)), r4.scalars)) < 1e-14)
-    #expect(Reference.relativeError(a.normalTimes(x).scalars, Reference.matvec(Reference.transpose(Reference.rows(a)), ax)) < 1e-14)
+    #expect(
+      Reference.relativeError(
+        a.transposedTimes(r4).scalars, Reference.matvec(Reference.transpose(Reference.rows(a)), r4.scalars)) < 1e-14)
+    #expect(
+      Reference.relativeError(a.normalTimes(x).scalars, Reference.matvec(Reference.transpose(Reference.rows(a)), ax))
+        < 1e-14)
   }
 
   @Test("matrix operations: matmul, transposed, sums, rowLogSumExp, reshaping, scaling, products")

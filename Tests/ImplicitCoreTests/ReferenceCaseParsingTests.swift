@@ -73,9 +73,11 @@ struct ReferenceCaseParsingTests {
   func otherErrors() {
     Self.expectFormatError("[1, 2]", field: "(document)")
     Self.expectFormatError("{ not json", field: "(document)")
-    Self.expectFormatError(Self.valid.replacingOccurrences(of: "implicit-case/1", with: "implicit-case/9"), field: "format")
+    Self.expectFormatError(
+      Self.valid.replacingOccurrences(of: "implicit-case/1", with: "implicit-case/9"), field: "format")
     Self.expectFormatError(Self.valid.replacingOccurrences(of: "\"family\": \"toy\",", with: ""), field: "family")
-    Self.expectFormatError(Self.valid.replacingOccurrences(of: "\"lam\": 0.5", with: "\"lam\": \"half\""), field: "theta.lam")
+    Self.expectFormatError(
+      Self.valid.replacingOccurrences(of: "\"lam\": 0.5", with: "\"lam\": \"half\""), field: "theta.lam")
     Self.expectFormatError(
       Self.valid.replacingOccurrences(of: "\"lam\": [0.3, 0.4]", with: "\"mu\": [0.3, 0.4]"),
       field: "outputs.x.jacobian.mu")
@@ -129,9 +131,11 @@ struct ReferenceCaseParsingTests {
     #expect(registry.families.map(\.module) == ["A", "C"])
     #expect(registry.familyNames == ["toy"])
 
-    let withMethod = try Self.parse(Self.valid.replacingOccurrences(of: "\"family\": \"toy\",", with: "\"family\": \"toy\", \"method\": \"fast\","))
+    let withMethod = try Self.parse(
+      Self.valid.replacingOccurrences(of: "\"family\": \"toy\",", with: "\"family\": \"toy\", \"method\": \"fast\","))
     #expect(try registry.evaluate(withMethod).notes == ["C"])
-    let unknownMethod = try Self.parse(Self.valid.replacingOccurrences(of: "\"family\": \"toy\",", with: "\"family\": \"toy\", \"method\": \"magic\","))
+    let unknownMethod = try Self.parse(
+      Self.valid.replacingOccurrences(of: "\"family\": \"toy\",", with: "\"family\": \"toy\", \"method\": \"magic\","))
     do {
       _ = try registry.evaluate(unknownMethod)
       Issue.record("unknown method accepted")
@@ -147,7 +151,9 @@ struct ReferenceCaseParsingTests {
       for i in 0..<16 {
         group.addTask {
           try registry.register(
-            ConditionFamily(name: "family-\(i)", formula: "", assumptions: [], module: "M\(i % 4)", evaluate: { _ in CaseEvaluation() }))
+            ConditionFamily(
+              name: "family-\(i)", formula: "", assumptions: [], module: "M\(i % 4)",
+              evaluate: { _ in CaseEvaluation() }))
           _ = registry.families
         }
       }

@@ -99,7 +99,9 @@ struct StructSpaceTests {
     let θ = Reference.randomVector(n, seed: 153), r = Vector(Reference.randomVector(n, seed: 154))
     let g = gradient(at: Vector(θ)) { θ in function(θ).primal.dot(r) }
     let expected = Reference.solve(Reference.transpose(mRows), r.scalars)!  // M⁻ᵀr
-    #expect(g.count == n && Reference.relativeError(g.scalars, expected) < 1e-12, "\(g) vs \(expected); \(String(describing: function.lastDiagnostics))")
+    #expect(
+      g.count == n && Reference.relativeError(g.scalars, expected) < 1e-12,
+      "\(g) vs \(expected); \(String(describing: function.lastDiagnostics))")
   }
 
   @Test("a parameter piece that F does not use gets a zero derivative, the other piece its own")

@@ -34,7 +34,8 @@ struct FamilyConformanceTests {
   func referenceCase(file: String) throws {
     let c = try #require(Self.cases.first { $0.file == file })
     let check = CaseCheck(c, evaluation: try Self.registry.evaluate(c), tolerance: 1e-6)
-    #expect(check.passed, "\(c.id): failure \(check.failure ?? "none"); worst relative error \(check.worstRelativeError)")
+    #expect(
+      check.passed, "\(c.id): failure \(check.failure ?? "none"); worst relative error \(check.worstRelativeError)")
   }
 
   @Test("every registered family passes the conformance kit on its catalogue instances", arguments: cases.map(\.file))

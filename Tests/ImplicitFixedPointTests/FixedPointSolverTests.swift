@@ -56,7 +56,8 @@ struct LinearMap: FixedPointMap {
   @Test func andersonMatchesTheLinearClosedForm() throws {
     var rng = SeededGenerator(seed: 4)
     let M = rng.normalMatrix(rows: 6, columns: 6, scale: 0.3)
-    let x = try AndersonAcceleration(memory: 6, tolerance: 1e-13).solve(LinearMap(M: M), from: Vector.zeros(6), θ).converged()
+    let x = try AndersonAcceleration(memory: 6, tolerance: 1e-13).solve(LinearMap(M: M), from: Vector.zeros(6), θ)
+      .converged()
     // (I − M) x = θ
     var iMinusM = Reference.rows(M).map { $0.map { -$0 } }
     for i in 0..<6 { iMinusM[i][i] += 1 }
@@ -66,7 +67,8 @@ struct LinearMap: FixedPointMap {
   @Test func dampedIterationAndUnsafeguardedAndersonAlsoConverge() throws {
     let map = SigmoidMap.example()
     let reference = try FixedPointIteration(tolerance: 1e-13).solve(map, from: Vector.zeros(6), θ).converged()
-    let damped = try FixedPointIteration(tolerance: 1e-12, damping: 0.6).solve(map, from: Vector.zeros(6), θ).converged()
+    let damped = try FixedPointIteration(tolerance: 1e-12, damping: 0.6).solve(map, from: Vector.zeros(6), θ)
+      .converged()
     let free = try AndersonAcceleration(memory: 3, mixing: 0.8, safeguard: nil, tolerance: 1e-12)
       .solve(map, from: Vector.zeros(6), θ).converged()
     #expect(Reference.relativeError(damped.scalars, reference.scalars) < 1e-10)
@@ -83,7 +85,8 @@ struct LinearMap: FixedPointMap {
       guard case ImplicitError.solverDidNotConverge(_, let iterations, let residual) = error else { return false }
       return iterations == 3 && residual == short.residualNorm && residual > 1e-14
     }
-    let shortAnderson = try AndersonAcceleration(tolerance: 1e-14, maxIterations: 2).solve(map, from: Vector.zeros(6), θ)
+    let shortAnderson = try AndersonAcceleration(tolerance: 1e-14, maxIterations: 2).solve(
+      map, from: Vector.zeros(6), θ)
     #expect(shortAnderson.status == .maxIterationsReached)
     #expect(throws: ImplicitError.self) { try shortAnderson.converged() }
     // An expanding map diverges under plain iteration: reported, never a plausible number.
@@ -93,7 +96,9 @@ struct LinearMap: FixedPointMap {
     #expect(throws: ImplicitError.self) { try expanding.converged() }
     // A translation T(x) = x + θ has no fixed point at all.
     let translation = LinearMap(M: Matrix<Double>.identity(6))
-    for solver in [FixedPointIteration(maxIterations: 500) as any FixedPointSolver, AndersonAcceleration(maxIterations: 200)] {
+    for solver in [
+      FixedPointIteration(maxIterations: 500) as any FixedPointSolver, AndersonAcceleration(maxIterations: 200),
+    ] {
       let result = try solver.solve(translation, from: Vector(repeating: 1, count: 6), θ)
       #expect(result.status == .maxIterationsReached)
       #expect(throws: ImplicitError.self) { try result.converged() }

@@ -143,9 +143,13 @@ struct MirrorDescentConditionTests {
   @Test func anotherMirrorMapPlugsIn() throws {
     struct EuclideanMap: MirrorMap {
       func mirror(_ x: Vector<Double>) -> Vector<Double> { x }
-      func mirrorJVP(at x: Vector<Double>, _ v: Vector<Double>) -> Vector<Double> { v.isEmpty ? Vector.zeros(x.count) : v }
+      func mirrorJVP(at x: Vector<Double>, _ v: Vector<Double>) -> Vector<Double> {
+        v.isEmpty ? Vector.zeros(x.count) : v
+      }
       func inverseMirror(_ y: Vector<Double>) -> Vector<Double> { y }
-      func inverseMirrorJVP(at y: Vector<Double>, _ v: Vector<Double>) -> Vector<Double> { v.isEmpty ? Vector.zeros(y.count) : v }
+      func inverseMirrorJVP(at y: Vector<Double>, _ v: Vector<Double>) -> Vector<Double> {
+        v.isEmpty ? Vector.zeros(y.count) : v
+      }
     }
     let q = randomSPD(n, seed: 21)
     struct Quadratic: ParametricObjective {

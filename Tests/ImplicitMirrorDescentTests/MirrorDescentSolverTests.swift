@@ -10,7 +10,8 @@ struct MirrorDescentSolverTests {
     let objective = EntropicQuadratic(Q: randomSPD(4, seed: 2), gamma: 0.01)
     let solver = MirrorDescent(stepSize: 0.1, tolerance: 1e-15, maxIterations: 5)
     #expect(throws: ImplicitError.self) {
-      _ = try solver.solve(objective, Vector([1, 0, -1, 2]), mirrorMap: KLSimplexMirrorMap(), from: Vector(repeating: 0.25, count: 4))
+      _ = try solver.solve(
+        objective, Vector([1, 0, -1, 2]), mirrorMap: KLSimplexMirrorMap(), from: Vector(repeating: 0.25, count: 4))
     }
     let partial = try solver.iterate(mirrorMap: KLSimplexMirrorMap(), from: Vector(repeating: 0.25, count: 4)) {
       objective.gradient(at: $0, Vector([1, 0, -1, 2]))
@@ -22,7 +23,8 @@ struct MirrorDescentSolverTests {
   @Test func fixedIterationModeRunsExactlyThatMany() throws {
     let objective = EntropicQuadratic(Q: randomSPD(4, seed: 2), gamma: 0.5)
     let result = try MirrorDescent(stepSize: 0.2, fixedIterations: 7)
-      .solve(objective, Vector([1, 0, -1, 2]), mirrorMap: KLSimplexMirrorMap(), from: Vector(repeating: 0.25, count: 4))
+      .solve(
+        objective, Vector([1, 0, -1, 2]), mirrorMap: KLSimplexMirrorMap(), from: Vector(repeating: 0.25, count: 4))
     #expect(result.iterations == 7)
     #expect(result.status == .completedFixedIterations)
     #expect(result.residual > 0)
@@ -31,10 +33,12 @@ struct MirrorDescentSolverTests {
   @Test func rejectsInfeasibleStartAndBadStep() throws {
     let objective = SquaredDistance()
     #expect(throws: ImplicitError.self) {
-      _ = try MirrorDescent(stepSize: 1).solve(objective, Vector([1, 0]), mirrorMap: KLSimplexMirrorMap(), from: Vector([0.7, 0.7]))
+      _ = try MirrorDescent(stepSize: 1).solve(
+        objective, Vector([1, 0]), mirrorMap: KLSimplexMirrorMap(), from: Vector([0.7, 0.7]))
     }
     #expect(throws: ImplicitError.self) {
-      _ = try MirrorDescent(stepSize: -1).solve(objective, Vector([1, 0]), mirrorMap: KLSimplexMirrorMap(), from: Vector([0.5, 0.5]))
+      _ = try MirrorDescent(stepSize: -1).solve(
+        objective, Vector([1, 0]), mirrorMap: KLSimplexMirrorMap(), from: Vector([0.5, 0.5]))
     }
     #expect(throws: ImplicitError.self) {
       _ = try MirrorDescentCondition(objective: objective, mirrorMap: KLSimplexMirrorMap(), stepSize: 0)
@@ -52,8 +56,10 @@ struct MirrorDescentSolverTests {
     let svm = try MulticlassSVMDual(X: data.X, Y: data.Y)
     let map = KLRowSimplexMirrorMap(columns: svm.classes)
     let gradient = SVMGradient(svm)
-    let result = try MirrorDescent(stepSize: 1 / svm.lipschitzConstant(data.theta), tolerance: 1e-12, maxIterations: 100_000)
-      .solve(mirrorMap: map, from: svm.uniformStart) { gradient($0, theta: data.theta) }
+    let result = try MirrorDescent(
+      stepSize: 1 / svm.lipschitzConstant(data.theta), tolerance: 1e-12, maxIterations: 100_000
+    )
+    .solve(mirrorMap: map, from: svm.uniformStart) { gradient($0, theta: data.theta) }
     #expect((result.solution - data.beta).norm() < 1e-8)
     let condition = try MirrorDescentCondition(objective: svm, mirrorMap: map)
     #expect(condition(result.solution, Vector([data.theta])).norm() < 1e-10)

@@ -54,7 +54,7 @@ func referenceSoftmax(_ z: [Double]) -> [Double] {
 
 /// Mirror descent for `EntropicQuadratic`, unrolled for a fixed number of steps with
 /// differentiable `Vector` operations, so that Swift's AD differentiates through the iterations.
-@differentiable(reverse, wrt: θ)
+@differentiable(reverse,wrt: θ)
 func unrolledMirrorDescent(
   _ θ: Vector<Double>, Q: Matrix<Double>, gamma: Double, step: Double, steps: Int
 ) -> Vector<Double> {

@@ -28,21 +28,31 @@ import Testing
     var rng = SeededGenerator(seed: 2)
     let X = rng.normalMatrix(rows: n, columns: d)
     let y = Vector((0..<n).map { i in i % 3 == 0 ? 1.0 : -1.0 })
-    let (w, θ, v, t) = (rng.normalVector(d), Vector((0..<d).map { 0.1 + 0.1 * Double($0) }), rng.normalVector(d), rng.normalVector(d))
+    let (w, θ, v, t) = (
+      rng.normalVector(d), Vector((0..<d).map { 0.1 + 0.1 * Double($0) }), rng.normalVector(d), rng.normalVector(d)
+    )
     let f = try BinaryLogisticRegression(features: X, labels: y)
     let rows = Reference.rows(X)
     let z = Reference.matvec(rows, w.scalars)
     let s = (0..<n).map { Reference.sigmoid(y[$0] * z[$0]) }
     // ∇ = −Xᵀ(y ⊙ (1 − s))/n + θ ⊙ w
-    let gradient = zip(Reference.transposedMatvec(rows, (0..<n).map { -y[$0] * (1 - s[$0]) / Double(n) }), (0..<d).map { θ[$0] * w[$0] }).map { $0 + $1 }
+    let gradient = zip(
+      Reference.transposedMatvec(rows, (0..<n).map { -y[$0] * (1 - s[$0]) / Double(n) }), (0..<d).map { θ[$0] * w[$0] }
+    ).map { $0 + $1 }
     #expect(Reference.relativeError(f.gradient(at: w, θ).scalars, gradient) < 1e-13)
     // H v = Xᵀ(s(1 − s) ⊙ Xv)/n + θ ⊙ v
     let xv = Reference.matvec(rows, v.scalars)
-    let hv = zip(Reference.transposedMatvec(rows, (0..<n).map { s[$0] * (1 - s[$0]) * xv[$0] / Double(n) }), (0..<d).map { θ[$0] * v[$0] }).map { $0 + $1 }
+    let hv = zip(
+      Reference.transposedMatvec(rows, (0..<n).map { s[$0] * (1 - s[$0]) * xv[$0] / Double(n) }),
+      (0..<d).map { θ[$0] * v[$0] }
+    ).map { $0 + $1 }
     #expect(Reference.relativeError(f.gradientJVP(at: w, θ, along: v, Vector.zeros(d)).scalars, hv) < 1e-13)
     // B t = w ⊙ t
-    #expect(Reference.relativeError(f.gradientJVP(at: w, θ, along: Vector.zeros(d), t).scalars, (0..<d).map { w[$0] * t[$0] }) < 1e-14)
-    let value = (0..<n).map { Reference.log1p(Reference.exp(-y[$0] * z[$0])) }.reduce(0, +) / Double(n)
+    #expect(
+      Reference.relativeError(f.gradientJVP(at: w, θ, along: Vector.zeros(d), t).scalars, (0..<d).map { w[$0] * t[$0] })
+        < 1e-14)
+    let value =
+      (0..<n).map { Reference.log1p(Reference.exp(-y[$0] * z[$0])) }.reduce(0, +) / Double(n)
       + 0.5 * (0..<d).map { θ[$0] * w[$0] * w[$0] }.reduce(0, +)
     #expect(Swift.abs(f.value(at: w, θ) - value) < 1e-13)
   }
@@ -54,7 +64,8 @@ import Testing
     let w = rng.normalVector(d), c = 0.7, θ = Vector([0.3])
     let f = try BinaryLogisticRegression(features: X, labels: y, fitIntercept: true)
     let z = Reference.matvec(Reference.rows(X), w.scalars)
-    let value = (0..<n).map { Reference.log1p(Reference.exp(-y[$0] * (z[$0] + c))) }.reduce(0, +) / Double(n)
+    let value =
+      (0..<n).map { Reference.log1p(Reference.exp(-y[$0] * (z[$0] + c))) }.reduce(0, +) / Double(n)
       + 0.5 * 0.3 * Reference.dot(w.scalars, w.scalars)  // the intercept is not penalised
     #expect(Swift.abs(f.value(at: Vector(w.scalars + [c]), θ) - value) < 1e-13)
   }

@@ -13,7 +13,9 @@ import Testing
 
   @Test func mismatchedShapesAreRejected() throws {
     #expect(throws: ImplicitError.self) { try RidgeRegression(A: X, b: Vector([1, 2])) }
-    #expect(throws: ImplicitError.self) { try L2MulticlassLogisticRegression(features: X, labels: Vector([0, 1]), classes: 2) }
+    #expect(throws: ImplicitError.self) {
+      try L2MulticlassLogisticRegression(features: X, labels: Vector([0, 1]), classes: 2)
+    }
     let f = try RidgeRegression(A: X, b: Vector([1, 2, 3]))
     #expect(throws: ImplicitError.self) { try f.validate(Vector([1, 2, 3]), Vector([1])) }
     #expect(throws: ImplicitError.self) { try f.validate(Vector([1, 2]), Vector([1, 2, 3])) }

@@ -27,9 +27,11 @@ struct ObjectiveInstance {
     case "least-squares":
       return ObjectiveInstance(objective: try LeastSquares(A: X), x: rng.normalVector(d), θ: rng.normalVector(n))
     case "ridge-shared":
-      return ObjectiveInstance(objective: try RidgeRegression(A: X, b: rng.normalVector(n)), x: rng.normalVector(d), θ: scalar)
+      return ObjectiveInstance(
+        objective: try RidgeRegression(A: X, b: rng.normalVector(n)), x: rng.normalVector(d), θ: scalar)
     case "ridge-per-feature":
-      return ObjectiveInstance(objective: try RidgeRegression(A: X, b: rng.normalVector(n)), x: rng.normalVector(d), θ: perFeature)
+      return ObjectiveInstance(
+        objective: try RidgeRegression(A: X, b: rng.normalVector(n)), x: rng.normalVector(d), θ: perFeature)
     case "logistic":
       return ObjectiveInstance(
         objective: try BinaryLogisticRegression(features: X, labels: signs), x: rng.normalVector(d), θ: perFeature)
@@ -54,7 +56,8 @@ struct ObjectiveInstance {
         objective: try HuberRegression(A: X, b: rng.normalVector(n, scale: 2), delta: 0.8), x: rng.normalVector(d),
         θ: perFeature)
     case "hinge":
-      return ObjectiveInstance(objective: try HingeLoss(features: X, labels: signs), x: rng.normalVector(d), θ: perFeature)
+      return ObjectiveInstance(
+        objective: try HingeLoss(features: X, labels: signs), x: rng.normalVector(d), θ: perFeature)
     case "squared-hinge":
       return ObjectiveInstance(
         objective: try SquaredHingeLoss(features: X, labels: signs), x: rng.normalVector(d), θ: scalar)

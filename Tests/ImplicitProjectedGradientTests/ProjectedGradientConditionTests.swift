@@ -115,7 +115,8 @@ struct ProjectedGradientConditionTests {
   @Test func badInputIsATypedError() throws {
     #expect(throws: ImplicitError.self) {
       try ProjectedGradientCondition(
-        objective: QuadraticObjective(Q: .identity(2)), projection: BoxProjection(), stepSize: -1, objectiveParameterCount: 2,
+        objective: QuadraticObjective(Q: .identity(2)), projection: BoxProjection(), stepSize: -1,
+        objectiveParameterCount: 2,
         projectionParameter: BoxBounds(lower: Vector.zeros(2), upper: Vector([1, 1])))
     }
     let box = BoxQPProblem()

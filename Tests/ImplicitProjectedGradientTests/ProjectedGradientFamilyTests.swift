@@ -42,7 +42,9 @@ struct ProjectedGradientFamilyTests {
   }
 
   @Test func everyFamilyOffersAConformanceInstance() throws {
-    for descriptor in ProjectedGradientFamilies.descriptors { #expect(descriptor.makeInstance != nil, "\(descriptor.name)") }
+    for descriptor in ProjectedGradientFamilies.descriptors {
+      #expect(descriptor.makeInstance != nil, "\(descriptor.name)")
+    }
   }
 
   // MARK: - Other instances
@@ -60,7 +62,9 @@ struct ProjectedGradientFamilyTests {
     if let method { object["method"] = method }
     var json = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
     // Keep θ in the given order (the parser reads the order from the document text).
-    let ordered = theta.map { "\"\($0.0)\": \(String(decoding: try! JSONSerialization.data(withJSONObject: $0.1, options: .fragmentsAllowed), as: UTF8.self))" }
+    let ordered = theta.map {
+      "\"\($0.0)\": \(String(decoding: try! JSONSerialization.data(withJSONObject: $0.1, options: .fragmentsAllowed), as: UTF8.self))"
+    }
     if let range = json.range(of: "\"theta\":{") {
       let end = json[range.upperBound...].firstIndex(of: "}")!
       json.replaceSubrange(range.upperBound..<end, with: ordered.joined(separator: ","))
@@ -111,7 +115,8 @@ struct ProjectedGradientFamilyTests {
     var rng = SeededGenerator(seed: 302)
     let A = rng.normalMatrix(rows: 7, columns: 5), b = rng.normalVector(7)
     let c = try Self.makeCase(
-      family: "simplex-least-squares", data: ["A": Self.matrixJSON(A)], theta: [("simplex_value", 1.4), ("b", b.scalars)],
+      family: "simplex-least-squares", data: ["A": Self.matrixJSON(A)],
+      theta: [("simplex_value", 1.4), ("b", b.scalars)],
       output: "x")
     try Self.checkAgainstFiniteDifferences(c, output: "x")
   }
@@ -135,23 +140,29 @@ struct ProjectedGradientFamilyTests {
       try Self.makeCase(family: "projection-l2-ball", data: ["r": 0.7], theta: [("z", z)], output: "p"), output: "p")
     try Self.checkAgainstFiniteDifferences(
       try Self.makeCase(
-        family: "projection-box", data: ["z": z], theta: [("upper", 0.5), ("lower", [-0.5, -0.2, -1, -0.1, -0.3, -2])],
+        family: "projection-box", data: ["z": z],
+        theta: [("upper", 0.5), ("lower", [-0.5, -0.2, -1, -0.1, -0.3, -2])],
         output: "p"), output: "p")
     for method in [nil, "bisection"] {
       try Self.checkAgainstFiniteDifferences(
-        try Self.makeCase(family: "projection-simplex", method: method, data: [:], theta: [("z", z), ("simplex_value", 1.3)], output: "p"),
+        try Self.makeCase(
+          family: "projection-simplex", method: method, data: [:], theta: [("z", z), ("simplex_value", 1.3)],
+          output: "p"),
         output: "p")
     }
   }
 
   @Test func unknownParametersAndBadDataAreCaseErrors() throws {
     let registry = try Self.registry()
-    let stray = try Self.makeCase(family: "projection-l2-ball", data: ["z": [1, 2]], theta: [("radius", 1.0)], output: "p")
+    let stray = try Self.makeCase(
+      family: "projection-l2-ball", data: ["z": [1, 2]], theta: [("radius", 1.0)], output: "p")
     #expect(throws: CaseFormatError.self) { try registry.evaluate(stray) }
-    let negative = try Self.makeCase(family: "projection-l1-ball", data: ["z": [1, 2]], theta: [("r", -1.0)], output: "p")
+    let negative = try Self.makeCase(
+      family: "projection-l1-ball", data: ["z": [1, 2]], theta: [("r", -1.0)], output: "p")
     #expect(throws: CaseFormatError.self) { try registry.evaluate(negative) }
     let crossed = try Self.makeCase(
-      family: "box-qp", data: ["Q": [[1.0, 0], [0, 1]], "c": [1, 1]], theta: [("lower", [0.5, 0]), ("upper", [0.0, 1])], output: "x")
+      family: "box-qp", data: ["Q": [[1.0, 0], [0, 1]], "c": [1, 1]],
+      theta: [("lower", [0.5, 0]), ("upper", [0.0, 1])], output: "x")
     #expect(throws: CaseFormatError.self) { try registry.evaluate(crossed) }
   }
 }

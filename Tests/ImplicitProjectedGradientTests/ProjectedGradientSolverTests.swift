@@ -105,7 +105,8 @@ struct ProjectedGradientSolverTests {
     }
     #expect(throws: ImplicitError.self) {
       // The starting point does not fit the set.
-      try ProjectedGradientSolver(stepSize: .fixed(0.1)).run(objective, a, projection: BoxProjection(), bounds, from: Vector.zeros(2))
+      try ProjectedGradientSolver(stepSize: .fixed(0.1)).run(
+        objective, a, projection: BoxProjection(), bounds, from: Vector.zeros(2))
     }
   }
 }

@@ -40,12 +40,14 @@ struct BoxQPProblem {
     Q = b.transposed() * b + Matrix.identity(n)
     c = rng.normalVector(n, scale: 2)
     bounds = BoxBounds(lower: Vector(repeating: -0.4, count: n), upper: Vector((0..<n).map { 0.3 + 0.05 * Double($0) }))
-    lipschitz = LinearOperator(template: Vector<Double>.zeros(n), structure: .symmetric) { [Q] in Q * $0 }.largestEigenvalue()
+    lipschitz = LinearOperator(template: Vector<Double>.zeros(n), structure: .symmetric) { [Q] in Q * $0 }
+      .largestEigenvalue()
   }
 
   var condition: ProjectedGradientCondition<QuadraticObjective, BoxProjection> {
     try! ProjectedGradientCondition(
-      objective: QuadraticObjective(Q: Q), projection: BoxProjection(), stepSize: 1 / lipschitz, objectiveParameterCount: n,
+      objective: QuadraticObjective(Q: Q), projection: BoxProjection(), stepSize: 1 / lipschitz,
+      objectiveParameterCount: n,
       projectionParameter: bounds)
   }
 

@@ -34,13 +34,16 @@ enum ProjectionChecks {
         minus.addScaled(-h, direction)
         let fd = (projection.project(z, plus) - projection.project(z, minus)).scaled(by: 1 / (2 * h))
         let jvp = projection.jvp(at: z, θ, Vector.zeros(n), direction)
-        #expect((jvp - fd).norm() <= finiteDifferenceTolerance * max(1, fd.norm()), "∂P/∂θ along a direction", sourceLocation: sourceLocation)
+        #expect(
+          (jvp - fd).norm() <= finiteDifferenceTolerance * max(1, fd.norm()), "∂P/∂θ along a direction",
+          sourceLocation: sourceLocation)
       }
     } else if m > 0 {
       let fdθ = TestSupport.finiteDifferenceJacobian(at: Vector(θ.flattened)) {
         projection.project(z, θ.unflattened($0.scalars))
       }
-      #expect(error(jθ, fdθ) <= finiteDifferenceTolerance, "∂P/∂θ vs finite differences", sourceLocation: sourceLocation)
+      #expect(
+        error(jθ, fdθ) <= finiteDifferenceTolerance, "∂P/∂θ vs finite differences", sourceLocation: sourceLocation)
     }
 
     // Dense materialisation from the reverse product, row by row.
@@ -63,8 +66,10 @@ enum ProjectionChecks {
       let forward = u.dot(projection.jvp(at: z, θ, dz, dθ))
       let (gz, gθ) = projection.vjp(at: z, θ, u)
       let reverse = gz.dot(dz) + (m > 0 ? gθ.innerProduct(with: dθ) : 0)
-      let scale = u.norm() * (dz.norm() + dθ.norm) * max(1, jz.flattened.map(abs).max() ?? 0, jθ.flattened.map(abs).max() ?? 0)
-      #expect(abs(forward - reverse) <= 1e-12 * max(scale, 1e-300), "jvp/vjp adjointness", sourceLocation: sourceLocation)
+      let scale =
+        u.norm() * (dz.norm() + dθ.norm) * max(1, jz.flattened.map(abs).max() ?? 0, jθ.flattened.map(abs).max() ?? 0)
+      #expect(
+        abs(forward - reverse) <= 1e-12 * max(scale, 1e-300), "jvp/vjp adjointness", sourceLocation: sourceLocation)
     }
 
     // The @differentiable wrapper hands reverse mode the same products.
@@ -73,7 +78,9 @@ enum ProjectionChecks {
     let (gz, gθ) = projection.vjp(at: z, θ, u)
     #expect(TestSupport.relativeError(adZ, gz) <= 1e-14 || (adZ - gz).norm() <= 1e-14, sourceLocation: sourceLocation)
     if m > 0 {
-      #expect(TestSupport.relativeError(adθ.flattened, gθ.flattened) <= 1e-14 || (adθ - gθ).norm <= 1e-14, sourceLocation: sourceLocation)
+      #expect(
+        TestSupport.relativeError(adθ.flattened, gθ.flattened) <= 1e-14 || (adθ - gθ).norm <= 1e-14,
+        sourceLocation: sourceLocation)
     }
   }
 
@@ -86,7 +93,9 @@ enum ProjectionChecks {
   ) {
     let p = projection.project(z, θ)
     #expect(isMember(p), "P(z) is in the set", sourceLocation: sourceLocation)
-    #expect((projection.project(p, θ) - p).norm() <= 1e-12 * max(1, p.norm()), "P(P(z)) = P(z)", sourceLocation: sourceLocation)
+    #expect(
+      (projection.project(p, θ) - p).norm() <= 1e-12 * max(1, p.norm()), "P(P(z)) = P(z)",
+      sourceLocation: sourceLocation)
     var rng = SeededGenerator(seed: seed)
     let scale = max(1, z.norm())
     for _ in 0..<20 {

@@ -189,7 +189,9 @@ struct ProjectionJacobianTests {
     let set = AffineSet(A: rng.normalMatrix(rows: 2, columns: 5), b: rng.normalVector(2))
     let z = rng.normalVector(5)
     ProjectionChecks.derivatives(AffineSetProjection(), z: z, set, finiteDifferenceTolerance: 1e-6)
-    ProjectionChecks.isProjection(AffineSetProjection(), z: z, set) { ($0.isEmpty ? $0 : set.A * $0 - set.b).norm() <= 1e-12 }
+    ProjectionChecks.isProjection(AffineSetProjection(), z: z, set) {
+      ($0.isEmpty ? $0 : set.A * $0 - set.b).norm() <= 1e-12
+    }
     // ∂P/∂z is the orthogonal projector onto the null space: symmetric, idempotent, kills Aᵀ.
     let j = AffineSetProjection().jacobian(at: z, set)
     #expect(ProjectionChecks.error(j, j.transposed()) <= 1e-14)
@@ -258,7 +260,8 @@ extension ProjectionJacobianTests {
     // And an empty polyhedron is reported.
     let empty = Polyhedron(
       E: Matrix(rows: 0, columns: n, scalars: []), d: Vector([]),
-      G: Matrix(rows: 2, columns: n, scalars: Array(repeating: 1, count: n) + Array(repeating: -1, count: n)), h: Vector([-1, -1]))
+      G: Matrix(rows: 2, columns: n, scalars: Array(repeating: 1, count: n) + Array(repeating: -1, count: n)),
+      h: Vector([-1, -1]))
     #expect(throws: ImplicitError.self) { try PolyhedronProjection(maxIterations: 2000).validate(z, empty) }
   }
 }

@@ -19,7 +19,9 @@ struct ProjectionValidationTests {
     #expect(throws: ImplicitError.self) {
       try BoxProjection().validate(z, BoxBounds(lower: Vector([0, 0]), upper: Vector([1, 1])))
     }
-    #expect(throws: ImplicitError.self) { try HyperplaneProjection().validate(z, Hyperplane(normal: Vector.zeros(3), offset: 1)) }
+    #expect(throws: ImplicitError.self) {
+      try HyperplaneProjection().validate(z, Hyperplane(normal: Vector.zeros(3), offset: 1))
+    }
     #expect(throws: ImplicitError.self) {
       // Rank-deficient A.
       try AffineSetProjection().validate(z, AffineSet(A: Matrix([[1, 2, 3], [2, 4, 6]]), b: Vector([1, 2])))
@@ -27,7 +29,8 @@ struct ProjectionValidationTests {
     let box = (lower: Vector([0.0, 0, 0]), upper: Vector([1.0, 1, 1]))
     #expect(throws: ImplicitError.self) {
       // wᵀx ≤ 3 on the box: the section at 4 is empty.
-      try BoxSectionProjection().validate(z, BoxSection(lower: box.lower, upper: box.upper, weights: Vector([1, 1, 1]), value: 4))
+      try BoxSectionProjection().validate(
+        z, BoxSection(lower: box.lower, upper: box.upper, weights: Vector([1, 1, 1]), value: 4))
     }
     // And the unchecked projection of an empty section is NaN, never a plausible vector.
     let empty = BoxSection(lower: box.lower, upper: box.upper, weights: Vector([1, 1, 1]), value: 4)

@@ -36,7 +36,9 @@ struct SimplexThresholdTests {
       }
     }
     // And central differences of re-solving the root.
-    let fd = TestSupport.finiteDifferenceJacobian(at: z) { z in Vector([try! SimplexThresholdBisection.solve(z).threshold]) }
+    let fd = TestSupport.finiteDifferenceJacobian(at: z) { z in
+      Vector([try! SimplexThresholdBisection.solve(z).threshold])
+    }
     #expect(TestSupport.relativeError(dTau, fd) <= 1e-8)
   }
 

@@ -7,7 +7,9 @@ import Testing
 @Suite("Transport projections")
 struct TransportProjectionTests {
   /// Marginals with equal totals, and directions that keep them equal.
-  static func transportData(seed: UInt64) -> (z: Vector<Double>, θ: TransportMarginals, directions: [TransportMarginals]) {
+  static func transportData(seed: UInt64) -> (
+    z: Vector<Double>, θ: TransportMarginals, directions: [TransportMarginals]
+  ) {
     var rng = SeededGenerator(seed: seed)
     let a = Vector([0.5, 1.2, 0.8]), b = Vector([0.9, 0.4, 0.7, 0.5])
     let z = rng.normalVector(12)
@@ -32,7 +34,8 @@ struct TransportProjectionTests {
     for gamma in [1.0, 0.5] {
       let projection = TransportProjection(rows: 3, columns: 4, regularization: .quadratic(gamma))
       try projection.validate(z, θ)
-      ProjectionChecks.derivatives(projection, z: z, θ, finiteDifferenceTolerance: 1e-6, parameterDirections: directions)
+      ProjectionChecks.derivatives(
+        projection, z: z, θ, finiteDifferenceTolerance: 1e-6, parameterDirections: directions)
       let p = projection.project(z, θ)
       #expect(Self.isTransportPlan(p, θ))
       #expect(p.scalars.contains(0), "a sparse plan: the support structure is exercised")
@@ -71,4 +74,3 @@ struct TransportProjectionTests {
     }
   }
 }
-

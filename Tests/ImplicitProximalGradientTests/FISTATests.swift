@@ -13,10 +13,11 @@ struct FISTATests {
     for i in 0..<4 { A[i, i] = d[i] }
     let λ = 0.7
     let problem = try LassoProblem(A: A, b: b, prox: LassoProximal(), λ: Vector([λ]))
-    let expected = Vector((0..<4).map { i in
-      let z = d[i] * b[i]
-      return (z > λ ? z - λ : (z < -λ ? z + λ : 0)) / (d[i] * d[i])
-    })
+    let expected = Vector(
+      (0..<4).map { i in
+        let z = d[i] * b[i]
+        return (z > λ ? z - λ : (z < -λ ? z + λ : 0)) / (d[i] * d[i])
+      })
     for solver in [FISTA(tolerance: 1e-12), FISTA(tolerance: 1e-12, acceleration: false)] {
       let run = try solver.solve(problem.condition, problem.θ, from: Vector.zeros(4))
       #expect(run.isConverged)
@@ -57,7 +58,9 @@ struct FISTATests {
       try FISTA().solve(problem.condition, problem.θ, from: Vector([1, .nan, 0, 0, 0, 0]))
     }
     #expect(throws: ImplicitError.self) {
-      try FISTA().solve(problem.condition, problem.condition.packParameters(objective: problem.b, prox: Vector([-1])), from: Vector.zeros(6))
+      try FISTA().solve(
+        problem.condition, problem.condition.packParameters(objective: problem.b, prox: Vector([-1])),
+        from: Vector.zeros(6))
     }
     let run = FISTA(stepSize: .fixed(.infinity)).run(
       objective: problem.condition.objective, problem.b, prox: LassoProximal(), problem.λ, from: Vector.zeros(6))

@@ -37,14 +37,17 @@ struct ImplicitJacobianTests {
   func lassoMatchesADThroughUnrolledIterations(accelerated: Bool) throws {
     let (problem, _, jacobian) = try solvedLasso(seed: 2)
     let unrolled = UnrolledLasso(
-      A: problem.A, stepSize: problem.condition.stepSize, iterations: accelerated ? 600 : 1500, accelerated: accelerated)
+      A: problem.A, stepSize: problem.condition.stepSize, iterations: accelerated ? 600 : 1500, accelerated: accelerated
+    )
     #expect(TestSupport.relativeError(unrolled(problem.θ), try problem.solve(problem.θ)) <= 1e-10)
     #expect(TestSupport.relativeError(jacobian, unrolled.jacobian(at: problem.θ)) <= 1e-8)
   }
 
   @Test func jvpAndVjpAgreeWithTheJacobian() throws {
     let (problem, x, jacobian) = try solvedLasso(seed: 1)
-    let differentiator = ImplicitDifferentiator(problem.condition, options: ImplicitOptions(linearSolver: LinearSolver(.gmres(restart: 20), relativeTolerance: 1e-13)))
+    let differentiator = ImplicitDifferentiator(
+      problem.condition,
+      options: ImplicitOptions(linearSolver: LinearSolver(.gmres(restart: 20), relativeTolerance: 1e-13)))
     var rng = SeededGenerator(seed: 2)
     let t = rng.normalVector(problem.θ.count), v = rng.normalVector(x.count)
     let jvp = try differentiator.jvp(t, at: x, problem.θ).value

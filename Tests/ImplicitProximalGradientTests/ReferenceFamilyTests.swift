@@ -53,7 +53,8 @@ struct ReferenceFamilyTests {
         let up = try evaluate(plus).value.values, down = try evaluate(minus).value.values
         for i in 0..<5 {
           let fd = (up[i] - down[i]) / (2 * h)
-          #expect(abs(block.values[i * count + j] - fd) <= 1e-6 * max(1, abs(fd)), "\(family) d x\(i) / d \(name)[\(j)]")
+          #expect(
+            abs(block.values[i * count + j] - fd) <= 1e-6 * max(1, abs(fd)), "\(family) d x\(i) / d \(name)[\(j)]")
         }
       }
     }

@@ -138,7 +138,9 @@ func lassoClosedFormJacobian(A: Matrix<Double>, x: Vector<Double>) -> Matrix<Dou
 func caseJSON(family: String, data: [(String, Any)], theta: [(String, Any)], outputCount: Int) -> Data {
   func encode(_ value: Any) -> String {
     switch value {
-    case let m as Matrix<Double>: return "[" + m.rowArrays.map { "[" + $0.map { "\($0)" }.joined(separator: ", ") + "]" }.joined(separator: ", ") + "]"
+    case let m as Matrix<Double>:
+      return "[" + m.rowArrays.map { "[" + $0.map { "\($0)" }.joined(separator: ", ") + "]" }.joined(separator: ", ")
+        + "]"
     case let v as Vector<Double>: return "[" + v.scalars.map { "\($0)" }.joined(separator: ", ") + "]"
     case let d as Double: return "\(d)"
     case let a as [Double]: return "[" + a.map { "\($0)" }.joined(separator: ", ") + "]"

@@ -73,7 +73,8 @@ func expectAccurateJacobians<P: ProximalOperator>(
   _ prox: P, z: Vector<Double>, θ: P.Parameter, η: Double, sourceLocation: SourceLocation = #_sourceLocation
 ) throws {
   if let margin = prox.kinkMargin(at: z, θ, scaling: η) {
-    try #require((margin.scalars.min() ?? .infinity) > 1e-3, "test point too close to a kink", sourceLocation: sourceLocation)
+    try #require(
+      (margin.scalars.min() ?? .infinity) > 1e-3, "test point too close to a kink", sourceLocation: sourceLocation)
   }
   let errors = proxJacobianErrors(prox, z: z, θ: θ, η: η)
   for (name, error) in errors.all {

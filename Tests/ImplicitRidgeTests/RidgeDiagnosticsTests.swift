@@ -44,11 +44,14 @@ struct RidgeDiagnosticsTests {
     #expect(j.diagnostics.residualNorm < 1e-13)
     #expect(j.diagnostics.jacobianErrorEstimate < 1e-12)
     #expect(j.diagnostics.isReliable)
-    #expect(j.diagnostics.solutionErrorEstimate <= j.diagnostics.inverseNormEstimate * j.diagnostics.residualNorm * (1 + 1e-12))
+    #expect(
+      j.diagnostics.solutionErrorEstimate <= j.diagnostics.inverseNormEstimate * j.diagnostics.residualNorm
+        * (1 + 1e-12))
   }
 
-  @Test("residual and estimate grow with δ; actual error ≤ 10 × estimate",
-        arguments: [LinearSolverMethod.automatic, .conjugateGradient])
+  @Test(
+    "residual and estimate grow with δ; actual error ≤ 10 × estimate",
+    arguments: [LinearSolverMethod.automatic, .conjugateGradient])
   func growsWithPerturbation(method: LinearSolverMethod) throws {
     let observations = try observe(method: method)
     for (previous, next) in zip(observations, observations.dropFirst()) {
@@ -60,7 +63,8 @@ struct RidgeDiagnosticsTests {
       #expect(o.residual >= 0.5 * θ * o.delta && o.residual <= 10 * o.delta, "δ = \(o.delta): residual \(o.residual)")
       #expect(
         o.actualError <= 10 * o.estimate,
-        "\(method) δ = \(o.delta): actual error \(o.actualError), estimate \(o.estimate) (ratio \(o.actualError / o.estimate))")
+        "\(method) δ = \(o.delta): actual error \(o.actualError), estimate \(o.estimate) (ratio \(o.actualError / o.estimate))"
+      )
     }
   }
 }

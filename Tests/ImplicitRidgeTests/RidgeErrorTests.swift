@@ -88,9 +88,13 @@ struct RidgeErrorTests {
     let condition = try RidgeCondition(A: problem.A, b: Vector(problem.b))
     let x = Vector(problem.solution(θ))
     let starved = LinearSolver(.conjugateGradient, relativeTolerance: 1e-14, maxIterations: 1)
-    let throwing = ImplicitDifferentiator(condition, options: ImplicitOptions(linearSolver: starved, onFailure: .throwError))
+    let throwing = ImplicitDifferentiator(
+      condition, options: ImplicitOptions(linearSolver: starved, onFailure: .throwError))
     let v = Vector(Reference.randomVector(problem.columns, seed: 301))
-    for call in [{ _ = try throwing.jacobian(at: x, self.θ) }, { _ = try throwing.vjp(v, at: x, self.θ) }, { _ = try throwing.jvp(1, at: x, self.θ) }] {
+    for call in [
+      { _ = try throwing.jacobian(at: x, self.θ) }, { _ = try throwing.vjp(v, at: x, self.θ) },
+      { _ = try throwing.jvp(1, at: x, self.θ) },
+    ] {
       do {
         try call()
         Issue.record("a starved solve did not throw")

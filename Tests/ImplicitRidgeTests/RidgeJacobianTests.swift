@@ -63,7 +63,8 @@ struct RidgeJacobianTests {
 
     let v = Reference.randomVector(problem.columns, seed: 202), t = Reference.randomVector(problem.columns, seed: 203)
     let vjp = try differentiator.vjp(Vector(v), at: x, θ).value
-    #expect(Reference.relativeError(vjp.scalars, Reference.matvec(Reference.transpose(expected), v)) < 1e-10, "\(method)")
+    #expect(
+      Reference.relativeError(vjp.scalars, Reference.matvec(Reference.transpose(expected), v)) < 1e-10, "\(method)")
     let jvp = try differentiator.jvp(Vector(t), at: x, θ).value
     #expect(Reference.relativeError(jvp.scalars, Reference.matvec(expected, t)) < 1e-10, "\(method)")
   }

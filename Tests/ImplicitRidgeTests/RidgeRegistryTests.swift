@@ -62,9 +62,11 @@ struct RidgeRegistryTests {
     let inverse = Reference.inverse(problem.gram([Double](repeating: θ, count: problem.columns)))!
     let jacobian = Reference.matmul(inverse, Reference.transpose(problem.aRows))
     let c = try Self.makeCase(
-      data: ["A": problem.aRows, "theta": θ], theta: ["b": problem.b], x: problem.solution(θ), jacobians: ["b": jacobian])
+      data: ["A": problem.aRows, "theta": θ], theta: ["b": problem.b], x: problem.solution(θ),
+      jacobians: ["b": jacobian])
     let check = try Self.evaluate(c)
-    #expect(check.passed, "\(check.blocks.map { "\($0.output) \($0.block): \($0.relativeError)" }) \(check.failure ?? "")")
+    #expect(
+      check.passed, "\(check.blocks.map { "\($0.output) \($0.block): \($0.relativeError)" }) \(check.failure ?? "")")
   }
 
   @Test("generated case: per-feature theta and b together")
@@ -75,7 +77,8 @@ struct RidgeRegistryTests {
       data: ["A": problem.aRows], theta: ["theta": θ, "b": problem.b], x: problem.solution(θ),
       jacobians: ["theta": problem.jacobian(θ), "b": Reference.matmul(inverse, Reference.transpose(problem.aRows))])
     let check = try Self.evaluate(c)
-    #expect(check.passed, "\(check.blocks.map { "\($0.output) \($0.block): \($0.relativeError)" }) \(check.failure ?? "")")
+    #expect(
+      check.passed, "\(check.blocks.map { "\($0.output) \($0.block): \($0.relativeError)" }) \(check.failure ?? "")")
     #expect(check.blocks.count == 3)
   }
 

@@ -31,7 +31,9 @@ import Testing
   }
 
   /// Jacobians of several objectives' minimisers against finite differences of re-solving.
-  @Test(arguments: ["ridge-per-feature", "ridge-shared", "logistic-intercept", "huber", "l2-multiclass", "squared-hinge", "sparsemax"])
+  @Test(arguments: [
+    "ridge-per-feature", "ridge-shared", "logistic-intercept", "huber", "l2-multiclass", "squared-hinge", "sparsemax",
+  ])
   func jacobianMatchesFiniteDifferencesOfResolving(_ name: String) throws {
     var rng = SeededGenerator(seed: 31)
     let X = rng.normalMatrix(rows: 24, columns: 4)
@@ -40,19 +42,26 @@ import Testing
     let objective: any ParametricObjective
     let θ: Vector<Double>
     switch name {
-    case "ridge-per-feature": (objective, θ) = (try RidgeRegression(A: X, b: rng.normalVector(24)), Vector([0.3, 1, 0.5, 2]))
+    case "ridge-per-feature":
+      (objective, θ) = (try RidgeRegression(A: X, b: rng.normalVector(24)), Vector([0.3, 1, 0.5, 2]))
     case "ridge-shared": (objective, θ) = (try RidgeRegression(A: X, b: rng.normalVector(24)), Vector([0.7]))
     case "logistic-intercept":
-      (objective, θ) = (try BinaryLogisticRegression(features: X, labels: signs, fitIntercept: true), Vector([0.2, 0.4, 0.3, 0.5]))
-    case "huber": (objective, θ) = (try HuberRegression(A: X, b: rng.normalVector(24, scale: 3), delta: 0.7), Vector([0.1]))
-    case "l2-multiclass": (objective, θ) = (try L2MulticlassLogisticRegression(features: X, labels: labels, classes: 3), Vector([0.3]))
+      (objective, θ) = (
+        try BinaryLogisticRegression(features: X, labels: signs, fitIntercept: true), Vector([0.2, 0.4, 0.3, 0.5])
+      )
+    case "huber":
+      (objective, θ) = (try HuberRegression(A: X, b: rng.normalVector(24, scale: 3), delta: 0.7), Vector([0.1]))
+    case "l2-multiclass":
+      (objective, θ) = (try L2MulticlassLogisticRegression(features: X, labels: labels, classes: 3), Vector([0.3]))
     case "squared-hinge": (objective, θ) = (try SquaredHingeLoss(features: X, labels: signs), Vector([0.5]))
     default: (objective, θ) = (try SparsemaxLoss(features: X, labels: labels, classes: 3), Vector([0.4]))
     }
     let dimension = objective.gradient(at: Vector.zeros(dimensionOf(objective)), θ).count
     let x = try Problems.argmin(objective, θ, dimension: dimension)
     let J = try jacobian(objective, x, θ)
-    let reference = try Problems.finiteDifferenceJacobian(at: θ) { θ in try Problems.argmin(objective, θ, dimension: dimension) }
+    let reference = try Problems.finiteDifferenceJacobian(at: θ) { θ in
+      try Problems.argmin(objective, θ, dimension: dimension)
+    }
     #expect(Reference.relativeError(J.scalars, reference.flatMap { $0 }) < 1e-6, "\(name)")
   }
 
@@ -65,7 +74,9 @@ import Testing
     }
   }
 
-  func jacobian<Objective: ParametricObjective>(_ objective: Objective, _ x: Vector<Double>, _ θ: Vector<Double>) throws -> Matrix<Double> {
+  func jacobian<Objective: ParametricObjective>(_ objective: Objective, _ x: Vector<Double>, _ θ: Vector<Double>) throws
+    -> Matrix<Double>
+  {
     try ImplicitDifferentiator(StationarityCondition(objective, stronglyConvex: true)).jacobian(at: x, θ).matrix
   }
 
@@ -87,7 +98,8 @@ import Testing
     // Columns by JVPs (iterative, exact forward products) equal the dense Jacobian.
     let byColumns = try ImplicitDifferentiator(
       condition,
-      options: ImplicitOptions(linearSolver: LinearSolver(.conjugateGradient, relativeTolerance: 1e-13), denseJacobianThreshold: 0)
+      options: ImplicitOptions(
+        linearSolver: LinearSolver(.conjugateGradient, relativeTolerance: 1e-13), denseJacobianThreshold: 0)
     ).jacobian(at: w, p.θ)
     #expect(Reference.relativeError(byColumns.matrix.scalars, dense.scalars) < 1e-10)
   }

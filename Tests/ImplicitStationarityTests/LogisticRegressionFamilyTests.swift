@@ -72,7 +72,9 @@ import Testing
        "data": {"X": [[1, 2], [3, 4]], "y": [1, LABEL], "X_val": [[1, 2]], "y_val": [1]},
        "theta": {THETA}, "outputs": {"w": {"value": [0, 0]}}}
       """#
-    for (label, theta) in [("0.5", #""theta": [1, 1]"#), ("-1", #""theta": [1, 1, 1]"#), ("-1", #""gamma": 1, "theta": 1"#)] {
+    for (label, theta) in [
+      ("0.5", #""theta": [1, 1]"#), ("-1", #""theta": [1, 1, 1]"#), ("-1", #""gamma": 1, "theta": 1"#),
+    ] {
       let text = base.replacingOccurrences(of: "LABEL", with: label).replacingOccurrences(of: "THETA", with: theta)
       let c = try ReferenceCase(json: Data(text.utf8), file: "bad.json")
       #expect(throws: CaseFormatError.self) { try registry.evaluate(c) }

@@ -87,7 +87,9 @@ import _Differentiation
     let rows = Reference.rows(p.X), n = Double(p.X.rows)
     let gram = largestEigenvalue { v in Reference.transposedMatvec(rows, Reference.matvec(rows, v)) }
     let hessian = largestEigenvalue { v in
-      zip(Reference.transposedMatvec(rows, Reference.matvec(rows, v)), (0..<v.count).map { p.θ[$0] * v[$0] }).map { $0 / (4 * n) + $1 }
+      zip(Reference.transposedMatvec(rows, Reference.matvec(rows, v)), (0..<v.count).map { p.θ[$0] * v[$0] }).map {
+        $0 / (4 * n) + $1
+      }
     }
     #expect(L >= hessian * (1 - 1e-9))
     #expect(Swift.abs(L - (gram / (4 * n) + p.θ.scalars.max()!)) <= 1e-8 * L)
@@ -114,7 +116,8 @@ import _Differentiation
     let results = [
       NewtonCG(tolerance: 1e-14, maxIterations: 1).minimize(p.objective, from: start, p.θ),
       LBFGS(tolerance: 1e-14, maxIterations: 2).minimize(p.objective, from: start, p.θ),
-      GradientDescent(tolerance: 1e-14, mode: .untilConverged(maxIterations: 3)).minimize(p.objective, from: start, p.θ),
+      GradientDescent(tolerance: 1e-14, mode: .untilConverged(maxIterations: 3)).minimize(
+        p.objective, from: start, p.θ),
       GradientDescent(mode: .fixedIterations(3)).minimize(p.objective, from: start, p.θ),
     ]
     for result in results {

@@ -16,7 +16,7 @@ import _Differentiation
     let step: Double
     let steps: Int
 
-    @differentiable(reverse, wrt: θ)
+    @differentiable(reverse,wrt: θ)
     func solve(_ θ: Vector<Double>) -> Vector<Double> {
       var x = Vector<Double>.zeros(p.A.columns)
       for _ in 0..<steps { x = x - step * (p.A.transposedTimes(p.A * x - p.b) + θ * x) }
@@ -37,7 +37,9 @@ import _Differentiation
       minimizing: p.objective, stronglyConvex: true, solver: NewtonCG(tolerance: 1e-13), initialGuess: Vector.zeros(5))
     let implicitGradient = gradient(at: p.θ) { θ in unrolled.validationLoss(fit(θ)) }
     #expect(Reference.relativeError(implicitGradient.scalars, unrolledGradient.scalars) < 1e-9)
-    if case .success(let diagnostics) = fit.lastDiagnostics { #expect(diagnostics.isReliable) } else {
+    if case .success(let diagnostics) = fit.lastDiagnostics {
+      #expect(diagnostics.isReliable)
+    } else {
       Issue.record("no diagnostics recorded")
     }
   }
@@ -48,7 +50,7 @@ import _Differentiation
     let step: Double
     let steps: Int
 
-    @differentiable(reverse, wrt: θ)
+    @differentiable(reverse,wrt: θ)
     func solve(_ θ: Vector<Double>) -> Vector<Double> {
       var w = Vector<Double>.zeros(p.X.columns)
       let n = Double(p.X.rows)
@@ -67,7 +69,8 @@ import _Differentiation
     let p = try Problems.logistic()
     let L = p.objective.gradientLipschitzConstant(p.θ)
     let unrolled = UnrolledLogistic(p: p, step: 1 / L, steps: 400)
-    let (unrolledLoss, unrolledGradient) = valueWithGradient(at: p.θ) { θ in unrolled.validationLoss(unrolled.solve(θ)) }
+    let (unrolledLoss, unrolledGradient) = valueWithGradient(at: p.θ) { θ in unrolled.validationLoss(unrolled.solve(θ))
+    }
 
     let w = try Problems.argmin(p.objective, p.θ, dimension: p.X.columns)
     let differentiator = ImplicitDifferentiator(StationarityCondition(p.objective, stronglyConvex: true))
@@ -84,7 +87,8 @@ import _Differentiation
     let short = gradient(at: p.θ) { θ in unrolled.validationLoss(unrolled.solve(θ)) }
     let x = try Problems.argmin(p.objective, p.θ, dimension: 5)
     let outer = gradient(at: x) { x in unrolled.validationLoss(x) }
-    let implicit = try ImplicitDifferentiator(StationarityCondition(p.objective, stronglyConvex: true)).vjp(outer, at: x, p.θ)
+    let implicit = try ImplicitDifferentiator(StationarityCondition(p.objective, stronglyConvex: true)).vjp(
+      outer, at: x, p.θ)
     #expect(Reference.relativeError(short.scalars, implicit.value.scalars) > 1e-2)
   }
 }

@@ -20,13 +20,17 @@ public enum Kernels {
     let stride = MemoryLayout<Double>.stride
     while i &+ 16 <= n {
       let o = i &* stride
-      s0 += ra.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+      s0 +=
+        ra.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
         * rb.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
-      s1 += ra.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD4<Double>.self)
+      s1 +=
+        ra.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD4<Double>.self)
         * rb.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD4<Double>.self)
-      s2 += ra.loadUnaligned(fromByteOffset: o &+ 64, as: SIMD4<Double>.self)
+      s2 +=
+        ra.loadUnaligned(fromByteOffset: o &+ 64, as: SIMD4<Double>.self)
         * rb.loadUnaligned(fromByteOffset: o &+ 64, as: SIMD4<Double>.self)
-      s3 += ra.loadUnaligned(fromByteOffset: o &+ 96, as: SIMD4<Double>.self)
+      s3 +=
+        ra.loadUnaligned(fromByteOffset: o &+ 96, as: SIMD4<Double>.self)
         * rb.loadUnaligned(fromByteOffset: o &+ 96, as: SIMD4<Double>.self)
       i &+= 16
     }

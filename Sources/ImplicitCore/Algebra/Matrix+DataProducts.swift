@@ -7,7 +7,7 @@ import _Differentiation
 
 extension Matrix where Scalar == Double {
   /// `A·x` for data `A` and a vector of any scalar; differentiable in `x`.
-  @inlinable @differentiable(reverse, wrt: x)
+  @inlinable @differentiable(reverse,wrt: x)
   public func times<S: RealScalar>(_ x: Vector<S>) -> Vector<S> { _mixed(x, transposed: false) }
 
   @inlinable @derivative(of: times, wrt: x)
@@ -16,7 +16,7 @@ extension Matrix where Scalar == Double {
   }
 
   /// `Aᵀ·y` for data `A` and a vector of any scalar; differentiable in `y`.
-  @inlinable @differentiable(reverse, wrt: y)
+  @inlinable @differentiable(reverse,wrt: y)
   public func transposedTimes<S: RealScalar>(_ y: Vector<S>) -> Vector<S> { _mixed(y, transposed: true) }
 
   @inlinable @derivative(of: transposedTimes, wrt: y)
@@ -26,7 +26,9 @@ extension Matrix where Scalar == Double {
 
   @inlinable func _mixed<S: RealScalar>(_ x: Vector<S>, transposed: Bool) -> Vector<S> {
     let product: (Vector<Double>) -> Vector<Double> = { transposed ? self._matvecTransposed($0) : self._matvec($0) }
-    if S.self == Double.self { return unsafeBitCast(product(unsafeBitCast(x, to: Vector<Double>.self)), to: Vector<S>.self) }
+    if S.self == Double.self {
+      return unsafeBitCast(product(unsafeBitCast(x, to: Vector<Double>.self)), to: Vector<S>.self)
+    }
     if S.self == Dual.self {
       let d = unsafeBitCast(x, to: Vector<Dual>.self)
       let result = Vector<Dual>(values: product(d.values), derivatives: product(d.derivatives))

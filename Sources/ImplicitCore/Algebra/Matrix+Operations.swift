@@ -18,10 +18,13 @@ extension Matrix {
   static func _vjpMatvec(lhs: Matrix, rhs: Vector<Scalar>) -> (
     value: Vector<Scalar>, pullback: (Vector<Scalar>) -> (Matrix, Vector<Scalar>)
   ) {
-    (lhs._matvec(rhs), { v in
-      let v = v.isEmpty ? Vector.zeros(lhs.rows) : v
-      return (Matrix._outer(v, rhs), lhs._matvecTransposed(v))
-    })
+    (
+      lhs._matvec(rhs),
+      { v in
+        let v = v.isEmpty ? Vector.zeros(lhs.rows) : v
+        return (Matrix._outer(v, rhs), lhs._matvecTransposed(v))
+      }
+    )
   }
 
   /// `Aᵀ·y`, without forming the transpose (forwards to ``transposedProduct(_:_:)``: a method
@@ -45,15 +48,18 @@ extension Matrix {
   static func _vjpTransposedProduct(_ a: Matrix, _ y: Vector<Scalar>) -> (
     value: Vector<Scalar>, pullback: (Vector<Scalar>) -> (Matrix, Vector<Scalar>)
   ) {
-    (a._matvecTransposed(y), { v in
-      let v = v.isEmpty ? Vector.zeros(a.columns) : v
-      return (Matrix._outer(y, v), a._matvec(v))
-    })
+    (
+      a._matvecTransposed(y),
+      { v in
+        let v = v.isEmpty ? Vector.zeros(a.columns) : v
+        return (Matrix._outer(y, v), a._matvec(v))
+      }
+    )
   }
 
   /// `Aᵀ·(A·x)` in one pass over `A` (each row read once): the Gauss–Newton / least-squares
   /// Hessian product. Differentiable in `x`.
-  @inlinable @differentiable(reverse, wrt: x)
+  @inlinable @differentiable(reverse,wrt: x)
   public func normalTimes(_ x: Vector<Scalar>) -> Vector<Scalar> { _normalMatvec(x) }
 
   @inlinable func _normalMatvec(_ x: Vector<Scalar>) -> Vector<Scalar> {
@@ -86,10 +92,13 @@ extension Matrix {
   @inlinable @derivative(of: *)
   static func _vjpMatmul(lhs: Matrix, rhs: Matrix) -> (value: Matrix, pullback: (Matrix) -> (Matrix, Matrix)) {
     let value = lhs._matmul(rhs)
-    return (value, { v in
-      let v = value._materialized(v)
-      return (v._matmul(rhs._transposed()), lhs._transposed()._matmul(v))
-    })
+    return (
+      value,
+      { v in
+        let v = value._materialized(v)
+        return (v._matmul(rhs._transposed()), lhs._transposed()._matmul(v))
+      }
+    )
   }
 
   @inlinable @derivative(of: *, wrt: rhs)
@@ -143,10 +152,13 @@ extension Matrix {
 
   @inlinable @derivative(of: hadamard)
   static func _vjpHadamard(_ a: Matrix, _ b: Matrix) -> (value: Matrix, pullback: (Matrix) -> (Matrix, Matrix)) {
-    (hadamard(a, b), { v in
-      let v = a._materialized(v)
-      return (hadamard(v, b), hadamard(v, a))
-    })
+    (
+      hadamard(a, b),
+      { v in
+        let v = a._materialized(v)
+        return (hadamard(v, b), hadamard(v, a))
+      }
+    )
   }
 }
 
@@ -160,9 +172,12 @@ extension Matrix {
   @inlinable @derivative(of: flattenedVector)
   func _vjpFlattenedVector() -> (value: Vector<Scalar>, pullback: (Vector<Scalar>) -> Matrix) {
     let (r, c) = (rows, columns)
-    return (Vector(scalars), { v in
-      v.isEmpty ? Matrix.zeros(rows: r, columns: c) : Matrix(rows: r, columns: c, scalars: v.scalars)
-    })
+    return (
+      Vector(scalars),
+      { v in
+        v.isEmpty ? Matrix.zeros(rows: r, columns: c) : Matrix(rows: r, columns: c, scalars: v.scalars)
+      }
+    )
   }
 
   /// A `rows`×`columns` matrix holding the entries of `vector` row by row.
@@ -176,9 +191,12 @@ extension Matrix {
     value: Matrix, pullback: (Matrix) -> Vector<Scalar>
   ) {
     let n = vector.count
-    return (Matrix(rows: rows, columns: columns, scalars: vector.scalars), { v in
-      v.isEmpty ? Vector.zeros(n) : Vector(v.scalars)
-    })
+    return (
+      Matrix(rows: rows, columns: columns, scalars: vector.scalars),
+      { v in
+        v.isEmpty ? Vector.zeros(n) : Vector(v.scalars)
+      }
+    )
   }
 
   /// The sums of each row (a vector with `rows` entries).
@@ -239,14 +257,17 @@ extension Matrix {
   @inlinable @derivative(of: rowLogSumExp)
   func _vjpRowLogSumExp() -> (value: Vector<Scalar>, pullback: (Vector<Scalar>) -> Matrix) {
     let (value, p) = _rowLogSumExp()
-    return (value, { v in
-      let v = v.isEmpty ? Vector.zeros(p.rows) : v
-      var out = p
-      for i in 0..<p.rows {
-        for j in 0..<p.columns { out.scalars[i * p.columns + j] = p.scalars[i * p.columns + j] * v.scalars[i] }
+    return (
+      value,
+      { v in
+        let v = v.isEmpty ? Vector.zeros(p.rows) : v
+        var out = p
+        for i in 0..<p.rows {
+          for j in 0..<p.columns { out.scalars[i * p.columns + j] = p.scalars[i * p.columns + j] * v.scalars[i] }
+        }
+        return out
       }
-      return out
-    })
+    )
   }
 }
 

@@ -167,7 +167,8 @@ extension Matrix {
       for p in 0..<columns {
         let a = scalars[i * columns + p]
         for j in 0..<other.columns {
-          out.scalars[i * other.columns + j] = out.scalars[i * other.columns + j] + a * other.scalars[p * other.columns + j]
+          out.scalars[i * other.columns + j] =
+            out.scalars[i * other.columns + j] + a * other.scalars[p * other.columns + j]
         }
       }
     }

@@ -143,10 +143,13 @@ extension Vector {
   static func _vjpHadamard(lhs: Vector, rhs: Vector) -> (
     value: Vector, pullback: (Vector) -> (Vector, Vector)
   ) {
-    (lhs._zipMap(rhs, *), { v in
-      let v = lhs._materialized(v)
-      return (v._zipMap(rhs, *), v._zipMap(lhs, *))
-    })
+    (
+      lhs._zipMap(rhs, *),
+      { v in
+        let v = lhs._materialized(v)
+        return (v._zipMap(rhs, *), v._zipMap(lhs, *))
+      }
+    )
   }
 
   /// Elementwise quotient.
@@ -158,11 +161,14 @@ extension Vector {
     value: Vector, pullback: (Vector) -> (Vector, Vector)
   ) {
     let q = lhs._zipMap(rhs, /)
-    return (q, { v in
-      let v = lhs._materialized(v)
-      let dl = v._zipMap(rhs, /)
-      return (dl, -(dl._zipMap(q, *)))
-    })
+    return (
+      q,
+      { v in
+        let v = lhs._materialized(v)
+        let dl = v._zipMap(rhs, /)
+        return (dl, -(dl._zipMap(q, *)))
+      }
+    )
   }
 }
 
@@ -187,10 +193,13 @@ extension Vector {
   static func _vjpDot(_ a: Vector, _ b: Vector) -> (
     value: Scalar, pullback: (Scalar.TangentVector) -> (Vector, Vector)
   ) {
-    (a._dot(b), { v in
-      let s = Scalar(tangent: v)
-      return (b._scaled(by: s), a._scaled(by: s))
-    })
+    (
+      a._dot(b),
+      { v in
+        let s = Scalar(tangent: v)
+        return (b._scaled(by: s), a._scaled(by: s))
+      }
+    )
   }
 
   @inlinable @derivative(of: dot(_:_:), wrt: a)
@@ -234,9 +243,12 @@ extension Vector {
   @inlinable @derivative(of: norm)
   func _vjpNorm() -> (value: Scalar, pullback: (Scalar.TangentVector) -> Vector) {
     let r = Scalar.sqrt(_dot(self))
-    return (r, { v in
-      r.primal == 0 ? Vector.zeros(self.count) : self._scaled(by: Scalar(tangent: v) / r)
-    })
+    return (
+      r,
+      { v in
+        r.primal == 0 ? Vector.zeros(self.count) : self._scaled(by: Scalar(tangent: v) / r)
+      }
+    )
   }
 
   /// `log Σ exp(selfᵢ)`, computed stably (shifted by the maximum).
@@ -263,11 +275,14 @@ extension Vector {
   @inlinable @derivative(of: softmax)
   func _vjpSoftmax() -> (value: Vector, pullback: (Vector) -> Vector) {
     let p = _logSumExp().softmax
-    return (p, { v in
-      let v = p._materialized(v)
-      // (diag(p) − ppᵀ) v
-      return p._zipMap(v - v._dot(p), *)
-    })
+    return (
+      p,
+      { v in
+        let v = p._materialized(v)
+        // (diag(p) − ppᵀ) v
+        return p._zipMap(v - v._dot(p), *)
+      }
+    )
   }
 }
 
@@ -328,7 +343,11 @@ extension Vector {
   public func sigmoid() -> Vector { mapScalars(Vector._sigmoid) }
   @inlinable @derivative(of: sigmoid)
   func _vjpSigmoid() -> (value: Vector, pullback: (Vector) -> Vector) {
-    _elementwise(Vector._sigmoid, { let s = Vector._sigmoid($0); return s * (1 - s) })
+    _elementwise(
+      Vector._sigmoid,
+      {
+        let s = Vector._sigmoid($0); return s * (1 - s)
+      })
   }
 
   /// `max(x, 0)` of every entry (derivative 0 at 0).
@@ -377,11 +396,14 @@ extension Vector {
   @inlinable @derivative(of: slice)
   func _vjpSlice(from start: Int, count: Int) -> (value: Vector, pullback: (Vector) -> Vector) {
     let n = self.count
-    return (slice(from: start, count: count), { v in
-      var out = Vector.zeros(n)
-      if !v.isEmpty { out.scalars.replaceSubrange(start..<(start + count), with: v.scalars) }
-      return out
-    })
+    return (
+      slice(from: start, count: count),
+      { v in
+        var out = Vector.zeros(n)
+        if !v.isEmpty { out.scalars.replaceSubrange(start..<(start + count), with: v.scalars) }
+        return out
+      }
+    )
   }
 
   /// This vector followed by `other` (forwards to ``concatenate(_:_:)``; see ``dot(_:)`` for why).
@@ -395,9 +417,12 @@ extension Vector {
   @inlinable @derivative(of: concatenate)
   static func _vjpConcatenate(_ a: Vector, _ b: Vector) -> (value: Vector, pullback: (Vector) -> (Vector, Vector)) {
     let n = a.count, m = b.count
-    return (concatenate(a, b), { v in
-      if v.isEmpty { return (Vector.zeros(n), Vector.zeros(m)) }
-      return (Vector(Array(v.scalars[0..<n])), Vector(Array(v.scalars[n..<(n + m)])))
-    })
+    return (
+      concatenate(a, b),
+      { v in
+        if v.isEmpty { return (Vector.zeros(n), Vector.zeros(m)) }
+        return (Vector(Array(v.scalars[0..<n])), Vector(Array(v.scalars[n..<(n + m)])))
+      }
+    )
   }
 }

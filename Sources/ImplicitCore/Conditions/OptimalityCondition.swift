@@ -107,13 +107,16 @@ public struct FixedPointCondition<Map: FixedPointMap>: OptimalityCondition {
     value: Map.Solution, pullback: (Map.Solution) -> (Map.Solution, Map.Parameter)
   ) {
     let (tx, pullbackT) = valueWithPullback(at: x, θ, of: map.callAsFunction)
-    return (tx - x, { u in
-      let u = u.materialized(like: x)
-      let (dTx, dTθ) = pullbackT(u)
-      var dx = dTx.materialized(like: x)
-      dx.addScaled(-1, u)
-      return (dx, dTθ.materialized(like: θ))
-    })
+    return (
+      tx - x,
+      { u in
+        let u = u.materialized(like: x)
+        let (dTx, dTθ) = pullbackT(u)
+        var dx = dTx.materialized(like: x)
+        dx.addScaled(-1, u)
+        return (dx, dTθ.materialized(like: θ))
+      }
+    )
   }
 
   public func validate(_ x: Map.Solution, _ θ: Map.Parameter) throws { try map.validate(x, θ) }

@@ -43,7 +43,8 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
   /// `vᵀ ∂x*/∂θ` at an existing linearisation.
   public func vjp(_ v: Solution, linearization lin: ConditionLinearization<Condition>) throws -> Derivative<Parameter> {
     let v = v.materialized(like: lin.solution)
-    try ImplicitError.checkDimension("the cotangent v (for a struct, implement materialized(like:))", v.dimension, expected: lin.solution.dimension)
+    try ImplicitError.checkDimension(
+      "the cotangent v (for a struct, implement materialized(like:))", v.dimension, expected: lin.solution.dimension)
     try ImplicitError.checkFinite("the cotangent v", v)
     let result = options.linearSolver.solve(
       lin.aTransposed, v, preconditioner: preconditioner?.transposed)
@@ -76,8 +77,9 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
     let exact = lin.hasExactSolutionProduct && lin.hasExactParameterProduct
     let n = lin.solution.dimension
     let method = options.linearSolver.resolvedMethod(dimension: n, structure: condition.structure)
-    if method.isDense || !lin.hasExactSolutionProduct && n <= options.denseJacobianThreshold
-      && options.linearSolver.method == .automatic
+    if method.isDense
+      || !lin.hasExactSolutionProduct && n <= options.denseJacobianThreshold
+        && options.linearSolver.method == .automatic
     {
       // Dense: A and B from reverse products, so the result is exact whatever the condition offers.
       let a = lin.materializedA(), b = lin.materializedB()

@@ -14,7 +14,8 @@ public enum ImplicitError: Error, Sendable, Equatable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .nonFinite(let what): "non-finite value in \(what)"
-    case .shapeMismatch(let what, let expected, let actual): "shape mismatch in \(what): expected \(expected), got \(actual)"
+    case .shapeMismatch(let what, let expected, let actual):
+      "shape mismatch in \(what): expected \(expected), got \(actual)"
     case .linearSolveFailed(let s): "linear solve failed: \(s)"
     case .solverDidNotConverge(let solver, let iterations, let residual):
       "\(solver) did not converge after \(iterations) iterations (residual \(residual))"

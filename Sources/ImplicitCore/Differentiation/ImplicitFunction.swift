@@ -40,7 +40,7 @@ public struct ImplicitFunction<Condition: OptimalityCondition> {
   public var condition: Condition { differentiator.condition }
 
   /// `x*(θ)`, differentiable in `θ`.
-  @differentiable(reverse, wrt: θ)
+  @differentiable(reverse,wrt: θ)
   public func callAsFunction(_ θ: Parameter) -> Solution { solver(θ) }
 
   @derivative(of: callAsFunction, wrt: θ)
@@ -51,16 +51,19 @@ public struct ImplicitFunction<Condition: OptimalityCondition> {
     let differentiator = self.differentiator
     let log = self.log
     let linearization = Result { try differentiator.linearize(at: x, θ) }
-    return (x, { v in
-      do {
-        let d = try differentiator.vjp(v, linearization: linearization.get())
-        log.record(.success(d.diagnostics))
-        return d.value
-      } catch {
-        log.record(.failure(error))
-        return θ.unflattened([Double](repeating: .nan, count: θ.dimension))
+    return (
+      x,
+      { v in
+        do {
+          let d = try differentiator.vjp(v, linearization: linearization.get())
+          log.record(.success(d.diagnostics))
+          return d.value
+        } catch {
+          log.record(.failure(error))
+          return θ.unflattened([Double](repeating: .nan, count: θ.dimension))
+        }
       }
-    })
+    )
   }
 
   /// The outcome of the most recent backward pass through this function (or a copy of it).

@@ -54,7 +54,8 @@ extension ScalarFunction {
 extension Vector where Scalar == Dual {
   /// Dual numbers `values[i] + derivatives[i]·ε`.
   @inlinable public init(values: Vector<Double>, derivatives: Vector<Double>) {
-    precondition(values.count == derivatives.count, "Vector<Dual>: \(values.count) values, \(derivatives.count) derivatives")
+    precondition(
+      values.count == derivatives.count, "Vector<Dual>: \(values.count) values, \(derivatives.count) derivatives")
     self.init(zip(values.scalars, derivatives.scalars).map { Dual($0, derivative: $1) })
   }
   /// The real parts.

@@ -80,7 +80,8 @@ public final class FamilyRegistry: Sendable {
       var list = families[family.name] ?? []
       list.removeAll { $0.module == family.module }
       for other in list {
-        let shared = !Set(other.methods).isDisjoint(with: family.methods)
+        let shared =
+          !Set(other.methods).isDisjoint(with: family.methods)
           || (other.acceptsNoMethod && family.acceptsNoMethod)
         if shared { throw RegistryError.duplicateFamily(name: family.name, modules: [other.module, family.module]) }
       }
@@ -114,10 +115,13 @@ public final class FamilyRegistry: Sendable {
       throw RegistryError.unknownFamily(name: referenceCase.family, file: referenceCase.file, known: familyNames)
     }
     guard let family = family(named: referenceCase.family, method: referenceCase.method) else {
-      let known = registrations.flatMap(\.methods) + (registrations.contains(where: \.acceptsNoMethod) ? ["(none)"] : [])
+      let known =
+        registrations.flatMap(\.methods) + (registrations.contains(where: \.acceptsNoMethod) ? ["(none)"] : [])
       throw CaseFormatError(
         file: referenceCase.file, field: "method",
-        message: "family \"\(referenceCase.family)\" has no method \"\(referenceCase.method ?? "(none)")\" (known: \(known.joined(separator: ", ")))")
+        message:
+          "family \"\(referenceCase.family)\" has no method \"\(referenceCase.method ?? "(none)")\" (known: \(known.joined(separator: ", ")))"
+      )
     }
     return try family.evaluate(referenceCase)
   }

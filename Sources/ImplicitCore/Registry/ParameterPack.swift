@@ -36,21 +36,21 @@ public struct ParameterPack: Sendable {
 
   /// The parameter `name` taken from `p` (differentiable in `p`), or `fallback` when `name`
   /// is not differentiated.
-  @differentiable(reverse, wrt: p)
+  @differentiable(reverse,wrt: p)
   public func vector(_ name: String, in p: Vector<Double>, else fallback: Vector<Double>) -> Vector<Double> {
     guard let e = entry(name) else { return fallback }
     return p.slice(from: e.offset, count: e.count)
   }
 
   /// A matrix parameter from `p`, or `fallback`.
-  @differentiable(reverse, wrt: p)
+  @differentiable(reverse,wrt: p)
   public func matrix(_ name: String, in p: Vector<Double>, else fallback: Matrix<Double>) -> Matrix<Double> {
     guard let e = entry(name), e.shape.count == 2 else { return fallback }
     return p.slice(from: e.offset, count: e.count).reshaped(rows: e.shape[0], columns: e.shape[1])
   }
 
   /// A scalar parameter from `p`, or `fallback`.
-  @differentiable(reverse, wrt: p)
+  @differentiable(reverse,wrt: p)
   public func scalar(_ name: String, in p: Vector<Double>, else fallback: Double) -> Double {
     guard let e = entry(name) else { return fallback }
     return p.slice(from: e.offset, count: 1).sum()
@@ -95,7 +95,8 @@ extension ReferenceCase {
     let a = try array(name)
     guard a.shape.count == 1, count == nil || a.count == count else {
       throw CaseFormatError(
-        file: file, field: name, message: "expected a vector\(count.map { " of \($0) entries" } ?? ""), got shape \(a.shape)")
+        file: file, field: name,
+        message: "expected a vector\(count.map { " of \($0) entries" } ?? ""), got shape \(a.shape)")
     }
     try checkFinite(name, a)
     return a.vector

@@ -101,7 +101,9 @@ public struct ReferenceCase: Sendable {
     method = try string("method", required: false)
     title = try string("title", required: false) ?? id
     data = try Self.arrays(object["data"] ?? [String: Any](), field: "data", file: file)
-    guard let thetaObject = object["theta"] else { throw CaseFormatError(file: file, field: "theta", message: "missing") }
+    guard let thetaObject = object["theta"] else {
+      throw CaseFormatError(file: file, field: "theta", message: "missing")
+    }
     let thetaArrays = try Self.arrays(thetaObject, field: "theta", file: file)
     theta = Self.keyOrder(in: json, of: "theta", keys: Array(thetaArrays.keys)).map { ($0, thetaArrays[$0]!) }
     guard let outputsObject = object["outputs"] as? [String: Any], !outputsObject.isEmpty else {
@@ -116,7 +118,8 @@ public struct ReferenceCase: Sendable {
       let jac = try Self.arrays(o["jacobian"] ?? [String: Any](), field: "outputs.\(name).jacobian", file: file)
       for (t, j) in jac {
         guard let th = thetaArrays[t] else {
-          throw CaseFormatError(file: file, field: "outputs.\(name).jacobian.\(t)", message: "no such parameter in theta")
+          throw CaseFormatError(
+            file: file, field: "outputs.\(name).jacobian.\(t)", message: "no such parameter in theta")
         }
         guard j.shape == value.shape + th.shape else {
           throw CaseFormatError(
@@ -189,7 +192,8 @@ public struct ReferenceCase: Sendable {
         if objectStart == nil, depth == 1, text == key {
           objectStart = j
           objectDepth = depth + 1
-        } else if let start = objectStart, j > start, depth == objectDepth, positions[text] == nil, keys.contains(text) {
+        } else if let start = objectStart, j > start, depth == objectDepth, positions[text] == nil, keys.contains(text)
+        {
           positions[text] = i
         }
         i = j + 1
