@@ -17,6 +17,7 @@ struct RegenerateCatalog: CommandPlugin {
     process.arguments = [
       "catalog", mode, "--catalog", root.appendingPathComponent("Catalog").path,
       "--output", root.appendingPathComponent("docs/catalog.md").path,
+      "--examples", root.appendingPathComponent("Tests/CatalogExamplesTests").path,
     ]
     try process.run()
     process.waitUntilExit()
