@@ -69,15 +69,17 @@ struct EntropicRows {
   let columns: Int
   init(_ columns: Int) { self.columns = columns }
 
-  /// `log x` with `log 0 = −∞` (negative entries give NaN, which solvers report).
+  /// `log x` with `log 0 = −∞` (negative entries give NaN, which solvers report). Subnormal
+  /// entries — where mirror-descent iterates decay on their way to 0 — count as 0: their `1/x`
+  /// (~1e323) would make the condition's Jacobian numerically singular.
   static func safeLog(_ x: Vector<Double>) -> Vector<Double> {
-    Vector(x.scalars.map { $0 == 0 ? -Double.infinity : Double.log($0) })
+    Vector(x.scalars.map { $0 >= 0 && $0 < Double.leastNormalMagnitude ? -Double.infinity : Double.log($0) })
   }
 
-  /// `v / x`, and `0` where `x = 0` (the safe log's pinned coordinates).
+  /// `v / x`, and `0` where `x` is 0 or subnormal (the safe log's pinned coordinates).
   static func safeLogJVP(at x: Vector<Double>, _ v: Vector<Double>) -> Vector<Double> {
     if v.isEmpty { return Vector.zeros(x.count) }
-    return Vector(zip(x.scalars, v.scalars).map { $0 > 0 ? $1 / $0 : 0 })
+    return Vector(zip(x.scalars, v.scalars).map { $0 >= Double.leastNormalMagnitude ? $1 / $0 : 0 })
   }
 
   /// Softmax of every row; `−∞` entries get weight exactly `0`.
