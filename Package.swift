@@ -43,7 +43,8 @@ var targets: [Target] = [
     swiftSettings: settings),
   .testTarget(
     name: "ImplicitApplicationsTests",
-    dependencies: ["ImplicitApplications", "ImplicitCore", "ImplicitTestSupport"] + allModuleNames.map { .target(name: $0) },
+    dependencies: ["ImplicitApplications", "ImplicitCore", "ImplicitTestSupport"]
+      + allModuleNames.map { .target(name: $0) },
     swiftSettings: settings),
   .target(
     name: "ImplicitBenchmarks", dependencies: ["ImplicitCore"] + allModuleNames.map { .target(name: $0) },
@@ -60,7 +61,9 @@ var targets: [Target] = [
     dependencies: ["ImplicitFamilies", "ImplicitCore", "ImplicitConformance", "ImplicitTestSupport"],
     swiftSettings: settings),
   .target(name: "ImplicitCore", swiftSettings: settings),
-  .target(name: "ImplicitTestSupport", dependencies: ["ImplicitCore"], path: "Tests/ImplicitTestSupport", swiftSettings: settings),
+  .target(
+    name: "ImplicitTestSupport", dependencies: ["ImplicitCore"], path: "Tests/ImplicitTestSupport",
+    swiftSettings: settings),
   .executableTarget(
     name: "implicit",
     dependencies: [
@@ -68,18 +71,21 @@ var targets: [Target] = [
       .target(name: "ImplicitApplications"), .target(name: "ImplicitBenchmarks"),
     ] + allModuleNames.map { .target(name: $0) },
     swiftSettings: settings),
-  .testTarget(name: "ImplicitCoreTests", dependencies: ["ImplicitCore", "ImplicitTestSupport"], swiftSettings: settings),
+  .testTarget(
+    name: "ImplicitCoreTests", dependencies: ["ImplicitCore", "ImplicitTestSupport"], swiftSettings: settings),
   .target(name: "ImplicitConformance", dependencies: ["ImplicitCore"], swiftSettings: settings),
   .plugin(
     name: "RegenerateCatalog",
     capability: .command(
-      intent: .custom(verb: "regenerate-catalog", description: "Regenerate docs/catalog.md from the registry and Catalog/"),
+      intent: .custom(
+        verb: "regenerate-catalog", description: "Regenerate docs/catalog.md from the registry and Catalog/"),
       permissions: [.writeToPackageDirectory(reason: "writes docs/catalog.md")]),
     dependencies: ["implicit"]),
   .plugin(
     name: "ConformancePlugin",
     capability: .command(
-      intent: .custom(verb: "conformance", description: "Run the conformance kit over the package's condition families")),
+      intent: .custom(verb: "conformance", description: "Run the conformance kit over the package's condition families")
+    ),
     dependencies: ["implicit"]),
   .testTarget(
     name: "ImplicitConformanceTests", dependencies: ["ImplicitConformance", "ImplicitCore", "ImplicitTestSupport"],

@@ -21,7 +21,10 @@ func conformance() throws {
   #expect(reports.count == 1)
   for r in reports { #expect(r.passed, "\(r)") }
   // The checks that matter for this condition really ran.
-  for name in ["residual", "residual-shrinks", "adjoint-A", "adjoint-B", "override-B", "finite-differences", "symmetry", "positive-definite"] {
+  for name in [
+    "residual", "residual-shrinks", "adjoint-A", "adjoint-B", "override-B", "finite-differences", "symmetry",
+    "positive-definite",
+  ] {
     #expect(reports.first?.check(name)?.passed == true, "\(name) did not run and pass")
   }
 }
