@@ -81,36 +81,10 @@ func jacobianByPullback(
   return j
 }
 
-/// The multiclass SVM dual data of a catalogue case, read with plain JSON (independent of the
-/// core's case reader).
-struct SVMCaseData {
-  let X: Matrix<Double>
-  let Y: Matrix<Double>
-  let theta: Double
-  let beta: Vector<Double>
-  let dBeta: Vector<Double>
-
-  init(file: String) throws {
-    let url = TestSupport.catalog.appendingPathComponent("multiclass-svm-dual/cases/\(file)")
-    let root = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-    func rows(_ any: Any) -> [[Double]] { (any as! [Any]).map { ($0 as! [Any]).map { ($0 as! NSNumber).doubleValue } } }
-    let data = root["data"] as! [String: Any]
-    X = Matrix(rows(data["X"]!))
-    Y = Matrix(rows(data["Y"]!))
-    theta = ((root["theta"] as! [String: Any])["theta"] as! NSNumber).doubleValue
-    let beta = (root["outputs"] as! [String: Any])["beta"] as! [String: Any]
-    self.beta = Vector(rows(beta["value"]!).flatMap { $0 })
-    self.dBeta = Vector(rows((beta["jacobian"] as! [String: Any])["theta"]!).flatMap { $0 })
-  }
-}
-
 /// A small random multiclass SVM: `n` samples, `d` features, `k` classes (every class used).
 func randomSVM(samples n: Int, features d: Int, classes k: Int, seed: UInt64) throws -> MulticlassSVMDual {
-  var rng = SeededGenerator(seed: seed)
-  let x = rng.normalMatrix(rows: n, columns: d)
-  var y = Matrix<Double>.zeros(rows: n, columns: k)
-  for i in 0..<n { y[i, i % k] = 1 }
-  return try MulticlassSVMDual(X: x, Y: y)
+  let data = TestSupport.randomClassificationData(samples: n, features: d, classes: k, seed: seed)
+  return try MulticlassSVMDual(X: data.X, Y: data.Y)
 }
 
 /// `∇_β f = (1/θ) XXᵀ(β − Y) + Y − 1`, written out with matrix products (`XXᵀ` formed once).
