@@ -39,7 +39,7 @@ public struct BinaryLogisticRegression: ShapeCheckedObjective, SmoothObjective, 
 
   @differentiable(reverse)
   public func callAsFunction<S: RealScalar>(_ x: Vector<S>, _ θ: Vector<S>) -> S {
-    let loss = negatedSignedDesign.times(x).softplus().mean()
+    let loss = negatedSignedDesign.meanSoftplusOfProduct(x)
     if fitsIntercept { return loss + l2Penalty(x.slice(from: 0, count: features.columns), θ) }
     return loss + l2Penalty(x, θ)
   }

@@ -24,7 +24,7 @@ public struct LeastSquares: ShapeCheckedObjective, SmoothObjective, Sendable {
 
   @differentiable(reverse)
   public func callAsFunction<S: RealScalar>(_ x: Vector<S>, _ θ: Vector<S>) -> S {
-    S(0.5) * (A.times(x) - θ).squaredNorm()
+    A.halfSquaredResidual(x, θ)
   }
 
   public func validate(_ x: Vector<Double>, _ θ: Vector<Double>) throws {

@@ -13,7 +13,9 @@ public struct MulticlassSVMDual: ParametricObjective {
   public let X: Matrix<Double>
   /// One-hot labels, `n × k`.
   public let Y: Matrix<Double>
-  let XT: Matrix<Double>
+  /// `K = XXᵀ` when there are more features than samples (the Gram form: each gradient is then
+  /// one `n × n` product instead of two passes over the `n × P` features), else `nil`.
+  let kernel: Matrix<Double>?
   /// `‖X‖₂²`, computed once.
   let spectrum: SquaredSpectralNorm
 
@@ -22,7 +24,7 @@ public struct MulticlassSVMDual: ParametricObjective {
     guard X.isFinite, Y.isFinite else { throw ImplicitError.nonFinite(what: "X or Y") }
     self.X = X
     self.Y = Y
-    XT = X.transposed()
+    kernel = X.columns > X.rows ? X.gram() : nil
     spectrum = SquaredSpectralNorm(X)
   }
 
@@ -33,16 +35,20 @@ public struct MulticlassSVMDual: ParametricObjective {
 
   @differentiable(reverse)
   public func callAsFunction<S: RealScalar>(_ beta: Vector<S>, _ θ: Vector<S>) -> S {
-    let b = beta.reshaped(rows: X.rows, columns: Y.columns)
-    let y = Matrix<S>(converting: Y)
-    let w = Matrix<S>(converting: XT) * (y - b)
-    return S(0.5) * w.squaredNorm() / θ.sum() + beta.dot(Vector<S>(converting: Y.scalars)) - beta.sum()
+    let m = Matrix<S>(converting: Y) - beta.reshaped(rows: X.rows, columns: Y.columns)
+    let quadratic: S
+    if let kernel {
+      quadratic = halfQuadraticForm(kernel, m)
+    } else {
+      quadratic = S(0.5) * X.transposedTimes(m).squaredNorm()
+    }
+    return quadratic / θ.sum() + beta.dot(Vector<S>(converting: Y.scalars)) - beta.sum()
   }
 
   /// `W = Xᵀ(Y − β)/θ` (`d × k`), differentiable, generic over the scalar.
   @differentiable(reverse)
   public func weights<S: RealScalar>(_ beta: Vector<S>, _ θ: S) -> Matrix<S> {
-    (1 / θ) * (Matrix<S>(converting: XT) * (Matrix<S>(converting: Y) - beta.reshaped(rows: X.rows, columns: Y.columns)))
+    (1 / θ) * X.transposedTimes(Matrix<S>(converting: Y) - beta.reshaped(rows: X.rows, columns: Y.columns))
   }
 
   /// The Lipschitz constant of `∇_β f`: `‖X‖₂² / θ`.
@@ -54,11 +60,32 @@ public struct MulticlassSVMDual: ParametricObjective {
   }
 }
 
+/// `½⟨M, K·M⟩` for symmetric data `K`. Its gradient `K·M` is the product the value needs, so
+/// the forward pass keeps it and the pullback only scales it: one product with `K` per gradient
+/// (on dual numbers, one pass for both parts).
+@differentiable(reverse,wrt: m)
+func halfQuadraticForm<S: RealScalar>(_ K: Matrix<Double>, _ m: Matrix<S>) -> S {
+  halfQuadraticFormAndGradient(K, m).value
+}
+
+@derivative(of: halfQuadraticForm, wrt: m)
+func vjpHalfQuadraticForm<S: RealScalar>(_ K: Matrix<Double>, _ m: Matrix<S>) -> (
+  value: S, pullback: (S.TangentVector) -> Matrix<S>
+) {
+  let (value, gradient) = halfQuadraticFormAndGradient(K, m)
+  return (value, { t in S(tangent: t) * gradient })
+}
+
+func halfQuadraticFormAndGradient<S: RealScalar>(_ K: Matrix<Double>, _ m: Matrix<S>) -> (value: S, gradient: Matrix<S>) {
+  let km = K.times(m)
+  return (S(0.5) * Vector(m.scalars).dot(Vector(km.scalars)), km)
+}
+
 /// Mean cross-entropy `mean_i [logsumexp(xᵢW) − (xᵢW)_{yᵢ}]` of a linear classifier `W` on a
 /// labelled set (labels as a one-hot matrix), generic over the scalar.
 @differentiable(reverse,wrt: W)
 public func crossEntropy<S: RealScalar>(_ W: Matrix<S>, features X: Matrix<Double>, oneHot Y: Matrix<Double>) -> S {
-  let logits = Matrix<S>(converting: X) * W
+  let logits = X.times(W)
   return (logits.rowLogSumExp().sum() - logits.elementwiseProduct(Matrix<S>(converting: Y)).sum()) / S(Double(X.rows))
 }
 

@@ -28,7 +28,7 @@ public struct RidgeRegression: ShapeCheckedObjective, SmoothObjective, Sendable 
 
   @differentiable(reverse)
   public func callAsFunction<S: RealScalar>(_ x: Vector<S>, _ θ: Vector<S>) -> S {
-    S(0.5) * (A.times(x) - Vector<S>(converting: b.scalars)).squaredNorm() + l2Penalty(x, θ)
+    A.halfSquaredResidual(x, Vector<S>(converting: b.scalars)) + l2Penalty(x, θ)
   }
 
   public func validate(_ x: Vector<Double>, _ θ: Vector<Double>) throws {

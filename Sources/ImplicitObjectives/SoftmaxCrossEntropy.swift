@@ -67,7 +67,7 @@ public struct SoftmaxCrossEntropy: ShapeCheckedObjective, SmoothObjective, Senda
 /// matrix.
 @differentiable(reverse,wrt: x)
 func linearScores<S: RealScalar>(_ x: Vector<S>, design: Matrix<Double>, classes: Int) -> Matrix<S> {
-  Matrix<S>(converting: design) * x.reshaped(rows: design.columns, columns: classes)
+  design.times(x.reshaped(rows: design.columns, columns: classes))
 }
 
 /// `(1/n) Σᵢ [logsumexp(Zᵢ) − ⟨Θᵢ, Zᵢ⟩]` for scores `Z` (`n × k`) and flattened targets `Θ`.

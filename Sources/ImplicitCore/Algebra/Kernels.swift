@@ -110,12 +110,24 @@ public enum Kernels {
     }
   }
 
-  /// `C = A·B` for row-major `A` (m×k) and `B` (k×n): rows of `C` are sums of scaled rows of
-  /// `B`, which vectorises without transposing anything.
+  /// The widest right operand ``matmul(_:_:_:_:_:_:)`` multiplies by dot products rather than
+  /// by row axpys.
+  public static let skinnyColumns = 16
+
+  /// `C = A·B` for row-major `A` (m×k) and `B` (k×n).
+  ///
+  /// Wide `B`: rows of `C` are sums of scaled rows of `B`, which vectorises without transposing
+  /// anything. Skinny `B` (n ≤ ``skinnyColumns``): an axpy of length n would not vectorise, so
+  /// `B` is transposed once and each entry of `C` is a dot product along the long dimension,
+  /// two rows of `A` against four columns of `B` at a time.
   public static func matmul(
     _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ m: Int, _ k: Int, _ n: Int,
     _ c: UnsafeMutablePointer<Double>
   ) {
+    if n <= skinnyColumns && m > 0 {
+      skinnyMatmul(a, b, m, k, n, c)
+      return
+    }
     let a = SendableConstPointer(a), b = SendableConstPointer(b), c = SendablePointer(c)
     forEachRowBlock(rows: m, work: m &* k &* n) { lo, hi in
       for i in lo..<hi {
@@ -123,6 +135,382 @@ public enum Kernels {
         ci.initialize(repeating: 0, count: n)
         for p in 0..<k { axpy(a.p[i &* k &+ p], b.p + p &* n, ci, n) }
       }
+    }
+  }
+
+  static func skinnyMatmul(
+    _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ m: Int, _ k: Int, _ n: Int,
+    _ c: UnsafeMutablePointer<Double>
+  ) {
+    let bt = UnsafeMutablePointer<Double>.allocate(capacity: max(1, n &* k))
+    defer { bt.deallocate() }
+    for p in 0..<k { for j in 0..<n { bt[j &* k &+ p] = b[p &* n &+ j] } }
+    let a = SendableConstPointer(a), bT = SendableConstPointer(bt), c = SendablePointer(c)
+    // Blocks of row pairs; an odd last row is paired with itself and its copy discarded.
+    forEachRowBlock(rows: (m &+ 1) / 2, work: m &* k &* n) { lo, hi in
+      for pair in lo..<hi {
+        let i0 = 2 &* pair, i1 = Swift.min(i0 &+ 1, m &- 1)
+        let r0 = a.p + i0 &* k, r1 = a.p + i1 &* k
+        let c0 = c.p + i0 &* n, c1 = c.p + i1 &* n
+        var j = 0
+        while j &+ 4 <= n {
+          let col = bT.p + j &* k
+          let (s0, s1) = dots2x4(r0, r1, col, col + k, col + 2 &* k, col + 3 &* k, k)
+          for l in 0..<4 { c0[j &+ l] = s0[l] }
+          if i1 != i0 { for l in 0..<4 { c1[j &+ l] = s1[l] } }
+          j &+= 4
+        }
+        while j < n {
+          let (s0, s1) = dots2x1(r0, r1, bT.p + j &* k, k)
+          c0[j] = s0
+          if i1 != i0 { c1[j] = s1 }
+          j &+= 1
+        }
+      }
+    }
+  }
+
+  /// The dot products of rows `a0`, `a1` with `b0…b3` (length `n`): each load of `b` feeds
+  /// two multiply-adds and each load of `a` four.
+  @inline(__always)
+  static func dots2x4(
+    _ a0: UnsafePointer<Double>, _ a1: UnsafePointer<Double>, _ b0: UnsafePointer<Double>,
+    _ b1: UnsafePointer<Double>, _ b2: UnsafePointer<Double>, _ b3: UnsafePointer<Double>, _ n: Int
+  ) -> (SIMD4<Double>, SIMD4<Double>) {
+    var p0 = SIMD2<Double>(), p1 = SIMD2<Double>(), p2 = SIMD2<Double>(), p3 = SIMD2<Double>()
+    var q0 = SIMD2<Double>(), q1 = SIMD2<Double>(), q2 = SIMD2<Double>(), q3 = SIMD2<Double>()
+    let x0 = UnsafeRawPointer(a0), x1 = UnsafeRawPointer(a1)
+    let y0 = UnsafeRawPointer(b0), y1 = UnsafeRawPointer(b1), y2 = UnsafeRawPointer(b2), y3 = UnsafeRawPointer(b3)
+    var f = 0
+    while f &+ 2 <= n {
+      let o = f &* 8
+      let u = x0.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self)
+      let v = x1.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self)
+      let w0 = y0.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self)
+      p0 += u * w0
+      q0 += v * w0
+      let w1 = y1.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self)
+      p1 += u * w1
+      q1 += v * w1
+      let w2 = y2.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self)
+      p2 += u * w2
+      q2 += v * w2
+      let w3 = y3.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self)
+      p3 += u * w3
+      q3 += v * w3
+      f &+= 2
+    }
+    var s = SIMD4<Double>(p0.sum(), p1.sum(), p2.sum(), p3.sum())
+    var t = SIMD4<Double>(q0.sum(), q1.sum(), q2.sum(), q3.sum())
+    if f < n {
+      let w = SIMD4<Double>(b0[f], b1[f], b2[f], b3[f])
+      s += a0[f] * w
+      t += a1[f] * w
+    }
+    return (s, t)
+  }
+
+  /// `(⟨a0, b⟩, ⟨a1, b⟩)` with `b` loaded once for both rows.
+  @inline(__always)
+  static func dots2x1(
+    _ a0: UnsafePointer<Double>, _ a1: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int
+  ) -> (Double, Double) {
+    var p0 = SIMD4<Double>(), q0 = SIMD4<Double>()
+    let x0 = UnsafeRawPointer(a0), x1 = UnsafeRawPointer(a1), y = UnsafeRawPointer(b)
+    var f = 0
+    while f &+ 4 <= n {
+      let o = f &* 8
+      let w = y.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+      p0 += x0.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) * w
+      q0 += x1.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) * w
+      f &+= 4
+    }
+    var s = p0.sum(), t = q0.sum()
+    while f < n {
+      s += a0[f] * b[f]
+      t += a1[f] * b[f]
+      f &+= 1
+    }
+    return (s, t)
+  }
+
+  /// `C = Aᵀ·G` (n×c) for row-major `A` (m×n) and `G` (m×c), reading `A` row by row:
+  /// `Cᵀ = Σᵢ gᵢ aᵢᵀ` is `c` vectorised axpys of each row (split over the cores), transposed at
+  /// the end.
+  public static func matmulTransposedLeft(
+    _ a: UnsafePointer<Double>, _ m: Int, _ n: Int, _ g: UnsafePointer<Double>, _ c: Int,
+    _ out: UnsafeMutablePointer<Double>
+  ) {
+    let length = n &* c
+    if length == 0 { return }
+    let ct = UnsafeMutablePointer<Double>.allocate(capacity: length)
+    defer { ct.deallocate() }
+    let a = SendableConstPointer(a), g = SendableConstPointer(g)
+    reduceOverRowBlocks(rows: m, work: m &* length, length: length, into: ct) { lo, hi, target in
+      for i in lo..<hi {
+        let row = a.p + i &* n
+        for j in 0..<c {
+          let coefficient = g.p[i &* c &+ j]
+          if coefficient != 0 { axpy(coefficient, row, target + j &* n, n) }
+        }
+      }
+    }
+    for j in 0..<c { for l in 0..<n { out[l &* c &+ j] = ct[j &* n &+ l] } }
+  }
+
+  /// The Gram matrix `A·Aᵀ` (m×m) of the rows of row-major `A` (m×n): the lower triangle in
+  /// 2×2 register blocks over column chunks that stay in cache, split into row ranges of equal
+  /// triangular work, then mirrored.
+  public static func gram(_ a: UnsafePointer<Double>, _ m: Int, _ n: Int, _ out: UnsafeMutablePointer<Double>) {
+    out.initialize(repeating: 0, count: m &* m)
+    if m == 0 { return }
+    let chunk = 256
+    let threads = m &* m &* n / 2 >= parallelThreshold ? Swift.max(1, Swift.min(threadCount, m / 8)) : 1
+    // Row r has r + 1 products: boundaries at m·√(t/threads), even.
+    let bounds = (0...threads).map { t in
+      t == threads ? m : (Int(Double(m) * (Double(t) / Double(threads)).squareRoot()) / 2) * 2
+    }
+    let x = SendableConstPointer(a), k = SendablePointer(out)
+    let body: @Sendable (Int) -> Void = { t in
+      let lo = bounds[t], hi = bounds[t &+ 1]
+      var c0 = 0
+      while c0 < n {
+        let len = Swift.min(chunk, n &- c0)
+        var i = lo
+        while i < hi {
+          let hasI1 = i &+ 1 < m
+          let i1 = hasI1 ? i &+ 1 : i
+          let a0 = x.p + (i &* n &+ c0), a1 = x.p + (i1 &* n &+ c0)
+          var j = 0
+          while j <= i {  // j even: the block (i, i1) × (j, j + 1) is on or below the diagonal
+            let hasJ1 = j &+ 1 < m
+            let j1 = hasJ1 ? j &+ 1 : j
+            let (d0, d1) = dots2x2(a0, a1, x.p + (j &* n &+ c0), x.p + (j1 &* n &+ c0), len)
+            k.p[i &* m &+ j] += d0[0]
+            if hasJ1 && j1 <= i { k.p[i &* m &+ j1] += d0[1] }
+            if hasI1 {
+              k.p[i1 &* m &+ j] += d1[0]
+              if hasJ1 { k.p[i1 &* m &+ j1] += d1[1] }
+            }
+            j &+= 2
+          }
+          i &+= 2
+        }
+        c0 &+= chunk
+      }
+    }
+    if threads == 1 {
+      body(0)
+    } else {
+      DispatchQueue.concurrentPerform(iterations: threads) { body($0) }
+    }
+    for i in 0..<m { for j in (i &+ 1)..<Swift.max(m, i &+ 1) { out[i &* m &+ j] = out[j &* m &+ i] } }
+  }
+
+  /// `((⟨a0, b0⟩, ⟨a0, b1⟩), (⟨a1, b0⟩, ⟨a1, b1⟩))`: every load feeds two multiply-adds.
+  @inline(__always)
+  static func dots2x2(
+    _ a0: UnsafePointer<Double>, _ a1: UnsafePointer<Double>, _ b0: UnsafePointer<Double>,
+    _ b1: UnsafePointer<Double>, _ n: Int
+  ) -> (SIMD2<Double>, SIMD2<Double>) {
+    var s00 = SIMD2<Double>(), s01 = SIMD2<Double>(), s10 = SIMD2<Double>(), s11 = SIMD2<Double>()
+    var t00 = SIMD2<Double>(), t01 = SIMD2<Double>(), t10 = SIMD2<Double>(), t11 = SIMD2<Double>()
+    let x0 = UnsafeRawPointer(a0), x1 = UnsafeRawPointer(a1)
+    let y0 = UnsafeRawPointer(b0), y1 = UnsafeRawPointer(b1)
+    var f = 0
+    while f &+ 4 <= n {
+      let o = f &* 8
+      let u0 = x0.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self)
+      let u1 = x1.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self)
+      let v0 = y0.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self)
+      let v1 = y1.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self)
+      s00 += u0 * v0
+      s01 += u0 * v1
+      s10 += u1 * v0
+      s11 += u1 * v1
+      let w0 = x0.loadUnaligned(fromByteOffset: o &+ 16, as: SIMD2<Double>.self)
+      let w1 = x1.loadUnaligned(fromByteOffset: o &+ 16, as: SIMD2<Double>.self)
+      let z0 = y0.loadUnaligned(fromByteOffset: o &+ 16, as: SIMD2<Double>.self)
+      let z1 = y1.loadUnaligned(fromByteOffset: o &+ 16, as: SIMD2<Double>.self)
+      t00 += w0 * z0
+      t01 += w0 * z1
+      t10 += w1 * z0
+      t11 += w1 * z1
+      f &+= 4
+    }
+    var r0 = SIMD2<Double>((s00 + t00).sum(), (s01 + t01).sum())
+    var r1 = SIMD2<Double>((s10 + t10).sum(), (s11 + t11).sum())
+    while f < n {
+      r0 += a0[f] * SIMD2(b0[f], b1[f])
+      r1 += a1[f] * SIMD2(b0[f], b1[f])
+      f &+= 1
+    }
+    return (r0, r1)
+  }
+
+  // MARK: Fused row passes
+
+  /// For every row `aᵢ` of row-major `A` (m×n): `dᵢ = ⟨aᵢ, v⟩`, `cᵢ = coefficient(i, dᵢ)`, and
+  /// `out = Σᵢ cᵢ aᵢ` (n entries, overwritten); `dᵢ` is stored in `dots[i]` when given.
+  ///
+  /// One pass over `A`: each row is read once for its dot product and, still in cache, for its
+  /// axpy (a gradient `Aᵀℓ'(Av)` or a Hessian product `Aᵀ diag(s) A v` costs one read of `A`,
+  /// not two). Four rows go together so that `v` and `out` are loaded once per four rows.
+  /// Large passes split their rows over the cores, each accumulating its own partial `out`.
+  public static func fusedRowPass(
+    _ a: UnsafePointer<Double>, rows m: Int, columns n: Int, _ v: UnsafePointer<Double>,
+    dots: UnsafeMutablePointer<Double>?, into out: UnsafeMutablePointer<Double>,
+    coefficient: @Sendable (_ row: Int, _ dot: Double) -> Double
+  ) {
+    let a = SendableConstPointer(a), v = SendableConstPointer(v), dots = dots.map(SendablePointer.init)
+    reduceOverRowBlocks(rows: m, work: m &* n, length: n, into: out) { lo, hi, target in
+      var i = lo
+      while i &+ 4 <= hi {
+        let r0 = a.p + i &* n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n
+        let d = dot4(r0, r1, r2, r3, v.p, n)
+        if let dots {
+          dots.p[i] = d.0
+          dots.p[i &+ 1] = d.1
+          dots.p[i &+ 2] = d.2
+          dots.p[i &+ 3] = d.3
+        }
+        let c0 = coefficient(i, d.0), c1 = coefficient(i &+ 1, d.1)
+        let c2 = coefficient(i &+ 2, d.2), c3 = coefficient(i &+ 3, d.3)
+        axpy4(c0, r0, c1, r1, c2, r2, c3, r3, target, n)
+        i &+= 4
+      }
+      while i < hi {
+        let row = a.p + i &* n
+        let d = dot(row, v.p, n)
+        dots?.p[i] = d
+        axpy(coefficient(i, d), row, target, n)
+        i &+= 1
+      }
+    }
+  }
+
+  /// The pass of ``fusedRowPass(_:rows:columns:_:dots:into:coefficient:)`` along two vectors at
+  /// once (the value and ε parts of a dual vector): `dᵢ = ⟨aᵢ, v⟩`, `eᵢ = ⟨aᵢ, w⟩`,
+  /// `(cᵢ, c′ᵢ) = coefficient(i, dᵢ, eᵢ)`, `out[0..<n] = Σ cᵢ aᵢ`, `out[n..<2n] = Σ c′ᵢ aᵢ`,
+  /// and, when given, `dots[i] = dᵢ`, `dots[m + i] = eᵢ`. Still one read of `A`.
+  public static func fusedRowPass(
+    _ a: UnsafePointer<Double>, rows m: Int, columns n: Int, _ v: UnsafePointer<Double>,
+    _ w: UnsafePointer<Double>, dots: UnsafeMutablePointer<Double>?, into out: UnsafeMutablePointer<Double>,
+    coefficient: @Sendable (_ row: Int, _ dot: Double, _ secondDot: Double) -> (Double, Double)
+  ) {
+    let a = SendableConstPointer(a), v = SendableConstPointer(v), w = SendableConstPointer(w)
+    let dots = dots.map(SendablePointer.init)
+    reduceOverRowBlocks(rows: m, work: 2 &* m &* n, length: 2 &* n, into: out) { lo, hi, target in
+      var i = lo
+      while i < hi {
+        let i1 = i &+ 1 < hi ? i &+ 1 : i
+        let r0 = a.p + i &* n, r1 = a.p + i1 &* n
+        let (d0, d1) = dots2x2(r0, r1, v.p, w.p, n)
+        let c0 = coefficient(i, d0[0], d0[1])
+        var c1 = (0.0, 0.0)  // a lone last row is paired with itself at coefficient 0
+        if let dots {
+          dots.p[i] = d0[0]
+          dots.p[m &+ i] = d0[1]
+        }
+        if i1 != i {
+          c1 = coefficient(i1, d1[0], d1[1])
+          if let dots {
+            dots.p[i1] = d1[0]
+            dots.p[m &+ i1] = d1[1]
+          }
+        }
+        axpy2x2(c0, c1, r0, r1, target, target + n, n)
+        i &+= 2
+      }
+    }
+  }
+
+  /// `(⟨r0, v⟩, ⟨r1, v⟩, ⟨r2, v⟩, ⟨r3, v⟩)`, `v` loaded once for the four rows.
+  @inline(__always)
+  static func dot4(
+    _ r0: UnsafePointer<Double>, _ r1: UnsafePointer<Double>, _ r2: UnsafePointer<Double>,
+    _ r3: UnsafePointer<Double>, _ v: UnsafePointer<Double>, _ n: Int
+  ) -> (Double, Double, Double, Double) {
+    var a0 = SIMD4<Double>(), a1 = SIMD4<Double>(), a2 = SIMD4<Double>(), a3 = SIMD4<Double>()
+    let q0 = UnsafeRawPointer(r0), q1 = UnsafeRawPointer(r1), q2 = UnsafeRawPointer(r2)
+    let q3 = UnsafeRawPointer(r3), qv = UnsafeRawPointer(v)
+    var j = 0
+    while j &+ 4 <= n {
+      let o = j &* 8
+      let vj = qv.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+      a0 += q0.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) * vj
+      a1 += q1.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) * vj
+      a2 += q2.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) * vj
+      a3 += q3.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) * vj
+      j &+= 4
+    }
+    var s0 = a0.sum(), s1 = a1.sum(), s2 = a2.sum(), s3 = a3.sum()
+    while j < n {
+      let vj = v[j]
+      s0 += r0[j] * vj
+      s1 += r1[j] * vj
+      s2 += r2[j] * vj
+      s3 += r3[j] * vj
+      j &+= 1
+    }
+    return (s0, s1, s2, s3)
+  }
+
+  /// `out += c0·r0 + c1·r1 + c2·r2 + c3·r3`, `out` loaded and stored once for the four rows.
+  @inline(__always)
+  static func axpy4(
+    _ c0: Double, _ r0: UnsafePointer<Double>, _ c1: Double, _ r1: UnsafePointer<Double>,
+    _ c2: Double, _ r2: UnsafePointer<Double>, _ c3: Double, _ r3: UnsafePointer<Double>,
+    _ out: UnsafeMutablePointer<Double>, _ n: Int
+  ) {
+    let q0 = UnsafeRawPointer(r0), q1 = UnsafeRawPointer(r1), q2 = UnsafeRawPointer(r2)
+    let q3 = UnsafeRawPointer(r3), qo = UnsafeMutableRawPointer(out)
+    let k0 = SIMD4<Double>(repeating: c0), k1 = SIMD4<Double>(repeating: c1)
+    let k2 = SIMD4<Double>(repeating: c2), k3 = SIMD4<Double>(repeating: c3)
+    var j = 0
+    while j &+ 4 <= n {
+      let o = j &* 8
+      let s01 =
+        k0 * q0.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+        + k1 * q1.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+      let s23 =
+        k2 * q2.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+        + k3 * q3.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+      let current = qo.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+      qo.storeBytes(of: current + (s01 + s23), toByteOffset: o, as: SIMD4<Double>.self)
+      j &+= 4
+    }
+    while j < n {
+      out[j] += (c0 * r0[j] + c1 * r1[j]) + (c2 * r2[j] + c3 * r3[j])
+      j &+= 1
+    }
+  }
+
+  /// `u += c.0·r0 + d.0·r1`, `w += c.1·r0 + d.1·r1`: two rows into two outputs in one sweep.
+  @inline(__always)
+  static func axpy2x2(
+    _ c: (Double, Double), _ d: (Double, Double), _ r0: UnsafePointer<Double>, _ r1: UnsafePointer<Double>,
+    _ u: UnsafeMutablePointer<Double>, _ w: UnsafeMutablePointer<Double>, _ n: Int
+  ) {
+    let q0 = UnsafeRawPointer(r0), q1 = UnsafeRawPointer(r1)
+    let qu = UnsafeMutableRawPointer(u), qw = UnsafeMutableRawPointer(w)
+    let cu = SIMD2<Double>(repeating: c.0), du = SIMD2<Double>(repeating: d.0)
+    let cw = SIMD2<Double>(repeating: c.1), dw = SIMD2<Double>(repeating: d.1)
+    var j = 0
+    while j &+ 2 <= n {
+      let o = j &* 8
+      let x0 = q0.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self)
+      let x1 = q1.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self)
+      let cu0 = qu.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self)
+      qu.storeBytes(of: cu0 + (cu * x0 + du * x1), toByteOffset: o, as: SIMD2<Double>.self)
+      let cw0 = qw.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self)
+      qw.storeBytes(of: cw0 + (cw * x0 + dw * x1), toByteOffset: o, as: SIMD2<Double>.self)
+      j &+= 2
+    }
+    while j < n {
+      u[j] += c.0 * r0[j] + d.0 * r1[j]
+      w[j] += c.1 * r0[j] + d.1 * r1[j]
+      j &+= 1
     }
   }
 
@@ -162,21 +550,29 @@ public enum Kernels {
   }
 }
 
-/// A pointer handed to worker threads that write disjoint ranges of it.
-struct SendablePointer: @unchecked Sendable {
-  let p: UnsafeMutablePointer<Double>
-  init(_ p: UnsafeMutablePointer<Double>) { self.p = p }
+/// A pointer handed to worker threads that write disjoint ranges of it (for the coefficient
+/// closures of ``Kernels/fusedRowPass(_:rows:columns:_:dots:into:coefficient:)``).
+@frozen public struct SendablePointer: @unchecked Sendable {
+  /// The pointer.
+  public let p: UnsafeMutablePointer<Double>
+  /// Wraps `p`.
+  @inlinable public init(_ p: UnsafeMutablePointer<Double>) { self.p = p }
 }
 
 /// A read-only pointer shared by worker threads.
-struct SendableConstPointer: @unchecked Sendable {
-  let p: UnsafePointer<Double>
-  init(_ p: UnsafePointer<Double>) { self.p = p }
+@frozen public struct SendableConstPointer: @unchecked Sendable {
+  /// The pointer.
+  public let p: UnsafePointer<Double>
+  /// Wraps `p`.
+  @inlinable public init(_ p: UnsafePointer<Double>) { self.p = p }
 }
 
+/// The number of online processors (1 when the platform does not say).
 func _activeProcessorCount() -> Int {
   #if canImport(Glibc)
-    return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    return Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+  #elseif canImport(Darwin)
+    return Swift.max(1, Int(sysconf(_SC_NPROCESSORS_ONLN)))
   #else
     return 1
   #endif
@@ -184,4 +580,6 @@ func _activeProcessorCount() -> Int {
 
 #if canImport(Glibc)
   import Glibc
+#elseif canImport(Darwin)
+  import Darwin
 #endif
