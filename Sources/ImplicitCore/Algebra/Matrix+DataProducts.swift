@@ -51,7 +51,9 @@ extension Matrix where Scalar == Double {
   /// over `A`.
   @inlinable @differentiable(reverse,wrt: (x, b))
   public func halfSquaredResidual<S: RealScalar>(_ x: Vector<S>, _ b: Vector<S>) -> S {
-    _halfSquaredResidual(x, b).value
+    // A value alone (no derivative asked) needs no axpy: one product, no gradient.
+    let residual = _mixed(x, transposed: false) - b
+    return S(0.5) * residual._dot(residual)
   }
 
   @inlinable @derivative(of: halfSquaredResidual, wrt: (x, b))
@@ -73,7 +75,9 @@ extension Matrix where Scalar == Double {
   /// `(1/m) Σᵢ softplus(⟨aᵢ, x⟩)` over the `m` rows `aᵢ` of data `A` (the logistic loss when the
   /// rows are `−yᵢxᵢ`); differentiable in `x`, gradient `Aᵀσ(Ax)/m` from one pass over `A`.
   @inlinable @differentiable(reverse,wrt: x)
-  public func meanSoftplusOfProduct<S: RealScalar>(_ x: Vector<S>) -> S { _meanSoftplus(x).value }
+  public func meanSoftplusOfProduct<S: RealScalar>(_ x: Vector<S>) -> S {
+    _mixed(x, transposed: false).softplus()._sum() / S(Double(Swift.max(rows, 1)))
+  }
 
   @inlinable @derivative(of: meanSoftplusOfProduct, wrt: x)
   func _vjpMeanSoftplus<S: RealScalar>(_ x: Vector<S>) -> (value: S, pullback: (S.TangentVector) -> Vector<S>) {
