@@ -32,7 +32,8 @@ public func vjpL2Penalty<S: RealScalar>(_ x: Vector<S>, _ θ: Vector<S>) -> (
 /// `½θ‖x‖²` or `½Σ θⱼxⱼ²`.
 func penaltyValue<S: RealScalar>(_ x: [S], _ θ: [S]) -> S {
   if S.self == Double.self {
-    return unsafeBitCast(penaltyValue(unsafeBitCast(x, to: [Double].self), unsafeBitCast(θ, to: [Double].self)), to: S.self)
+    return unsafeBitCast(
+      penaltyValue(unsafeBitCast(x, to: [Double].self), unsafeBitCast(θ, to: [Double].self)), to: S.self)
   }
   if S.self == Dual.self {
     return unsafeBitCast(penaltyValue(unsafeBitCast(x, to: [Dual].self), unsafeBitCast(θ, to: [Dual].self)), to: S.self)

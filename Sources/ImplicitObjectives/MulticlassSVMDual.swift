@@ -76,7 +76,8 @@ func vjpHalfQuadraticForm<S: RealScalar>(_ K: Matrix<Double>, _ m: Matrix<S>) ->
   return (value, { t in S(tangent: t) * gradient })
 }
 
-func halfQuadraticFormAndGradient<S: RealScalar>(_ K: Matrix<Double>, _ m: Matrix<S>) -> (value: S, gradient: Matrix<S>) {
+func halfQuadraticFormAndGradient<S: RealScalar>(_ K: Matrix<Double>, _ m: Matrix<S>) -> (value: S, gradient: Matrix<S>)
+{
   let km = K.times(m)
   return (S(0.5) * Vector(m.scalars).dot(Vector(km.scalars)), km)
 }

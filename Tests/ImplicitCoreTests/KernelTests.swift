@@ -1,7 +1,7 @@
 import ImplicitCore
-import _Differentiation
 import ImplicitTestSupport
 import Testing
+import _Differentiation
 
 /// The SIMD / multithreaded kernels against naive loops, on sizes below and above
 /// `Kernels.parallelThreshold` (so both the serial and the split path run).
@@ -247,7 +247,8 @@ struct KernelTests {
     close(fusedDual.1.derivatives, compositeDual.1.derivatives, "dual ½‖Ax − b‖², b part")
     let dualValue = a.halfSquaredResidual(dx, db)
     let compositeValue = Dual(0.5) * (a.times(dx) - db).squaredNorm()
-    #expect(Swift.abs(dualValue.derivative - compositeValue.derivative) <= tolerance * Swift.abs(compositeValue.derivative))
+    #expect(
+      Swift.abs(dualValue.derivative - compositeValue.derivative) <= tolerance * Swift.abs(compositeValue.derivative))
     // Mean softplus of A·x (the logistic loss).
     let soft = valueWithGradient(at: x) { x in a.meanSoftplusOfProduct(x) }
     let softComposite = valueWithGradient(at: x) { x in a.times(x).softplus().mean() }

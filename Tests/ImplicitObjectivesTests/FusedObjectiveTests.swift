@@ -87,9 +87,11 @@ struct FusedObjectiveTests {
     let mixed = (1 / (theta * theta)) * km
     Self.expectClose(f.gradientJVP(at: beta, θ, along: v, Vector([0.3])), hv + 0.3 * mixed, "SVM dual JVP")
     let pulled = f.gradientPullback(at: beta, θ, u)
-    Self.expectClose(pulled.x, (1 / theta) * (K * u.reshaped(rows: n, columns: k)).flattenedVector(), "SVM Hessian pullback")
+    Self.expectClose(
+      pulled.x, (1 / theta) * (K * u.reshaped(rows: n, columns: k)).flattenedVector(), "SVM Hessian pullback")
     #expect(Swift.abs(pulled.θ[0] - mixed.dot(u)) <= 1e-11 * Swift.abs(mixed.dot(u)) + 1e-14)
-    let value = 0.5 / theta * (X.transposed() * m).flattenedVector().squaredNorm() + beta.dot(Vector(Y.scalars)) - beta.sum()
+    let value =
+      0.5 / theta * (X.transposed() * m).flattenedVector().squaredNorm() + beta.dot(Vector(Y.scalars)) - beta.sum()
     #expect(Swift.abs(f(beta, θ) - value) <= 1e-11 * Swift.abs(value))
     let dualValue = f(Vector<Dual>(values: beta, derivatives: v), Vector<Dual>(values: θ, derivatives: Vector([0])))
     #expect(Swift.abs(dualValue.derivative - gradient.dot(v)) <= 1e-10 * Swift.max(1, Swift.abs(gradient.dot(v))))

@@ -117,14 +117,14 @@ public enum Kernels {
   /// `C = A·B` for row-major `A` (m×k) and `B` (k×n).
   ///
   /// Wide `B`: rows of `C` are sums of scaled rows of `B`, which vectorises without transposing
-  /// anything. Skinny `B` (n ≤ ``skinnyColumns``): an axpy of length n would not vectorise, so
+  /// anything. Skinny `B` (n ≤ ``skinnyColumns``, k ≥ 16): an axpy of length n would not vectorise, so
   /// `B` is transposed once and each entry of `C` is a dot product along the long dimension,
   /// two rows of `A` against four columns of `B` at a time.
   public static func matmul(
     _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ m: Int, _ k: Int, _ n: Int,
     _ c: UnsafeMutablePointer<Double>
   ) {
-    if n <= skinnyColumns && m > 0 {
+    if n <= skinnyColumns && k >= 16 && m > 0 {  // short inner products are not worth a transposed copy
       skinnyMatmul(a, b, m, k, n, c)
       return
     }

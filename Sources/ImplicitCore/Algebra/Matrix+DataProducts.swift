@@ -88,16 +88,19 @@ extension Matrix where Scalar == Double {
   @inlinable func _halfSquaredResidual<S: RealScalar>(
     _ x: Vector<S>, _ b: Vector<S>
   ) -> (value: S, gradient: Vector<S>, residual: Vector<S>) {
-    precondition(x.count == columns && b.count == rows, "halfSquaredResidual: \(rows)×\(columns), x \(x.count), b \(b.count)")
+    precondition(
+      x.count == columns && b.count == rows, "halfSquaredResidual: \(rows)×\(columns), x \(x.count), b \(b.count)")
     if S.self == Double.self {
-      let r = _fusedHalfSquaredResidual(unsafeBitCast(x.scalars, to: [Double].self), unsafeBitCast(b.scalars, to: [Double].self))
+      let r = _fusedHalfSquaredResidual(
+        unsafeBitCast(x.scalars, to: [Double].self), unsafeBitCast(b.scalars, to: [Double].self))
       return (
         unsafeBitCast(r.value, to: S.self), Vector(unsafeBitCast(r.gradient, to: [S].self)),
         Vector(unsafeBitCast(r.residual, to: [S].self))
       )
     }
     if S.self == Dual.self {
-      let r = _fusedHalfSquaredResidual(unsafeBitCast(x.scalars, to: [Dual].self), unsafeBitCast(b.scalars, to: [Dual].self))
+      let r = _fusedHalfSquaredResidual(
+        unsafeBitCast(x.scalars, to: [Dual].self), unsafeBitCast(b.scalars, to: [Dual].self))
       return (
         unsafeBitCast(r.value, to: S.self), Vector(unsafeBitCast(r.gradient, to: [S].self)),
         Vector(unsafeBitCast(r.residual, to: [S].self))
@@ -290,7 +293,8 @@ extension Matrix where Scalar == Double {
       return unsafeBitCast(r, to: Matrix<S>.self)
     }
     if S.self == Dual.self {
-      return unsafeBitCast(_dataProduct(unsafeBitCast(B, to: Matrix<Dual>.self), transposed: transposed), to: Matrix<S>.self)
+      return unsafeBitCast(
+        _dataProduct(unsafeBitCast(B, to: Matrix<Dual>.self), transposed: transposed), to: Matrix<S>.self)
     }
     let converted = Matrix<S>(converting: transposed ? _transposed() : self)
     return converted._matmul(B)
@@ -300,7 +304,8 @@ extension Matrix where Scalar == Double {
   @usableFromInline func _dataProduct(_ B: Matrix<Double>, transposed: Bool) -> Matrix<Double> {
     let (inner, outer) = transposed ? (rows, columns) : (columns, rows)
     precondition(
-      B.rows == inner, "Matrix.\(transposed ? "transposedTimes" : "times"): \(rows)×\(columns) and \(B.rows)×\(B.columns)")
+      B.rows == inner,
+      "Matrix.\(transposed ? "transposedTimes" : "times"): \(rows)×\(columns) and \(B.rows)×\(B.columns)")
     let c = B.columns
     var out = [Double](repeating: 0, count: outer * c)
     if outer * c > 0 {
