@@ -8,6 +8,12 @@ import _Differentiation
 /// with `X` the `n × d` features, `Y` the `n × k` one-hot labels and `θ` the l2 regularisation
 /// (JAXopt's `multiclass_linear_svm_dual`). The primal weights are `W = Xᵀ(Y − β)/θ`.
 /// `β` is flattened row by row; `θ` is a one-entry vector.
+///
+/// With more features than samples (`P > n`) the initialiser computes the Gram matrix
+/// `K = XXᵀ` once (`n²P/2` multiply-adds, less memory than `X`), and every gradient is then one
+/// `n × n` product `K(Y − β)` instead of two passes over `X`; otherwise the gradient is the two
+/// skinny products `X(Xᵀ(Y − β))`. Exact Hessian products (dual numbers) cost one such product
+/// for both parts.
 public struct MulticlassSVMDual: ParametricObjective {
   /// Features, `n × d`.
   public let X: Matrix<Double>

@@ -6,6 +6,11 @@ import Dispatch
 /// sums by itself), index arithmetic is unchecked (`&+`) so loops vectorise, and
 /// `a += b * c` is written out instead of `addingProduct`, which becomes a libm `fma` call on
 /// the portable x86-64 target. Large products split their rows over the available cores.
+///
+/// Besides the products, the fused row passes compute `Aᵀc(A·v)` (a gradient or an exact
+/// Hessian-vector product of a loss of the scores `A·v`) in one read of `A`, and skinny right
+/// operands (at most ``skinnyColumns`` columns) are multiplied by dot products along the long
+/// dimension.
 public enum Kernels {
   /// Work (in multiply-adds) above which a product is split across threads.
   public static let parallelThreshold = 1 << 18
