@@ -32,8 +32,8 @@ public struct L2MulticlassLogisticRegression: ShapeCheckedObjective, SmoothObjec
 
   @differentiable(reverse)
   public func callAsFunction<S: RealScalar>(_ x: Vector<S>, _ θ: Vector<S>) -> S {
-    let scores = linearScores(x, design: crossEntropy.design, classes: crossEntropy.classes)
-    let loss = meanSoftmaxCrossEntropy(logits: scores, targets: Vector<S>(converting: targets.scalars))
+    let loss = linearSoftmaxCrossEntropy(
+      x, Vector<S>(converting: targets.scalars), design: crossEntropy.design, classes: crossEntropy.classes)
     if crossEntropy.fitsIntercept { return loss + l2Penalty(x.slice(from: 0, count: penalisedCount), θ) }
     return loss + l2Penalty(x, θ)
   }

@@ -48,7 +48,7 @@ public struct SoftmaxCrossEntropy: ShapeCheckedObjective, SmoothObjective, Senda
 
   @differentiable(reverse)
   public func callAsFunction<S: RealScalar>(_ x: Vector<S>, _ θ: Vector<S>) -> S {
-    meanSoftmaxCrossEntropy(logits: linearScores(x, design: design, classes: classes), targets: θ)
+    linearSoftmaxCrossEntropy(x, θ, design: design, classes: classes)
   }
 
   public func validate(_ x: Vector<Double>, _ θ: Vector<Double>) throws {

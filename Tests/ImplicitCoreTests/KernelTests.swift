@@ -259,4 +259,25 @@ struct KernelTests {
     close(softDual.values, softDualComposite.values, "dual mean softplus, gradient part")
     close(softDual.derivatives, softDualComposite.derivatives, "dual mean softplus, HVP part")
   }
+
+  /// The pass along `c` vectors against its definition, for `c` around the block of four.
+  @Test("fused row pass along several vectors", arguments: [(1, 1, 1), (5, 7, 3), (9, 13, 5), (600, 501, 10)])
+  func fusedMultiplePass(shape: (Int, Int, Int)) {
+    let (m, n, c) = shape
+    let a = Reference.randomVector(m * n, seed: 165), v = Reference.randomVector(c * n, seed: 166)
+    let rows = (0..<m).map { Array(a[($0 * n)..<(($0 + 1) * n)]) }
+    let directions = (0..<c).map { Array(v[($0 * n)..<(($0 + 1) * n)]) }
+    let dots = (0..<m).map { i in (0..<c).map { Reference.dot(rows[i], directions[$0]) } }
+    // Coefficients mix the row's dots: cᵢⱼ = dᵢⱼ·dᵢ₀ + i.
+    let expected = (0..<c).flatMap { j in
+      Reference.transposedMatvec(rows, (0..<m).map { dots[$0][j] * dots[$0][0] + Double($0) })
+    }
+    var out = [Double](repeating: .nan, count: c * n), stored = [Double](repeating: .nan, count: m * c)
+    Kernels.fusedRowPass(a, rows: m, columns: n, directions: v, count: c, dots: &stored, into: &out) {
+      i, d, coefficients in
+      for j in 0..<c { coefficients[j] = d[j] * d[0] + Double(i) }
+    }
+    Self.expectClose(stored, dots.flatMap { $0 }, scale: Double(n) * 25, "dots along \(c) vectors")
+    Self.expectClose(out, expected, scale: Double(m * n) * 1000, "pass along \(c) vectors, \(m)×\(n)")
+  }
 }

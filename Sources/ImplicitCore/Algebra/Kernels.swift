@@ -430,6 +430,66 @@ public enum Kernels {
     }
   }
 
+  /// The pass of ``fusedRowPass(_:rows:columns:_:dots:into:coefficient:)`` along `c` vectors
+  /// (the rows of `V`, `c × n`; a linear model with `c` outputs, or its value and ε parts):
+  /// `dᵢ = (⟨aᵢ, vⱼ⟩)ⱼ` is stored in `dots[i·c ..< (i+1)·c]`, `coefficient(i, dᵢ, cᵢ)` writes the
+  /// `c` coefficients of row `i`, and `out` (`c × n`, overwritten) is `Σᵢ cᵢ ⊗ aᵢ`. One read of `A`:
+  /// rows go in pairs, their dot products four vectors at a time.
+  public static func fusedRowPass(
+    _ a: UnsafePointer<Double>, rows m: Int, columns n: Int, directions v: UnsafePointer<Double>, count c: Int,
+    dots: UnsafeMutablePointer<Double>, into out: UnsafeMutablePointer<Double>,
+    coefficient:
+      @Sendable (_ row: Int, _ dots: UnsafePointer<Double>, _ coefficients: UnsafeMutablePointer<Double>) ->
+      Void
+  ) {
+    let a = SendableConstPointer(a), v = SendableConstPointer(v), d = SendablePointer(dots)
+    reduceOverRowBlocks(rows: m, work: c &* m &* n, length: c &* n, into: out) { lo, hi, target in
+      let coefficients = UnsafeMutablePointer<Double>.allocate(capacity: 2 &* c)
+      defer { coefficients.deallocate() }
+      var i = lo
+      while i < hi {
+        let i1 = i &+ 1 < hi ? i &+ 1 : i
+        let r0 = a.p + i &* n, r1 = a.p + i1 &* n
+        let d0 = d.p + i &* c, d1 = d.p + i1 &* c
+        var j = 0
+        while j &+ 4 <= c {
+          let col = v.p + j &* n
+          let (s0, s1) = dots2x4(r0, r1, col, col + n, col + 2 &* n, col + 3 &* n, n)
+          for l in 0..<4 {
+            d0[j &+ l] = s0[l]
+            d1[j &+ l] = s1[l]
+          }
+          j &+= 4
+        }
+        while j < c {
+          let (s0, s1) = dots2x1(r0, r1, v.p + j &* n, n)
+          d0[j] = s0
+          d1[j] = s1
+          j &+= 1
+        }
+        coefficient(i, d0, coefficients)
+        let c1 = coefficients + c
+        if i1 != i {
+          coefficient(i1, d1, c1)
+        } else {
+          c1.initialize(repeating: 0, count: c)  // a lone last row is paired with itself at coefficient 0
+        }
+        j = 0
+        while j &+ 2 <= c {
+          axpy2x2(
+            (coefficients[j], coefficients[j &+ 1]), (c1[j], c1[j &+ 1]), r0, r1, target + j &* n,
+            target + (j &+ 1) &* n, n)
+          j &+= 2
+        }
+        if j < c {
+          axpy(coefficients[j], r0, target + j &* n, n)
+          axpy(c1[j], r1, target + j &* n, n)
+        }
+        i &+= 2
+      }
+    }
+  }
+
   /// `(⟨r0, v⟩, ⟨r1, v⟩, ⟨r2, v⟩, ⟨r3, v⟩)`, `v` loaded once for the four rows.
   @inline(__always)
   static func dot4(
