@@ -20,19 +20,18 @@ public struct FixedPointIteration: FixedPointSolver, Sendable {
     self.damping = damping
   }
 
+  /// Iterates from `initial`; the result's `residual` is `‖T(x, θ) − x‖` at the returned point.
   public func solve<Map: FixedPointMap>(
-    _ map: Map, from initial: Map.Solution, _ θ: Map.Parameter
-  ) throws -> FixedPointResult<Map.Solution> {
+    _ map: Map, _ θ: Map.Parameter, from initial: Map.Solution
+  ) throws -> SolverResult<Map.Solution> {
     guard damping > 0, damping <= 1 else {
       throw ImplicitError.invalidArgument("fixed-point damping must be in (0, 1], got \(damping)")
     }
     guard maxIterations >= 0 else { throw ImplicitError.invalidArgument("maxIterations must be non-negative") }
     try map.validate(initial, θ)
-    func result(_ x: Map.Solution, _ r: Double, _ k: Int, _ status: FixedPointStatus) -> FixedPointResult<Map.Solution>
-    {
-      FixedPointResult(
-        solution: x, residualNorm: r, iterations: k, mapEvaluations: k + 1, status: status, tolerance: tolerance,
-        solver: "fixed-point iteration")
+    func result(_ x: Map.Solution, _ r: Double, _ k: Int, _ status: SolverStatus) -> SolverResult<Map.Solution> {
+      SolverResult(
+        solution: x, status: status, iterations: k, residual: r, tolerance: tolerance, solver: "fixed-point iteration")
     }
     var x = initial
     for k in 0...maxIterations {
