@@ -61,7 +61,7 @@ public struct FixedPointIteration: FixedPointSolver, Sendable {
   /// ```swift
   /// let g = gradient(at: θ) { θ in loss(FixedPointIteration().unrolled(map, θ, from: x0, iterations: 100)) }
   /// ```
-  @differentiable(reverse, wrt: θ)
+  @differentiable(reverse,wrt: θ)
   public func unrolled<Map: FixedPointMap>(
     _ map: Map, _ θ: Map.Parameter, from initial: Map.Solution, iterations: Int
   ) -> Map.Solution {
@@ -72,7 +72,7 @@ public struct FixedPointIteration: FixedPointSolver, Sendable {
 }
 
 /// `(1 − β)·x + β·t`, differentiable in `x` and `t` (the generic scaling is not).
-@differentiable(reverse, wrt: (x, t))
+@differentiable(reverse,wrt: (x, t))
 func dampedStep<V: InnerProductSpace>(_ x: V, _ t: V, _ β: Double) -> V {
   if β == 1 { return t }
   var out = x.scaled(by: 1 - β)

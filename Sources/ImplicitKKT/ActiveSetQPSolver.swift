@@ -91,7 +91,8 @@ public struct ActiveSetQPSolver: QuadraticProgramSolver, Sendable {
       if index < p { ν[index] = -state.signs[position] * state.u[position] } else { λ[index - p] = state.u[position] }
     }
     let active = state.active.filter { $0 >= p }.map { $0 - p }.sorted()
-    func result(_ solution: QuadraticProgramSolution, _ status: SolverStatus) -> SolverResult<QuadraticProgramSolution> {
+    func result(_ solution: QuadraticProgramSolution, _ status: SolverStatus) -> SolverResult<QuadraticProgramSolution>
+    {
       SolverResult(
         solution: solution, status: status, iterations: iterations, residual: solution.residuals.worst,
         tolerance: tolerance, solver: Self.name)

@@ -159,7 +159,7 @@ public struct GradientDescent: Minimizer, Sendable {
   /// let solver = GradientDescent(stepSize: .inverseLipschitz(L))
   /// let g = gradient(at: θ) { θ in validationLoss(solver.unrolled(f, θ, from: x0, iterations: 200)) }
   /// ```
-  @differentiable(reverse, wrt: θ)
+  @differentiable(reverse,wrt: θ)
   public func unrolled<Objective: ParametricObjective>(
     _ objective: Objective, _ θ: Vector<Double>, from initial: Vector<Double>, iterations: Int
   ) -> Vector<Double> {

@@ -5,9 +5,10 @@ extension ImplicitFunction {
   /// differentiated through the stationarity condition `∇ₓf = 0` (never through the solver).
   ///
   /// A pullback cannot throw and the solver closure cannot either: when `solver` rejects the
-  /// input or does not converge the returned solution is filled with NaN (so the forward value and every derivative
-  /// are visibly NaN, never a plausible number). Call `solver.solve(f, θ, from: x0).converged()` yourself
-  /// for a typed error.
+  /// input or does not converge, the returned solution is filled with NaN (so the forward value
+  /// and every derivative are visibly NaN, never a plausible number). Call
+  /// `solver.solve(f, θ, from: x0).converged()` yourself for a typed error. To differentiate
+  /// through the iterations instead, see ``GradientDescent/unrolled(_:_:from:iterations:)``.
   ///
   /// ```swift
   /// let f = try BinaryLogisticRegression(features: X, labels: y)

@@ -27,7 +27,8 @@ public struct NewtonCG: Minimizer, Sendable {
     _ objective: Objective, _ θ: Vector<Double>, from initial: Vector<Double>
   ) throws -> SolverResult<Vector<Double>> {
     func result(_ x: Vector<Double>, _ norm: Double, _ k: Int, _ status: SolverStatus) -> SolverResult<Vector<Double>> {
-      SolverResult(solution: x, status: status, iterations: k, residual: norm, tolerance: tolerance, solver: "newton-cg")
+      SolverResult(
+        solution: x, status: status, iterations: k, residual: norm, tolerance: tolerance, solver: "newton-cg")
     }
     try validateInput(objective, initial, θ)
     var x = initial

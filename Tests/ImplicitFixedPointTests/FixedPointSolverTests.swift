@@ -104,7 +104,8 @@ struct CountingMap: FixedPointMap {
       guard case ImplicitError.solverDidNotConverge(_, let iterations, let residual) = error else { return false }
       return iterations == 3 && residual == short.residual && residual > 1e-14
     }
-    let shortAnderson = try AndersonAcceleration(tolerance: 1e-14, maxIterations: 2).solve(map, θ, from: Vector.zeros(6))
+    let shortAnderson = try AndersonAcceleration(tolerance: 1e-14, maxIterations: 2).solve(
+      map, θ, from: Vector.zeros(6))
     #expect(shortAnderson.status == .maxIterationsReached)
     #expect(throws: ImplicitError.self) { try shortAnderson.converged() }
     // An expanding map diverges under plain iteration: reported, never a plausible number.

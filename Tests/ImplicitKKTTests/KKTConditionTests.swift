@@ -105,7 +105,8 @@ struct QuadraticProgramAsProblem: ConstrainedProblem {
       var program = planted.program
       program.c = c
       return Vector(
-        (try? ActiveSetQPSolver().solve(program).converged().point.flattened) ?? Array(repeating: .nan, count: z.dimension))
+        (try? ActiveSetQPSolver().solve(program).converged().point.flattened)
+          ?? Array(repeating: .nan, count: z.dimension))
     }
     #expect(TestSupport.relativeError(implicit.matrix, reference) < 1e-7)
   }

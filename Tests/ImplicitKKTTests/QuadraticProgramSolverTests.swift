@@ -87,7 +87,8 @@ import Testing
     #expect(throws: QuadraticProgramError.self) { try ADMMQPSolver().solve(flat).converged() }
     if case .unbounded? = error(of: { try ADMMQPSolver().solve(flat).converged() }) {
     } else {
-      Issue.record("expected .unbounded, got \(String(describing: error(of: { try ADMMQPSolver().solve(flat).converged() })))")
+      Issue.record(
+        "expected .unbounded, got \(String(describing: error(of: { try ADMMQPSolver().solve(flat).converged() })))")
     }
     if case .notConvex? = error(of: { try ActiveSetQPSolver().solve(flat).converged() }) {
     } else {
@@ -96,7 +97,9 @@ import Testing
     // Indefinite Q: a saddle, not a minimum.
     let saddle = QuadraticProgram(
       Q: Matrix([[1, 0], [0, -1]]), c: Vector([0, 0]), E: Matrix([[1, 0]]), d: Vector([1]))
-    for solve in [{ try EqualityQPSolver().solve(saddle).converged() }, { try ADMMQPSolver().solve(saddle).converged() }] {
+    for solve in [
+      { try EqualityQPSolver().solve(saddle).converged() }, { try ADMMQPSolver().solve(saddle).converged() },
+    ] {
       if case .notConvex? = error(of: solve) {} else { Issue.record("expected .notConvex for an indefinite Q") }
     }
   }
@@ -105,7 +108,8 @@ import Testing
     // min −x₁ − x₂ (a linear program) over 0 ≤ x ≤ 1 with x₁ + 2x₂ ≤ 2: vertex (1, 0.5),
     // multipliers λ(x₁ ≤ 1) = 0.5, λ(x₁ + 2x₂ ≤ 2) = 0.5.
     let lp = QuadraticProgram(
-      Q: Matrix([[0, 0], [0, 0]]), c: Vector([-1, -1]), G: Matrix([[1, 0], [0, 1], [-1, 0], [0, -1], [1, 2]]), h: Vector([1, 1, 0, 0, 2]))
+      Q: Matrix([[0, 0], [0, 0]]), c: Vector([-1, -1]), G: Matrix([[1, 0], [0, 1], [-1, 0], [0, -1], [1, 2]]),
+      h: Vector([1, 1, 0, 0, 2]))
     let s = try ADMMQPSolver().solve(lp).converged()
     let expected = KKTSolution(
       primal: Vector([1, 0.5]), equality: Vector([]), inequality: Vector([0.5, 0, 0, 0, 0.5]))

@@ -78,7 +78,9 @@ import _Differentiation
       let solver = GradientDescent(
         stepSize: .inverseLipschitz(p.objective.gradientLipschitzConstant(p.θ)), accelerated: accelerated)
       let errors = [5, 20, 80, 320].map { k in
-        let g = gradient(at: p.θ) { θ in validation(solver.unrolled(p.objective, θ, from: Vector.zeros(5), iterations: k)) }
+        let g = gradient(at: p.θ) { θ in
+          validation(solver.unrolled(p.objective, θ, from: Vector.zeros(5), iterations: k))
+        }
         return Reference.relativeError(g.scalars, implicit.scalars)
       }
       // The comparison is not vacuous: 5 steps are far from the implicit derivative.
