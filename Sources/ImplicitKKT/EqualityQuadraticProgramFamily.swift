@@ -32,13 +32,14 @@ public enum EqualityQuadraticProgramFamily {
   @Sendable static func makeInstance(_ c: ReferenceCase) throws -> any RunnableInstance {
     let condition = try packedCondition(c)
     return Instance(condition: condition, parameter: condition.pack.packed) { θ, _ in
-      try EqualityQPSolver().solve(condition.program(θ)).point
+      try EqualityQPSolver().solve(condition.program(θ)).converged().point
     }
   }
 
   @Sendable static func evaluate(_ c: ReferenceCase) throws -> CaseEvaluation {
     let condition = try packedCondition(c)
-    let solution = try EqualityQPSolver().solve(condition.data)
+    let run = try EqualityQPSolver().solve(condition.data)
+    let solution = try run.converged()
     let pack = condition.pack
     let jacobian = try ImplicitDifferentiator(condition).jacobian(at: solution.point, pack.packed)
     let n = condition.data.variableCount, p = condition.data.equalityCount
@@ -50,7 +51,7 @@ public enum EqualityQuadraticProgramFamily {
         ),
       ],
       notes: [
-        "solver: \(solution.solver); KKT residuals (relative): \(solution.residuals)",
+        "solver: \(run.solver); KKT residuals (relative): \(solution.residuals)",
         "implicit: \(jacobian.assembly) on the KKT condition; \(jacobian.diagnostics)",
       ])
   }

@@ -37,7 +37,7 @@ public enum QuadraticProgramFamily {
   public static func register(in registry: FamilyRegistry = .shared) throws { try registry.register(descriptor) }
 
   /// Solves `program` with the solver that `method` names.
-  static func solve(_ program: QuadraticProgram, method: String?) throws -> QuadraticProgramSolution {
+  static func solve(_ program: QuadraticProgram, method: String?) throws -> SolverResult<QuadraticProgramSolution> {
     if method == "osqp" { return try ADMMQPSolver().solve(program) }
     do {
       return try ActiveSetQPSolver().solve(program)
@@ -57,13 +57,14 @@ public enum QuadraticProgramFamily {
     let condition = try packedCondition(c)
     let method = c.method
     return Instance(condition: condition, parameter: condition.pack.packed) { θ, _ in
-      try solve(condition.program(θ), method: method).point
+      try solve(condition.program(θ), method: method).converged().point
     }
   }
 
   @Sendable static func evaluate(_ c: ReferenceCase) throws -> CaseEvaluation {
     let condition = try packedCondition(c)
-    let solution = try solve(condition.data, method: c.method)
+    let run = try solve(condition.data, method: c.method)
+    let solution = try run.converged()
     try QuadraticProgramCase.requireStrictComplementarity(solution)
     let pack = condition.pack
     let jacobian = try ImplicitDifferentiator(condition).jacobian(at: solution.point, pack.packed)
@@ -80,7 +81,7 @@ public enum QuadraticProgramFamily {
     return CaseEvaluation(
       outputs: outputs,
       notes: [
-        "solver: \(solution.solver), \(solution.iterations) iteration(s); active set \(solution.activeSet) of \(m)",
+        "solver: \(run.solver), \(run.iterations) iteration(s); active set \(solution.activeSet) of \(m)",
         "KKT residuals (relative): \(solution.residuals)",
         "strict complementarity margin: \(solution.complementarityMargin)",
         "implicit: \(jacobian.assembly) on the KKT condition; \(jacobian.diagnostics)",
