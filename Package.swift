@@ -18,6 +18,7 @@ let shared: [(name: String, dependencies: [String])] = [
   ("ImplicitObjectives", []),
   ("ImplicitProjections", []),
   ("ImplicitProximal", ["ImplicitProjections"]),
+  ("ImplicitGradientStep", ["ImplicitObjectives", "ImplicitProjections", "ImplicitProximal"]),
 ]
 
 /// Condition families: each depends on the core and on shared pieces only.
@@ -25,10 +26,12 @@ let families: [(name: String, dependencies: [String])] = [
   ("ImplicitRidge", []),
   ("ImplicitStationarity", ["ImplicitObjectives"]),
   ("ImplicitKKT", ["ImplicitObjectives"]),
-  ("ImplicitProximalGradient", ["ImplicitObjectives", "ImplicitProximal"]),
-  ("ImplicitProjectedGradient", ["ImplicitObjectives", "ImplicitProjections"]),
-  ("ImplicitMirrorDescent", ["ImplicitObjectives", "ImplicitProjections"]),
-  ("ImplicitBlockCoordinateDescent", ["ImplicitObjectives", "ImplicitProjections", "ImplicitProximal"]),
+  ("ImplicitProximalGradient", ["ImplicitObjectives", "ImplicitProximal", "ImplicitGradientStep"]),
+  ("ImplicitProjectedGradient", ["ImplicitObjectives", "ImplicitProjections", "ImplicitProximal", "ImplicitGradientStep"]),
+  ("ImplicitMirrorDescent", ["ImplicitObjectives", "ImplicitProjections", "ImplicitProximal", "ImplicitGradientStep"]),
+  ("ImplicitBlockCoordinateDescent", [
+    "ImplicitObjectives", "ImplicitProjections", "ImplicitProximal", "ImplicitGradientStep",
+  ]),
   ("ImplicitFixedPoint", []),
 ]
 

@@ -1,4 +1,5 @@
 public import ImplicitCore
+import ImplicitGradientStep
 public import ImplicitProjections
 import _Differentiation
 
@@ -21,7 +22,9 @@ import _Differentiation
 ///     A v = J_P (v − η ∇²ₓₓf v) − v,     B t = −η J_P (∂∇ₓf/∂θ) t
 ///
 /// with the objective's exact second-order products (``ParametricObjective/gradientPullback(at:_:_:)``
-/// and ``ParametricObjective/gradientJVP(at:_:along:_:)``). All four products are hand-written.
+/// and ``ParametricObjective/gradientJVP(at:_:along:_:)``), shared with ``ProximalGradientCondition``
+/// and the mirror-descent condition through ``GradientStep`` (the cached `∇ₓf`, the `I − ηH`,
+/// `−ηC` algebra); only the blockwise `J_P` is this type's own.
 /// `η > 0` does not change the roots nor, away from degenerate points, the derivative.
 ///
 /// ## Assumptions
@@ -32,7 +35,7 @@ public struct BlockCoordinateDescentCondition<Objective: ParametricObjective, Bl
   OptimalityCondition
 {
   /// The smooth part `f(x, θ)`.
-  public let objective: Objective
+  public var objective: Objective { gradientStep.objective }
   /// The projection applied to each block (the prox of the block's indicator).
   public let blockProjection: BlockProjection
   /// The projection's parameter, the same for every block and not differentiated
@@ -41,29 +44,23 @@ public struct BlockCoordinateDescentCondition<Objective: ParametricObjective, Bl
   /// The blocks.
   public let blocks: BlockPartition
   /// The step `η` inside the condition (default 1, as in JAXopt).
-  public let stepSize: Double
+  public var stepSize: Double { gradientStep.stepSize }
+  let gradientStep: GradientStep<Objective>
 
   /// Throws ``ImplicitError/invalidArgument(_:)`` unless `stepSize` is positive and finite.
   public init(
     objective: Objective, blockProjection: BlockProjection, projectionParameter: BlockProjection.Parameter,
     blocks: BlockPartition, stepSize: Double = 1
   ) throws {
-    guard stepSize > 0, stepSize.isFinite else {
-      throw ImplicitError.invalidArgument(
-        "block coordinate descent step size must be positive and finite, got \(stepSize)")
-    }
-    self.objective = objective
+    self.gradientStep = try GradientStep(objective: objective, stepSize: stepSize)
     self.blockProjection = blockProjection
     self.projectionParameter = projectionParameter
     self.blocks = blocks
-    self.stepSize = stepSize
   }
 
   /// The point `z = x − η∇ₓf(x, θ)` that the block prox is applied to.
   public func gradientStepPoint(_ x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
-    var z = x
-    z.addScaled(-stepSize, objective.gradient(at: x, θ))
-    return z
+    gradientStep.step(from: x, at: x, θ)
   }
 
   /// `blockprox(z)`: the projection applied to every block of `z`.
@@ -92,18 +89,14 @@ public struct BlockCoordinateDescentCondition<Objective: ParametricObjective, Bl
     let w = blocks.mapBlocks(z) { block, zb in
       blockProjection.vjp(at: zb, projectionParameter, blocks.slice(u, block)).z
     }
-    let (hw, bw) = objective.gradientPullback(at: x, θ, w)
-    var dx = w
-    dx.addScaled(-stepSize, hw)
-    dx.addScaled(-1, u)
-    return (dx, bw.scaled(by: -stepSize))
+    let (dx, dθ) = gradientStep.pullback(u, through: w, mirrored: w, at: x, θ)
+    return (dx, dθ)
   }
 
   /// `A v + B t`.
   func forward(_ v: Vector<Double>, _ t: Vector<Double>, x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
     let z = gradientStepPoint(x, θ)
-    var dz = v
-    dz.addScaled(-stepSize, objective.gradientJVP(at: x, θ, along: v, t))
+    let dz = gradientStep.tangent(mirrored: v, v, t, at: x, θ)
     let zeroParameter = projectionParameter.zeroLike
     var out = blocks.mapBlocks(z) { block, zb in
       blockProjection.jvp(at: zb, projectionParameter, blocks.slice(dz, block), zeroParameter)

@@ -51,7 +51,7 @@ public enum BlockCoordinateDescentFamilies {
           for (offset, i) in block.enumerated() { z[i] -= condition.stepSize * g[offset] }
         }
         let residual = (condition.blockProx(z) - beta).norm()
-        return (residual, try sweep.iterate(condition, θ, from: beta, gradients: gradients).solution)
+        return (residual, try sweep.solve(condition, θ, from: beta, gradients: gradients).solution)
       }.solution
     }
   }
@@ -64,8 +64,8 @@ public enum BlockCoordinateDescentFamilies {
     let solver = BlockCoordinateDescent(tolerance: 1e-15, maxSweeps: 500)
     let gradients = MulticlassSVMDualBlockGradients(objective)
     let result = try iterateToPrecision(from: objective.uniformStart, solver: "block coordinate descent") { x in
-      let run = try solver.iterate(condition, theta, from: x, gradients: gradients)
-      return (run.solution, run.sweeps, run.residual, run.status == .converged)
+      let run = try solver.solve(condition, theta, from: x, gradients: gradients)
+      return (run.solution, run.iterations, run.residual, run.status == .converged)
     }
     let jacobian = try ImplicitDifferentiator(condition).jacobian(at: result.solution, theta)
     return CaseEvaluation(

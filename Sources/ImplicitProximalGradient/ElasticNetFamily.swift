@@ -1,4 +1,5 @@
 public import ImplicitCore
+import ImplicitGradientStep
 import ImplicitProximal
 
 /// The elastic-net families of reference cases, in both parametrisations, differentiated with

@@ -1,4 +1,5 @@
 public import ImplicitCore
+import ImplicitGradientStep
 
 /// The reference-case families this module provides, for the core's registry: `lasso`,
 /// `elastic-net` and `elastic-net-jaxopt`, all through ``ProximalGradientCondition``.
