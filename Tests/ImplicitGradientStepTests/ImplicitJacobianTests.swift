@@ -1,7 +1,7 @@
 import ImplicitCore
 import ImplicitProjections
 import ImplicitProximal
-import ImplicitProximalGradient
+import ImplicitGradientStep
 import ImplicitTestSupport
 import Testing
 

@@ -1,6 +1,6 @@
 import ImplicitCore
 import ImplicitProximal
-import ImplicitProximalGradient
+import ImplicitGradientStep
 import ImplicitTestSupport
 import Testing
 import _Differentiation
