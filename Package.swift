@@ -21,17 +21,18 @@ let shared: [(name: String, dependencies: [String])] = [
   ("ImplicitGradientStep", ["ImplicitObjectives", "ImplicitProjections", "ImplicitProximal"]),
 ]
 
+/// What the four gradient-step families build on: the one gradient-step condition and solver.
+let gradientStepFamily = ["ImplicitObjectives", "ImplicitProjections", "ImplicitProximal", "ImplicitGradientStep"]
+
 /// Condition families: each depends on the core and on shared pieces only.
 let families: [(name: String, dependencies: [String])] = [
   ("ImplicitRidge", []),
   ("ImplicitStationarity", ["ImplicitObjectives"]),
   ("ImplicitKKT", ["ImplicitObjectives"]),
-  ("ImplicitProximalGradient", ["ImplicitObjectives", "ImplicitProximal", "ImplicitGradientStep"]),
-  ("ImplicitProjectedGradient", ["ImplicitObjectives", "ImplicitProjections", "ImplicitProximal", "ImplicitGradientStep"]),
-  ("ImplicitMirrorDescent", ["ImplicitObjectives", "ImplicitProjections", "ImplicitProximal", "ImplicitGradientStep"]),
-  ("ImplicitBlockCoordinateDescent", [
-    "ImplicitObjectives", "ImplicitProjections", "ImplicitProximal", "ImplicitGradientStep",
-  ]),
+  ("ImplicitProximalGradient", gradientStepFamily),
+  ("ImplicitProjectedGradient", gradientStepFamily),
+  ("ImplicitMirrorDescent", gradientStepFamily),
+  ("ImplicitBlockCoordinateDescent", gradientStepFamily),
   ("ImplicitFixedPoint", []),
 ]
 

@@ -1,6 +1,6 @@
 import ImplicitCore
-import ImplicitProximal
 import ImplicitGradientStep
+import ImplicitProximal
 import _Differentiation
 
 /// The smooth part of one sample's sparse-coding problem, as a function of the code `x` and of

@@ -1,6 +1,6 @@
 import ImplicitCore
-import ImplicitObjectives
 import ImplicitGradientStep
+import ImplicitObjectives
 import ImplicitProjectedGradient
 import ImplicitProjections
 import ImplicitProximal

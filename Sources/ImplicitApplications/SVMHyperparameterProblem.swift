@@ -1,12 +1,12 @@
 import Dispatch
 import ImplicitBlockCoordinateDescent
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitMirrorDescent
 import ImplicitObjectives
-import ImplicitGradientStep
 import ImplicitProjectedGradient
-import ImplicitProximal
 import ImplicitProjections
+import ImplicitProximal
 import _Differentiation
 
 /// The three ways the demo solves the SVM dual; each is differentiated through its own
@@ -60,8 +60,7 @@ struct SVMHyperparameterProblem {
   /// `F(β, θ) = softmax_rows(log β − ∇_β f(β, θ)) − β`: the mirror-descent fixed point (KL geometry).
   let mirrorDescentCondition: MirrorDescentCondition<MulticlassSVMDual, KLRowSimplexMirrorMap>
   /// `F(β, θ) = P_{Δ×…×Δ}(β − ∇_β f(β, θ)) − β`: the projected-gradient fixed point.
-  let projectedGradientCondition:
-    ProximalGradientCondition<MulticlassSVMDual, ProjectionProximal<RowSimplexProjection>>
+  let projectedGradientCondition: ProximalGradientCondition<MulticlassSVMDual, ProjectionProximal<RowSimplexProjection>>
   /// `F(β, θ) = blockprox(β − ∇_β f(β, θ)) − β`, one simplex block per row: the block coordinate
   /// descent fixed point.
   let blockCoordinateDescentCondition: BlockCoordinateDescentCondition<MulticlassSVMDual, SimplexProjection>

@@ -1,8 +1,8 @@
 import ImplicitBlockCoordinateDescent
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitMirrorDescent
 import ImplicitObjectives
-import ImplicitGradientStep
 import ImplicitProjectedGradient
 import ImplicitProjections
 

@@ -1,6 +1,7 @@
-import ImplicitObjectives
 public import ImplicitCore
+import ImplicitObjectives
 import ImplicitProximal
+import _Differentiation
 
 /// How ``FISTA`` chooses its step `η`.
 public enum ProximalGradientStepSize: Sendable, Hashable {
@@ -182,5 +183,53 @@ public struct FISTA: Sendable {
     if runsFixedIterations { return result(x, .completedFixedIterations, k) }
     let r = mapping(x)
     return result(x, r <= tolerance ? .converged : r.isFinite ? .maxIterationsReached : .nonFinite, k, residual: r)
+  }
+}
+
+// MARK: - Unrolled differentiation
+
+extension FISTA {
+  /// The fixed-iteration schedule as a differentiable function of `θ`: exactly ``maxIterations``
+  /// iterations from `x0` with a constant step (the fixed step, or a backtracking rule's initial
+  /// step, else the condition's `η`), no restarts and no tests — what ``fixedIterations(_:stepSize:acceleration:)``
+  /// returns — differentiated by Swift's reverse-mode AD **through the iterations** (JAXopt's
+  /// `implicit_diff=False`) instead of by the implicit function theorem:
+  ///
+  /// ```swift
+  /// let solver = FISTA.fixedIterations(500, stepSize: η)
+  /// let dxdθ = pullback(at: θ) { θ in solver.unrolled(condition, θ, from: x0) }   // unrolled
+  /// let implicit = try ImplicitDifferentiator(condition).vjp(u, at: x, θ)        // implicit
+  /// ```
+  ///
+  /// Each iteration is `x⁺ = x + F(x, θ)` of the condition with the solver's step, so its pullback
+  /// is the condition's exact hand-written one; memory grows with the iteration count. When the
+  /// iterates converge the two derivatives agree (to the iterations' convergence); before, the
+  /// unrolled one is the derivative of the truncated iterate. Input is not validated (a
+  /// differentiable function cannot throw): call ``solve(_:_:from:)`` first, or validate with the
+  /// condition.
+  @differentiable(reverse,wrt: θ)
+  public func unrolled<Objective, Prox>(
+    _ condition: ProximalGradientCondition<Objective, Prox>, _ θ: Vector<Double>, from x0: Vector<Double>
+  ) -> Vector<Double> {
+    let step: ProximalGradientCondition<Objective, Prox>
+    switch stepSize {
+    case .fixed(let η): step = condition.with(stepSize: η)
+    case .backtracking(let initial?, _): step = condition.with(stepSize: initial)
+    case .backtracking(nil, _): step = condition
+    }
+    var x = x0, y = x0
+    var t = 1.0
+    for _ in 0..<withoutDerivative(at: maxIterations) {
+      let next = y + step(y, θ)
+      if acceleration {
+        let tNext = (1 + (1 + 4 * t * t).squareRoot()) / 2
+        y = next + ((t - 1) / tNext) * (next - x)
+        t = tNext
+      } else {
+        y = next
+      }
+      x = next
+    }
+    return x
   }
 }

@@ -1,3 +1,10 @@
+// The module ImplicitGradientStep: the one gradient-step fixed point x = T(x − η∇f(x, θ), θ)
+// (``ProximalGradientCondition``; a projection is the prox ``ProjectionProximal``), its smooth
+// half ``GradientStep`` that the mirror-descent and block-coordinate-descent conditions reuse, and
+// the one accelerated proximal/projected gradient solver (``FISTA``). It is a shared module, not a
+// family: the four gradient-step families (proximal gradient, projected gradient, mirror descent,
+// block coordinate descent) all need it and may not import one another. Merging the projected-
+// into the proximal-gradient family would have served only two of the four.
 public import ImplicitCore
 import Synchronization
 
@@ -28,6 +35,16 @@ public struct GradientStep<Objective: ParametricObjective> {
     guard stepSize > 0, stepSize.isFinite else {
       throw ImplicitError.invalidArgument("the step size η must be finite and positive, got \(stepSize)")
     }
+    self.objective = objective
+    self.stepSize = stepSize
+  }
+
+  /// The same smooth half with another step, unchecked (the caller has checked `stepSize`).
+  func with(stepSize: Double) -> GradientStep {
+    GradientStep(uncheckedObjective: objective, stepSize: stepSize)
+  }
+
+  private init(uncheckedObjective objective: Objective, stepSize: Double) {
     self.objective = objective
     self.stepSize = stepSize
   }

@@ -88,6 +88,16 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
       proxParameter: projectionParameter, stepSize: stepSize)
   }
 
+  private init(_ other: Self, stepSize: Double) {
+    gradientStep = other.gradientStep.with(stepSize: stepSize)
+    prox = other.prox
+    objectiveParameterCount = other.objectiveParameterCount
+    proxParameterTemplate = other.proxParameterTemplate
+  }
+
+  /// This condition with the step `η` (finite and positive; not checked).
+  func with(stepSize: Double) -> Self { Self(self, stepSize: stepSize) }
+
   /// `dim θ = dim θ_f + dim θ_g`.
   public var parameterCount: Int { objectiveParameterCount + proxParameterTemplate.dimension }
 

@@ -1,6 +1,6 @@
 import ImplicitCore
-import ImplicitProximal
 import ImplicitGradientStep
+import ImplicitProximal
 import ImplicitTestSupport
 import Testing
 import _Differentiation

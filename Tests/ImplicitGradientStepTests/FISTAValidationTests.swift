@@ -10,7 +10,8 @@ import Testing
 
   @Test func wrongLengthTargetThrowsInsteadOfTrapping() throws {
     let condition = try ProximalGradientCondition(
-      objective: try LeastSquares(A: A), prox: LassoProximal(), objectiveParameterCount: 4, proxParameter: Vector([0.1]))
+      objective: try LeastSquares(A: A), prox: LassoProximal(), objectiveParameterCount: 4, proxParameter: Vector([0.1])
+    )
     #expect(throws: ImplicitError.self) {
       try FISTA().solve(condition, Vector([1, 2, 3, 4, 0.1]), from: Vector.zeros(3))
     }
@@ -18,7 +19,8 @@ import Testing
 
   @Test func wrongLengthStartThrows() throws {
     let condition = try ProximalGradientCondition(
-      objective: try LeastSquares(A: A), prox: LassoProximal(), objectiveParameterCount: 6, proxParameter: Vector([0.1]))
+      objective: try LeastSquares(A: A), prox: LassoProximal(), objectiveParameterCount: 6, proxParameter: Vector([0.1])
+    )
     #expect(throws: ImplicitError.self) {
       try FISTA().solve(condition, Vector([1, 2, 3, 4, 5, 6, 0.1]), from: Vector.zeros(4))
     }
@@ -43,7 +45,8 @@ import Testing
   @Test func nonConvergenceIsAStatusNotAThrow() throws {
     let b = Vector([1.0, -2, 0.5, 3, -1, 2])
     let condition = try ProximalGradientCondition(
-      objective: try LeastSquares(A: A), prox: LassoProximal(), objectiveParameterCount: 6, proxParameter: Vector([0.1]))
+      objective: try LeastSquares(A: A), prox: LassoProximal(), objectiveParameterCount: 6, proxParameter: Vector([0.1])
+    )
     let result = try FISTA(maxIterations: 2).solve(condition, Vector(b.scalars + [0.1]), from: Vector.zeros(3))
     #expect(result.status == .maxIterationsReached)
     #expect(throws: ImplicitError.self) { try result.converged() }

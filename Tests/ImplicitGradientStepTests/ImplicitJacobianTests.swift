@@ -1,7 +1,7 @@
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitProjections
 import ImplicitProximal
-import ImplicitGradientStep
 import ImplicitTestSupport
 import Testing
 

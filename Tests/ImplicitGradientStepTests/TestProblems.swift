@@ -1,6 +1,6 @@
 import ImplicitCore
-import ImplicitProximal
 import ImplicitGradientStep
+import ImplicitProximal
 import _Differentiation
 
 /// `f(x, θ) = ½‖Ax − θ‖²`: least squares with the target `b = θ` as the objective's parameter.

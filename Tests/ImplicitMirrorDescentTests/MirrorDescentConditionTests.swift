@@ -81,7 +81,8 @@ struct MirrorDescentConditionTests {
     let solver = MirrorDescent(stepSize: 0.25, tolerance: 1e-15, maxIterations: 100_000)
     let start = Vector(repeating: 1 / Double(n), count: n)
     func solve(_ θ: Vector<Double>) -> Vector<Double> {
-      (try? solver.solve(MirrorDescentCondition(objective: objective, mirrorMap: map), θ, from: start).solution) ?? Vector(repeating: .nan, count: n)
+      (try? solver.solve(MirrorDescentCondition(objective: objective, mirrorMap: map), θ, from: start).solution)
+        ?? Vector(repeating: .nan, count: n)
     }
     let p = solve(θ)
     let condition = try MirrorDescentCondition(objective: objective, mirrorMap: map)

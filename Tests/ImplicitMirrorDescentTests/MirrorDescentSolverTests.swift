@@ -20,7 +20,9 @@ struct MirrorDescentSolverTests {
   @Test func fixedIterationModeRunsExactlyThatMany() throws {
     let objective = EntropicQuadratic(Q: randomSPD(4, seed: 2), gamma: 0.5)
     let result = try MirrorDescent(stepSize: 0.2, fixedIterations: 7)
-      .solve(MirrorDescentCondition(objective: objective, mirrorMap: KLSimplexMirrorMap()), Vector([1, 0, -1, 2]), from: Vector(repeating: 0.25, count: 4))
+      .solve(
+        MirrorDescentCondition(objective: objective, mirrorMap: KLSimplexMirrorMap()), Vector([1, 0, -1, 2]),
+        from: Vector(repeating: 0.25, count: 4))
     #expect(result.iterations == 7)
     #expect(result.status == .completedFixedIterations)
     #expect(result.residual > 0)
@@ -29,16 +31,22 @@ struct MirrorDescentSolverTests {
   @Test func rejectsInfeasibleStartAndBadStep() throws {
     let objective = SquaredDistance()
     #expect(throws: ImplicitError.self) {
-      _ = try MirrorDescent(stepSize: 1).solve(MirrorDescentCondition(objective: objective, mirrorMap: KLSimplexMirrorMap()), Vector([1, 0]), from: Vector([0.7, 0.7]))
+      _ = try MirrorDescent(stepSize: 1).solve(
+        MirrorDescentCondition(objective: objective, mirrorMap: KLSimplexMirrorMap()), Vector([1, 0]),
+        from: Vector([0.7, 0.7]))
     }
     #expect(throws: ImplicitError.self) {
-      _ = try MirrorDescent(stepSize: -1).solve(MirrorDescentCondition(objective: objective, mirrorMap: KLSimplexMirrorMap()), Vector([1, 0]), from: Vector([0.5, 0.5]))
+      _ = try MirrorDescent(stepSize: -1).solve(
+        MirrorDescentCondition(objective: objective, mirrorMap: KLSimplexMirrorMap()), Vector([1, 0]),
+        from: Vector([0.5, 0.5]))
     }
     #expect(throws: ImplicitError.self) {
       _ = try MirrorDescentCondition(objective: objective, mirrorMap: KLSimplexMirrorMap(), stepSize: 0)
     }
     #expect(throws: ImplicitError.self) {
-      _ = try MirrorDescent(stepSize: 1).solve(MirrorDescentCondition(objective: objective, mirrorMap: KLRowSimplexMirrorMap(columns: 2)), Vector([1, 0, 0]), from: Vector([0.5, 0.5, 1]))
+      _ = try MirrorDescent(stepSize: 1).solve(
+        MirrorDescentCondition(objective: objective, mirrorMap: KLRowSimplexMirrorMap(columns: 2)), Vector([1, 0, 0]),
+        from: Vector([0.5, 0.5, 1]))
     }
   }
 
