@@ -1,5 +1,5 @@
 public import ImplicitCore
-public import ImplicitProjections
+import ImplicitProjections
 
 /// Cyclic block coordinate descent for `min f(x, θ) + Σ_b ι_C(x_b)`: each sweep visits the
 /// blocks in order and takes one projected gradient step on each,
