@@ -83,7 +83,7 @@ struct SVMHyperparameterProblem {
       projectionParameter: Vector([]))
     blockCoordinateDescentCondition = try BlockCoordinateDescentCondition(
       objective: objective, blockProjection: SimplexProjection(), projectionParameter: 1,
-      blocks: BlockPartition(blockSize: classes, dimension: samples * classes))
+      blocks: BlockPartition(blockSize: classes, dimension: samples * classes), objectiveParameterCount: 1)
   }
 
   /// `β₀`: every row uniform (feasible, and interior — mirror descent needs that).

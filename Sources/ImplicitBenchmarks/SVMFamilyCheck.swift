@@ -119,7 +119,7 @@ enum SVMFamilyCheck {
       return try compare(
         BlockCoordinateDescentCondition(
           objective: objective, blockProjection: SimplexProjection(), projectionParameter: 1.0,
-          blocks: BlockPartition(blockSize: k, dimension: n * k)))
+          blocks: BlockPartition(blockSize: k, dimension: n * k), objectiveParameterCount: 1))
     }
   }
 }

@@ -36,7 +36,7 @@ public struct BlockCoordinateDescent: Sendable {
     }
     try condition.validate(start, θ)
     try ImplicitError.checkFinite("the starting point", start)
-    let blocks = condition.blocks
+    let blocks = condition.prox.blocks
     try gradients.validate(blocks, θ)
     let steps = try blocks.ranges.enumerated().map { (index, block) -> Double in
       let l = gradients.blockLipschitzConstant(at: start, θ, block: block)
@@ -46,8 +46,8 @@ public struct BlockCoordinateDescent: Sendable {
       }
       return 1 / l
     }
-    let projection = condition.blockProjection, parameter = condition.projectionParameter
-    var x = condition.blockProx(start)
+    let projection = condition.prox.projection, parameter = condition.prox.parameter
+    var x = condition.prox.projected(start)
     let budget = fixedSweeps ?? maxSweeps
     var residual = Double.infinity
     var sweeps = 0

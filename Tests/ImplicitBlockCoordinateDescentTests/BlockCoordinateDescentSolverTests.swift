@@ -12,7 +12,8 @@ struct BlockCoordinateDescentSolverTests {
   > {
     try BlockCoordinateDescentCondition(
       objective: svm, blockProjection: SimplexProjection(), projectionParameter: 1,
-      blocks: BlockPartition(blockSize: svm.classes, dimension: svm.samples * svm.classes))
+      blocks: BlockPartition(blockSize: svm.classes, dimension: svm.samples * svm.classes),
+      objectiveParameterCount: 1)
   }
 
   /// BCD on the catalogue's SVM dual reaches the solution JAXopt's mirror descent found (an
@@ -78,7 +79,7 @@ struct BlockCoordinateDescentSolverTests {
     #expect(throws: ImplicitError.self) {
       _ = try BlockCoordinateDescentCondition(
         objective: svm, blockProjection: SimplexProjection(), projectionParameter: 1,
-        blocks: BlockPartition(blockSize: 2, dimension: 8), stepSize: .nan)
+        blocks: BlockPartition(blockSize: 2, dimension: 8), objectiveParameterCount: 1, stepSize: .nan)
     }
   }
 }
