@@ -1,5 +1,4 @@
 public import ImplicitCore
-import ImplicitGradientStep
 import ImplicitProximal
 
 /// The elastic-net families of reference cases, in both parametrisations, differentiated with

@@ -1,5 +1,4 @@
 public import ImplicitCore
-import ImplicitGradientStep
 import ImplicitProximal
 
 /// The `lasso` family of reference cases, `x* = argmin_x ½‖Ax − b‖² + lam·‖x‖₁`, differentiated

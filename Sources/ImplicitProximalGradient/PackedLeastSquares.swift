@@ -1,5 +1,4 @@
 import ImplicitCore
-import ImplicitGradientStep
 import _Differentiation
 
 /// `f(x, θ) = ½‖Ax − b‖²` where `A` and `b` are read from the packed parameter vector `θ` when a

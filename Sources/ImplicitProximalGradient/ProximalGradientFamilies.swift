@@ -1,5 +1,4 @@
 public import ImplicitCore
-import ImplicitGradientStep
 
 /// The reference-case families this module provides, for the core's registry: `lasso`,
 /// `elastic-net` and `elastic-net-jaxopt`, all through ``ProximalGradientCondition``.
