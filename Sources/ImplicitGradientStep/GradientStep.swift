@@ -39,9 +39,11 @@ public struct GradientStep<Objective: ParametricObjective> {
     self.stepSize = stepSize
   }
 
-  /// The same smooth half with another step, unchecked (the caller has checked `stepSize`).
-  func with(stepSize: Double) -> GradientStep {
-    GradientStep(uncheckedObjective: objective, stepSize: stepSize)
+  /// The same smooth half with the step `stepSize`, which must be finite and positive (traps
+  /// otherwise; for code that cannot throw, such as a differentiable unrolled solver).
+  public func with(stepSize: Double) -> GradientStep {
+    precondition(stepSize > 0 && stepSize.isFinite, "the step size η must be finite and positive, got \(stepSize)")
+    return GradientStep(uncheckedObjective: objective, stepSize: stepSize)
   }
 
   private init(uncheckedObjective objective: Objective, stepSize: Double) {

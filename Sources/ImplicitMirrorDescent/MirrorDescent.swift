@@ -1,4 +1,5 @@
 public import ImplicitCore
+import _Differentiation
 
 /// Mirror descent with a fixed step: `x⁺ = ∇φ*(∇φ(x) − η∇f(x))`.
 ///
@@ -71,5 +72,23 @@ public struct MirrorDescent: Sendable {
       if fixedIterations == nil && residual <= tolerance { return result(.converged) }
     }
     return result(fixedIterations != nil ? .completedFixedIterations : .maxIterationsReached)
+  }
+}
+
+extension MirrorDescent {
+  /// `x_K(θ)`: ``fixedIterations`` steps (else ``maxIterations``) from `start` with this solver's
+  /// step, no convergence test, as a differentiable function of `θ` — the derivative by Swift's
+  /// reverse-mode AD **through the iterations** instead of the implicit function theorem. Each
+  /// step is `x⁺ = x + F(x, θ)` of the condition with the solver's step, so its pullback is the
+  /// condition's exact hand-written one. Input is not validated (call ``solve(_:_:from:)``
+  /// first); a step that is not finite and positive traps.
+  @differentiable(reverse,wrt: θ)
+  public func unrolled<Objective, Map>(
+    _ condition: MirrorDescentCondition<Objective, Map>, _ θ: Vector<Double>, from start: Vector<Double>
+  ) -> Vector<Double> {
+    let step = condition.with(stepSize: stepSize)
+    var x = start
+    for _ in 0..<withoutDerivative(at: fixedIterations ?? maxIterations) { x = x + step(x, θ) }
+    return x
   }
 }

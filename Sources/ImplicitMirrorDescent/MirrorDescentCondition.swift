@@ -50,6 +50,14 @@ public struct MirrorDescentCondition<Objective: ParametricObjective, Map: Mirror
     self.mirrorMap = mirrorMap
   }
 
+  /// This condition with the step `η` (finite and positive; traps otherwise).
+  func with(stepSize: Double) -> Self { Self(self, stepSize: stepSize) }
+
+  private init(_ other: Self, stepSize: Double) {
+    gradientStep = other.gradientStep.with(stepSize: stepSize)
+    mirrorMap = other.mirrorMap
+  }
+
   /// The dual point `y = ∇φ(x) − η∇ₓf(x, θ)` (see ``MirrorMap/dualPoint(at:gradient:stepSize:)``).
   public func dualPoint(_ x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
     mirrorMap.dualPoint(at: x, gradient: gradientStep.gradient(at: x, θ), stepSize: stepSize)
