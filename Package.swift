@@ -18,17 +18,21 @@ let shared: [(name: String, dependencies: [String])] = [
   ("ImplicitObjectives", []),
   ("ImplicitProjections", []),
   ("ImplicitProximal", ["ImplicitProjections"]),
+  ("ImplicitGradientStep", ["ImplicitObjectives", "ImplicitProjections", "ImplicitProximal"]),
 ]
+
+/// What the four gradient-step families build on: the one gradient-step condition and solver.
+let gradientStepFamily = ["ImplicitObjectives", "ImplicitProjections", "ImplicitProximal", "ImplicitGradientStep"]
 
 /// Condition families: each depends on the core and on shared pieces only.
 let families: [(name: String, dependencies: [String])] = [
   ("ImplicitRidge", []),
   ("ImplicitStationarity", ["ImplicitObjectives"]),
   ("ImplicitKKT", ["ImplicitObjectives"]),
-  ("ImplicitProximalGradient", ["ImplicitObjectives", "ImplicitProximal"]),
-  ("ImplicitProjectedGradient", ["ImplicitObjectives", "ImplicitProjections"]),
-  ("ImplicitMirrorDescent", ["ImplicitObjectives", "ImplicitProjections"]),
-  ("ImplicitBlockCoordinateDescent", ["ImplicitObjectives", "ImplicitProjections", "ImplicitProximal"]),
+  ("ImplicitProximalGradient", gradientStepFamily),
+  ("ImplicitProjectedGradient", gradientStepFamily),
+  ("ImplicitMirrorDescent", gradientStepFamily),
+  ("ImplicitBlockCoordinateDescent", gradientStepFamily),
   ("ImplicitFixedPoint", []),
 ]
 

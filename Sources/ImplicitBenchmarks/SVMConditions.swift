@@ -24,7 +24,7 @@ enum SVMConditionGeometry: Sendable {
 /// `A = ∂F/∂β` and `B = ∂F/∂θ` written by hand on concrete `Double` buffers.
 ///
 /// It is the same `F` as the library's ``MirrorDescentCondition`` (with ``KLRowSimplexMirrorMap``)
-/// or ``ProjectedGradientCondition`` / ``BlockCoordinateDescentCondition`` (with the simplex
+/// or ``ProximalGradientCondition`` with ``ProjectionProximal`` / ``BlockCoordinateDescentCondition`` (with the simplex
 /// projection per row) on ``MulticlassSVMDual`` — every workload run checks `F` and all four
 /// products against those on two small instances (``SVMFamilyCheck``) — but one product costs
 /// one `K·M` (`n²k` through the kernel, `2nPk` through `X`) plus `O(nk)`, against a generic,

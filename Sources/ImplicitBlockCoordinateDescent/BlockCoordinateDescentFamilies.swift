@@ -28,7 +28,8 @@ public enum BlockCoordinateDescentFamilies {
   ) throws -> BlockCoordinateDescentCondition<MulticlassSVMDual, SimplexProjection> {
     try BlockCoordinateDescentCondition(
       objective: objective, blockProjection: SimplexProjection(), projectionParameter: 1,
-      blocks: BlockPartition(blockSize: objective.classes, dimension: objective.samples * objective.classes))
+      blocks: BlockPartition(blockSize: objective.classes, dimension: objective.samples * objective.classes),
+      objectiveParameterCount: 1)
   }
 
   /// A runnable instance for the conformance kit: cyclic BCD from the uniform point, one sweep at
@@ -41,17 +42,17 @@ public enum BlockCoordinateDescentFamilies {
     let gradients = MulticlassSVMDualBlockGradients(objective)
     let sweep = BlockCoordinateDescent(fixedSweeps: 1)
     return Instance(condition: condition, parameter: Vector([problem.theta])) { θ, tolerance in
-      try gradients.validate(condition.blocks, θ)
+      try gradients.validate(condition.prox.blocks, θ)
       let solver = "block coordinate descent"
       return try iterateToResidual(from: objective.uniformStart, tolerance: tolerance, solver: solver) { beta in
         // F(β, θ) = blockprox(β − η∇f) − β, with the full gradient assembled from the block gradients.
         var z = beta
-        for block in condition.blocks.ranges {
+        for block in condition.prox.blocks.ranges {
           let g = gradients.blockGradient(at: beta, θ, block: block)
           for (offset, i) in block.enumerated() { z[i] -= condition.stepSize * g[offset] }
         }
-        let residual = (condition.blockProx(z) - beta).norm()
-        return (residual, try sweep.iterate(condition, θ, from: beta, gradients: gradients).solution)
+        let residual = (condition.prox.projected(z) - beta).norm()
+        return (residual, try sweep.solve(condition, θ, from: beta, gradients: gradients).solution)
       }.solution
     }
   }
@@ -64,8 +65,8 @@ public enum BlockCoordinateDescentFamilies {
     let solver = BlockCoordinateDescent(tolerance: 1e-15, maxSweeps: 500)
     let gradients = MulticlassSVMDualBlockGradients(objective)
     let result = try iterateToPrecision(from: objective.uniformStart, solver: "block coordinate descent") { x in
-      let run = try solver.iterate(condition, theta, from: x, gradients: gradients)
-      return (run.solution, run.sweeps, run.residual, run.status == .converged)
+      let run = try solver.solve(condition, theta, from: x, gradients: gradients)
+      return (run.solution, run.iterations, run.residual, run.status == .converged)
     }
     let jacobian = try ImplicitDifferentiator(condition).jacobian(at: result.solution, theta)
     return CaseEvaluation(

@@ -1,4 +1,5 @@
 public import ImplicitCore
+import ImplicitGradientStep
 import ImplicitObjectives
 import ImplicitProjections
 
@@ -51,8 +52,8 @@ public enum MirrorDescentFamilies {
     let start = Vector(repeating: 1 / Double(objective.dimension), count: objective.dimension)
     let solver = MirrorDescent(stepSize: objective.mirrorDescentStep, tolerance: 1e-15, maxIterations: 2_000)
     let result = try iterateToPrecision(from: start, solver: "mirror descent") { x in
-      let run = try solver.iterate(mirrorMap: map, from: x) { objective.gradient(at: $0, pack.packed) }
-      return (run.solution, run.iterations, run.residual, run.status == .converged)
+      let run = try solver.solve(mirrorMap: map, from: x) { objective.gradient(at: $0, pack.packed) }
+      return (run.solution, run.iterations, run.residual, run.isConverged)
     }
     let condition = try MirrorDescentCondition(objective: objective, mirrorMap: map)
     let jacobian = try ImplicitDifferentiator(condition).jacobian(at: result.solution, pack.packed)
@@ -68,11 +69,14 @@ public enum MirrorDescentFamilies {
     let problem = try MulticlassSVMDualCase(c)
     let objective = problem.objective
     let gradient = SVMDualGradient(objective, theta: problem.theta)
-    let solver = AcceleratedProjectedGradient(
-      lipschitzConstant: objective.lipschitzConstant(problem.theta), tolerance: 1e-15, maxIterations: 2_000)
+    // FISTA's residual is the gradient mapping ‖P(x − ∇f/L) − x‖·L: 1e-15 on the projected step.
+    let lipschitz = objective.lipschitzConstant(problem.theta)
+    let solver = FISTA(stepSize: .fixed(1 / lipschitz), tolerance: 1e-15 * lipschitz, maxIterations: 2_000)
     let projection = RowSimplexProjection(columns: objective.classes)
     let solved = try iterateToPrecision(from: objective.uniformStart, solver: "accelerated projected gradient") {
-      try solver.solve(projection: projection, Vector([]), from: $0, gradient: gradient.callAsFunction)
+      let run = try solver.solve(
+        from: $0, gradient: gradient.callAsFunction, prox: { z, _ in projection.project(z, Vector([])) })
+      return (run.solution, run.iterations, run.residual / lipschitz, run.isConverged)
     }
     let theta = Vector([problem.theta])
     let condition = try MirrorDescentCondition(

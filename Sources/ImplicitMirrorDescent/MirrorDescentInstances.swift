@@ -1,4 +1,5 @@
 public import ImplicitCore
+import ImplicitGradientStep
 import ImplicitObjectives
 import ImplicitProjections
 
@@ -50,21 +51,24 @@ extension MirrorDescentFamilies {
       }
       let gradient = SVMDualGradient(objective, theta: theta)
       let lipschitz = objective.lipschitzConstant(theta)
-      let solver = AcceleratedProjectedGradient(lipschitzConstant: lipschitz, tolerance: tolerance)
-      let run = try solver.solve(
-        projection: projection, Vector([]), from: objective.uniformStart, gradient: gradient.callAsFunction
-      ) { beta in
+      // Converged when both the projected step and the mirror-descent residual are within the
+      // tolerance: FISTA meets the first, and is tightened until the second holds too.
+      func mirrorResidual(_ beta: Vector<Double>) -> Double {
         let g = gradient(beta)
-        let mirror = map.inverseMirror(map.dualPoint(at: beta, gradient: g, stepSize: condition.stepSize)) - beta
-        var z = beta
-        z.addScaled(-1 / lipschitz, g)
-        return max(mirror.norm(), (projection.project(z, Vector([])) - beta).norm())
+        return (map.inverseMirror(map.dualPoint(at: beta, gradient: g, stepSize: condition.stepSize)) - beta).norm()
       }
-      guard run.converged else {
-        throw ImplicitError.solverDidNotConverge(
-          solver: "accelerated projected gradient", iterations: run.iterations, residual: run.residual)
+      var beta = objective.uniformStart
+      var target = tolerance
+      for _ in 0..<8 {
+        let solver = FISTA(stepSize: .fixed(1 / lipschitz), tolerance: target * lipschitz, maxIterations: 100_000)
+        beta = try solver.solve(
+          from: beta, gradient: gradient.callAsFunction, prox: { z, _ in projection.project(z, Vector([])) }
+        ).converged()
+        if mirrorResidual(beta) <= tolerance { return beta }
+        target /= 10
       }
-      return run.solution
+      throw ImplicitError.solverDidNotConverge(
+        solver: "accelerated projected gradient", iterations: 0, residual: mirrorResidual(beta))
     }
   }
 }

@@ -4,9 +4,9 @@ import ImplicitProjections
 /// The reference-case families whose solution `x*` minimises a smooth objective over a
 /// projection-friendly set: `nonnegative-least-squares`, `simplex-least-squares`, `box-qp`.
 ///
-/// Each is solved with ``ProjectedGradientSolver`` plus a semismooth Newton polish
+/// Each is solved with ``FISTA`` plus a semismooth Newton polish
 /// (``ProjectedGradientCase``) to a tight tolerance and differentiated through
-/// ``ProjectedGradientCondition`` re-parametrised by the case's packed parameters
+/// ``ProximalGradientCondition`` with ``ProjectionProximal`` re-parametrised by the case's packed parameters
 /// (``PackedProjectedGradientCondition``): the objective reads its differentiated inputs (`A`,
 /// `b`, `Q`, `c`) from the pack, the projection's parameters (`simplex_value`, `lower`, `upper`)
 /// come from the pack when differentiated and from the data otherwise.

@@ -6,7 +6,7 @@ import ImplicitProjections
 /// `β* = argmin_{βᵢ ∈ Δₖ} ½/θ‖Xᵀ(Y − β)‖² + ⟨β, Y − 1⟩` solved by accelerated projected
 /// gradient with ``RowSimplexProjection`` (plus a semismooth Newton polish, see
 /// ``ProjectedGradientCase``) and differentiated through
-/// `F(β, θ) = P_{Δ×…×Δ}(β − η∇_βf(β, θ)) − β` (``ProjectedGradientCondition``). `W` and the
+/// `F(β, θ) = P_{Δ×…×Δ}(β − η∇_βf(β, θ)) − β` (``ProximalGradientCondition`` with ``ProjectionProximal``). `W` and the
 /// validation loss follow from `β*`, `dβ*/dθ` (``MulticlassSVMDualCase``).
 enum MulticlassSVMProjectedGradientFamily {
   static let descriptor = ConditionFamily(

@@ -1,8 +1,10 @@
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitProjections
+import ImplicitProximal
 import _Differentiation
 
-/// A ``ProjectedGradientCondition`` re-parametrised by a reference case's packed parameters `p`
+/// A projected-gradient ``ProximalGradientCondition`` (with ``ProjectionProximal``) re-parametrised by a reference case's packed parameters `p`
 /// (see ``ParameterPack``): `F̃(x, p) = F(x, M(p))` with the affine map
 ///
 ///     M(p) = [p, θ_C(p)]
@@ -13,7 +15,7 @@ import _Differentiation
 /// Then `Ã = A`, `B̃ t = B (M′t)`, `B̃ᵀu = M′ᵀ(Bᵀu)`, all exact.
 struct PackedProjectedGradientCondition<Objective: ParametricObjective, SetProjection: Projection>: OptimalityCondition
 {
-  let inner: ProjectedGradientCondition<Objective, SetProjection>
+  let inner: ProximalGradientCondition<Objective, ProjectionProximal<SetProjection>>
   let pack: ParameterPack
   /// `θ_C` for the parameters that are not differentiated.
   let base: SetProjection.Parameter
@@ -23,9 +25,9 @@ struct PackedProjectedGradientCondition<Objective: ParametricObjective, SetProje
     objective: Objective, projection: SetProjection, stepSize: Double, pack: ParameterPack,
     projectionParameter base: SetProjection.Parameter, slots: [ProjectionParameterSlot]
   ) throws {
-    inner = try ProjectedGradientCondition(
-      objective: objective, projection: projection, stepSize: stepSize, objectiveParameterCount: pack.packed.count,
-      projectionParameter: base)
+    inner = try ProximalGradientCondition(
+      objective: objective, projection: projection, objectiveParameterCount: pack.packed.count,
+      projectionParameter: base, stepSize: stepSize)
     self.pack = pack
     self.base = base
     self.slots = slots
@@ -48,8 +50,8 @@ struct PackedProjectedGradientCondition<Objective: ParametricObjective, SetProje
 
   /// `M(p)`, or `M′p` when `linear`.
   func expand(_ p: Vector<Double>, linear: Bool = false) -> Vector<Double> {
-    inner.parameter(
-      objective: p.isEmpty ? Vector.zeros(pack.packed.count) : p, projection: projectionParameter(p, linear: linear))
+    inner.packParameters(
+      objective: p.isEmpty ? Vector.zeros(pack.packed.count) : p, prox: projectionParameter(p, linear: linear))
   }
 
   /// `M′ᵀg`: the objective part plus the `θ_C` slots added onto the pack entries they came from.

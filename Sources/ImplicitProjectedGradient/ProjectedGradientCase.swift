@@ -1,11 +1,12 @@
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitProjections
 
 /// One reference-case problem `min_{x ∈ C(θ_C(p))} f(x, p)` over the case's packed parameters
 /// `p`: its condition (``PackedProjectedGradientCondition``, step `1/L`), its solver and the
 /// runnable instance the conformance kit uses.
 ///
-/// Solving: accelerated projected gradient (``ProjectedGradientSolver``: FISTA, adaptive
+/// Solving: accelerated projected gradient (``FISTA`` with the projection as prox: adaptive
 /// restart, backtracking from `1/L`) to a moderate tolerance, then a semismooth Newton polish on
 /// the condition itself (`x ← x − A⁻¹F(x)` with the exact dense `A = ∂F/∂x`, kept only while
 /// `‖F‖` halves; exact in one step for quadratic objectives once the active set is right), then
@@ -41,29 +42,31 @@ struct ProjectedGradientCase<Objective: ParametricObjective, SetProjection: Proj
   }
 
   var objective: Objective { condition.inner.objective }
-  var projection: SetProjection { condition.inner.projection }
+  var projection: SetProjection { condition.inner.prox.projection }
 
   /// Runs the solver at packed parameters `p` from `x0` (default: the case's start) towards a
   /// gradient mapping `‖P(x − η∇f) − x‖/η ≤ tolerance`; the result carries its status.
-  func run(_ p: Vector<Double>, tolerance: Double, from x0: Vector<Double>? = nil) throws -> ProjectedGradientResult {
-    let solver = ProjectedGradientSolver(
-      stepSize: .backtracking(initial: stepSize, shrink: 0.5), tolerance: tolerance,
+  func run(_ p: Vector<Double>, tolerance: Double, from x0: Vector<Double>? = nil) throws -> SolverResult<
+    Vector<Double>
+  > {
+    let solver = FISTA(
+      stepSize: .backtracking(initial: stepSize, shrinkFactor: 0.5), tolerance: tolerance,
       maxIterations: Self.maxIterations, adaptiveRestart: true)
     let θC = condition.projectionParameter(p, linear: false)
     let x0 = x0 ?? start
     try projection.validate(x0, θC)
     // Objectives with a direct gradient skip reverse mode in the inner loop.
     if let direct = objective as? any DirectGradientObjective {
-      return try solver.run(
+      return try solver.solve(
         from: x0, value: { direct.directValue(at: $0, p) }, gradient: { direct.directGradient(at: $0, p) },
-        project: { projection.project($0, θC) })
+        prox: { z, _ in projection.project(z, θC) })
     }
-    return try solver.run(objective, p, projection: projection, θC, from: x0)
+    return try solver.solve(condition.inner, condition.expand(p), from: x0)
   }
 
   /// As ``run(_:tolerance:from:)``, throwing unless it converged.
-  func solve(_ p: Vector<Double>, tolerance: Double) throws -> ProjectedGradientResult {
-    try run(p, tolerance: tolerance).checked()
+  func solve(_ p: Vector<Double>, tolerance: Double) throws -> Vector<Double> {
+    try run(p, tolerance: tolerance).converged()
   }
 
   /// Semismooth Newton steps on `F(·, p) = 0` from `x`, each followed by one projected-gradient
@@ -94,7 +97,8 @@ struct ProjectedGradientCase<Objective: ParametricObjective, SetProjection: Proj
     let p = pack.packed
     try CaseSupport.validated(c, projection, start, condition.projectionParameter(p, linear: false))
     let scale = max(1, objective.gradient(at: start, p).norm())
-    let rough = try run(p, tolerance: Self.roughRelativeTolerance * scale).checked()
+    let rough = try run(p, tolerance: Self.roughRelativeTolerance * scale)
+    _ = try rough.converged()
     let (polished, newtonSteps) = polish(rough.solution, p, floor: Self.relativeTolerance * scale * stepSize)
     let result = try run(p, tolerance: Self.relativeTolerance * scale, from: polished)
     var notes = [
@@ -127,7 +131,7 @@ struct ProjectedGradientCase<Objective: ParametricObjective, SetProjection: Proj
   func instance() -> any RunnableInstance {
     let problem = self
     return Instance(condition: condition, parameter: pack.packed) { p, tolerance in
-      try problem.solve(p, tolerance: tolerance / problem.stepSize).solution
+      try problem.solve(p, tolerance: tolerance / problem.stepSize)
     }
   }
 }

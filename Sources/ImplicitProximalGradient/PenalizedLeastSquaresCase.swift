@@ -1,4 +1,5 @@
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitProximal
 
 /// The shared recipe of the `lasso`, `elastic-net` and `elastic-net-jaxopt` reference cases:
@@ -24,10 +25,12 @@ enum PenalizedLeastSquaresCase {
     let dimension: Int
 
     /// FISTA (backtracking from `η`, adaptive restart) from 0 to a gradient-mapping norm of `tolerance`.
-    func fista(_ θ: Vector<Double>, tolerance: Double) throws -> ProximalGradientResult {
+    func fista(_ θ: Vector<Double>, tolerance: Double) throws -> SolverResult<Vector<Double>> {
       let solver = FISTA(
         stepSize: .backtracking(initial: condition.stepSize), tolerance: tolerance, maxIterations: 200_000)
-      return try solver.solve(condition, θ, from: Vector.zeros(dimension))
+      let run = try solver.solve(condition, θ, from: Vector.zeros(dimension))
+      _ = try run.converged()
+      return run
     }
   }
 

@@ -1,7 +1,7 @@
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitProjections
 import ImplicitProximal
-import ImplicitProximalGradient
 import ImplicitTestSupport
 import Testing
 
