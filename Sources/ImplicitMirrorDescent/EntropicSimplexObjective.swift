@@ -3,7 +3,7 @@ import _Differentiation
 
 /// The entropy-regularised problems on the simplex of the `softmax-entropy` and
 /// `entropic-qp-simplex` families, with whichever inputs a reference case differentiates taken
-/// from the packed parameter vector (see ``ParameterPack``):
+/// from the packed parameter vector (see ``ParameterLayout``):
 ///
 ///     f(p) = ½ pᵀQp − ⟨θ, p⟩ + γ Σᵢ pᵢ log pᵢ      (no Q for softmax-entropy)
 ///
@@ -25,30 +25,28 @@ struct EntropicSimplexObjective: ParametricObjective {
 
   /// Reads `theta`, `gamma` and (when `withQuadratic`) `Q` from `c`; any of them may be under
   /// `theta` in the case.
-  init(_ c: ReferenceCase, withQuadratic: Bool) throws {
+  init(_ c: any CaseData, withQuadratic: Bool) throws {
     let known = withQuadratic ? ["theta", "gamma", "Q"] : ["theta", "gamma"]
     for name in c.thetaNames where !known.contains(name) {
-      throw CaseFormatError(file: c.file, field: "theta.\(name)", message: "not a parameter of family \"\(c.family)\"")
+      throw c.formatError(field: "theta.\(name)", message: "not a parameter of family \"\(c.family)\"")
     }
     linear = try c.vector("theta")
     dimension = linear.count
-    guard dimension > 0 else { throw CaseFormatError(file: c.file, field: "theta", message: "must not be empty") }
+    guard dimension > 0 else { throw c.formatError(field: "theta", message: "must not be empty") }
     temperature = try c.scalar("gamma")
-    guard temperature > 0 else { throw CaseFormatError(file: c.file, field: "gamma", message: "must be positive") }
+    guard temperature > 0 else { throw c.formatError(field: "gamma", message: "must be positive") }
     if withQuadratic {
       let q = try c.matrix("Q")
       guard q.rows == dimension, q.columns == dimension else {
-        throw CaseFormatError(
-          file: c.file, field: "Q", message: "expected \(dimension)×\(dimension), got \(q.rows)×\(q.columns)")
+        throw c.formatError(
+          field: "Q", message: "expected \(dimension)×\(dimension), got \(q.rows)×\(q.columns)")
       }
       quadratic = q
     } else {
       quadratic = nil
     }
-    let pack = ParameterPack(c)
-    func slot(_ name: String) -> Slot? {
-      pack.entries.first { $0.name == name }.map { Slot(offset: $0.offset, count: $0.count) }
-    }
+    let layout = try ParameterLayout(c)
+    func slot(_ name: String) -> Slot? { layout.entry(name).map { Slot(offset: $0.offset, count: $0.count) } }
     linearSlot = slot("theta")
     temperatureSlot = slot("gamma")
     quadraticSlot = slot("Q")

@@ -1,4 +1,5 @@
 public import Foundation
+public import ImplicitCore
 
 /// An n-dimensional array of reals: shape plus row-major values (a scalar has shape `[]`).
 public struct NDArray: Sendable, Equatable {
@@ -34,20 +35,25 @@ public struct NDArray: Sendable, Equatable {
 
 /// Malformed input: names the file and the field.
 public struct CaseFormatError: Error, Sendable, CustomStringConvertible {
+  /// The file.
   public var file: String
+  /// The offending field.
   public var field: String
+  /// What is wrong with it.
   public var message: String
+  /// An error.
   public init(file: String, field: String, message: String) {
     self.file = file
     self.field = field
     self.message = message
   }
+  /// `file: field `field`: message`.
   public var description: String { "\(file): field `\(field)`: \(message)" }
 }
 
 /// One reference case in the `implicit-case/1` format: data, the parameters to differentiate,
 /// and the expected outputs with their Jacobians.
-public struct ReferenceCase: Sendable {
+public struct ReferenceCase: CaseData {
   /// An expected output: its value and `∂output/∂θ_t` for each differentiated parameter `t`.
   public struct Output: Sendable {
     public var value: NDArray
@@ -143,8 +149,16 @@ public struct ReferenceCase: Sendable {
     try self.init(json: data, file: url.path)
   }
 
-  /// The parameter `name`, from `theta` or else `data`.
-  public func input(_ name: String) -> NDArray? { theta.first { $0.name == name }?.value ?? data[name] }
+  /// The input `name`, from `theta` or else `data`.
+  public func array(named name: String) -> NDArray? { theta.first { $0.name == name }?.value ?? data[name] }
+
+  /// The input `name` as shape and values (``CaseData``).
+  public func input(_ name: String) -> CaseArray? { array(named: name).map { ($0.shape, $0.values) } }
+
+  /// A ``CaseFormatError`` naming this case's file.
+  public func formatError(field: String, message: String) -> any Error {
+    CaseFormatError(file: file, field: field, message: message)
+  }
 
   /// The names of the differentiated parameters, in file order.
   public var thetaNames: [String] { theta.map(\.name) }
