@@ -58,7 +58,9 @@ var targets: [Target] = [
     swiftSettings: settings),
   .testTarget(
     name: "ImplicitFamiliesTests",
-    dependencies: ["ImplicitFamilies", "ImplicitCore", "ImplicitConformance", "ImplicitTestSupport"],
+    dependencies: [
+      "ImplicitFamilies", "ImplicitCore", "ImplicitConformance", "ImplicitReferenceCases", "ImplicitTestSupport",
+    ],
     swiftSettings: settings),
   .target(name: "ImplicitCore", swiftSettings: settings),
   .target(
@@ -76,6 +78,8 @@ var targets: [Target] = [
     name: "ImplicitCoreTests", dependencies: ["ImplicitCore", "ImplicitTestSupport"], swiftSettings: settings),
   .target(name: "ImplicitConformance", dependencies: ["ImplicitCore", "ImplicitReferenceCases"], swiftSettings: settings),
   .target(name: "ImplicitReferenceCases", dependencies: ["ImplicitCore"], swiftSettings: settings),
+  .testTarget(
+    name: "ImplicitReferenceCasesTests", dependencies: ["ImplicitReferenceCases", "ImplicitCore"], swiftSettings: settings),
   .plugin(
     name: "RegenerateCatalog",
     capability: .command(
@@ -101,7 +105,7 @@ for module in modules {
   targets.append(
     .testTarget(
       name: module.name + "Tests",
-      dependencies: [.target(name: module.name), "ImplicitCore", "ImplicitTestSupport"]
+      dependencies: [.target(name: module.name), "ImplicitCore", "ImplicitReferenceCases", "ImplicitTestSupport"]
         + module.dependencies.map { .target(name: $0) },
       swiftSettings: settings))
 }

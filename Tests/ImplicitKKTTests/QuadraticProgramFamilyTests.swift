@@ -1,5 +1,6 @@
 import Foundation
 import ImplicitCore
+import ImplicitReferenceCases
 import ImplicitKKT
 import ImplicitTestSupport
 import Testing

@@ -1,4 +1,5 @@
 import ImplicitCore
+import ImplicitReferenceCases
 import ImplicitProximalGradient
 import ImplicitTestSupport
 import Testing

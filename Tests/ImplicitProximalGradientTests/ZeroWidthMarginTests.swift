@@ -1,4 +1,5 @@
 import ImplicitCore
+import ImplicitReferenceCases
 import ImplicitProximal
 import ImplicitProximalGradient
 import ImplicitTestSupport

@@ -1,5 +1,6 @@
 import Foundation
 import ImplicitCore
+import ImplicitReferenceCases
 import ImplicitObjectives
 import ImplicitStationarity
 import ImplicitTestSupport
