@@ -64,7 +64,8 @@ var targets: [Target] = [
     swiftSettings: settings),
   .target(name: "ImplicitCore", swiftSettings: settings),
   .target(
-    name: "ImplicitTestSupport", dependencies: ["ImplicitCore", "ImplicitReferenceCases"], path: "Tests/ImplicitTestSupport",
+    name: "ImplicitTestSupport", dependencies: ["ImplicitCore", "ImplicitReferenceCases"],
+    path: "Tests/ImplicitTestSupport",
     swiftSettings: settings),
   .executableTarget(
     name: "implicit",
@@ -76,10 +77,12 @@ var targets: [Target] = [
     swiftSettings: settings),
   .testTarget(
     name: "ImplicitCoreTests", dependencies: ["ImplicitCore", "ImplicitTestSupport"], swiftSettings: settings),
-  .target(name: "ImplicitConformance", dependencies: ["ImplicitCore", "ImplicitReferenceCases"], swiftSettings: settings),
+  .target(
+    name: "ImplicitConformance", dependencies: ["ImplicitCore", "ImplicitReferenceCases"], swiftSettings: settings),
   .target(name: "ImplicitReferenceCases", dependencies: ["ImplicitCore"], swiftSettings: settings),
   .testTarget(
-    name: "ImplicitReferenceCasesTests", dependencies: ["ImplicitReferenceCases", "ImplicitCore"], swiftSettings: settings),
+    name: "ImplicitReferenceCasesTests", dependencies: ["ImplicitReferenceCases", "ImplicitCore"],
+    swiftSettings: settings),
   .plugin(
     name: "RegenerateCatalog",
     capability: .command(

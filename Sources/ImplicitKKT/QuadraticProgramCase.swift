@@ -16,7 +16,8 @@ enum QuadraticProgramCase {
     }
     if !inequalities {
       for name in ["G", "h"] where c.input(name) != nil {
-        throw c.formatError(field: name, message: "family \"\(c.family)\" has equality constraints only (use family \"qp\")")
+        throw c.formatError(
+          field: name, message: "family \"\(c.family)\" has equality constraints only (use family \"qp\")")
       }
     }
     let Q = try c.matrix("Q")

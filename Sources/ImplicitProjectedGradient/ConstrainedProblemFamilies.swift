@@ -48,7 +48,10 @@ enum ConstrainedProblemFamilies {
     let mn = A.rows * A.columns
     return (
       Vector(A.scalars + b.scalars),
-      [InputSelection.Slot(name: "A", offset: 0, count: mn), InputSelection.Slot(name: "b", offset: mn, count: b.count)]
+      [
+        InputSelection.Slot(name: "A", offset: 0, count: mn),
+        InputSelection.Slot(name: "b", offset: mn, count: b.count),
+      ]
     )
   }
 
@@ -78,7 +81,8 @@ enum ConstrainedProblemFamilies {
     return try ProjectedGradientCase(
       objective: DesignLeastSquares(rows: A.rows, columns: A.columns), objectiveParameter: θf, objectiveSlots: slots,
       projection: SimplexProjection(), projectionParameter: s,
-      projectionSlots: [InputSelection.Slot(name: "simplex_value", offset: 0, count: 1)], layout: try ParameterLayout(c),
+      projectionSlots: [InputSelection.Slot(name: "simplex_value", offset: 0, count: 1)],
+      layout: try ParameterLayout(c),
       start: Vector(repeating: s / Double(max(n, 1)), count: n), lipschitz: A.squaredSpectralNorm())
   }
 
@@ -101,11 +105,13 @@ enum ConstrainedProblemFamilies {
     return try ProjectedGradientCase(
       objective: QuadraticOnInputs(n: n), objectiveParameter: Vector(Q.scalars + linear.scalars),
       objectiveSlots: [
-        InputSelection.Slot(name: "Q", offset: 0, count: n * n), InputSelection.Slot(name: "c", offset: n * n, count: n),
+        InputSelection.Slot(name: "Q", offset: 0, count: n * n),
+        InputSelection.Slot(name: "c", offset: n * n, count: n),
       ],
       projection: BoxProjection(), projectionParameter: bounds,
       projectionSlots: [
-        InputSelection.Slot(name: "lower", offset: 0, count: n), InputSelection.Slot(name: "upper", offset: n, count: n),
+        InputSelection.Slot(name: "lower", offset: 0, count: n),
+        InputSelection.Slot(name: "upper", offset: n, count: n),
       ],
       layout: try ParameterLayout(c), start: BoxProjection().project(Vector.zeros(n), bounds),
       lipschitz: symmetricPart.largestEigenvalue())

@@ -43,7 +43,9 @@ struct ProjectedGradientCase<Objective: ParametricObjective, SetProjection: Proj
     let base = try ProjectedGradientCondition(
       objective: objective, projection: projection, stepSize: lipschitz > 0 ? 1 / lipschitz : 1,
       objectiveParameterCount: θf.count, projectionParameter: θC)
-    let shifted = projectionSlots.map { InputSelection.Slot(name: $0.name, offset: θf.count + $0.offset, count: $0.count) }
+    let shifted = projectionSlots.map {
+      InputSelection.Slot(name: $0.name, offset: θf.count + $0.offset, count: $0.count)
+    }
     let map = InputSelection(
       layout: layout, base: base.parameter(objective: θf, projection: θC), slots: objectiveSlots + shifted)
     condition = Reparametrized(base, map: map)

@@ -43,7 +43,9 @@ enum ProjectionFamilies {
 
   static func inputZ(_ c: any CaseData) throws -> Vector<Double> {
     let z = try c.array("z")
-    guard z.shape.count == 1 else { throw c.formatError(field: "z", message: "expected a vector, got shape \(z.shape)") }
+    guard z.shape.count == 1 else {
+      throw c.formatError(field: "z", message: "expected a vector, got shape \(z.shape)")
+    }
     return try c.vector("z")
   }
 
@@ -80,7 +82,8 @@ enum ProjectionFamilies {
     return try projectionInstance(
       c, BoxProjection(), z: z, bounds,
       slots: [
-        InputSelection.Slot(name: "lower", offset: 0, count: n), InputSelection.Slot(name: "upper", offset: n, count: n),
+        InputSelection.Slot(name: "lower", offset: 0, count: n),
+        InputSelection.Slot(name: "upper", offset: n, count: n),
       ])
   }
 
@@ -114,7 +117,9 @@ enum ProjectionFamilies {
     let layout = try ParameterLayout(c)
     let base = SimplexThresholdOnInputs()
     let condition = Reparametrized(
-      base, map: try InputSelection(c, layout: layout, concatenating: ["z", "simplex_value"], defaults: ["simplex_value": [s]]))
+      base,
+      map: try InputSelection(
+        c, layout: layout, concatenating: ["z", "simplex_value"], defaults: ["simplex_value": [s]]))
     let zSlots = layout.entry("z")
     return Instance(
       condition: condition, parameter: layout.packed,

@@ -31,7 +31,8 @@ public enum LogisticRegressionFamily {
 
   static let parameters = ["X", "y", "theta", "X_val", "y_val"]
 
-  /// The stationarity condition of the training objective at the packed parameters, solved by
+  /// The stationarity condition of the training objective on all its inputs, reparametrised by
+  /// the case's packed parameters (``Reparametrized``, ``InputSelection``), solved by
   /// ``NewtonCG`` from 0 (to `‖∇f‖ = ‖F(w, θ)‖ ≤ tolerance` for the conformance kit; to
   /// `10⁻¹²·max(1, ‖∇f(0)‖)` for the reference solve); outputs `w` and `val_loss`.
   @Sendable static func makeInstance(_ c: any CaseData) throws -> any RunnableInstance {
@@ -60,19 +61,21 @@ public enum LogisticRegressionFamily {
     }
 
     let layout = try ParameterLayout(c)
-    let training = LogisticData(features: X, labels: y, featuresName: "X", labelsName: "y", layout: layout)
-    let validation = LogisticData(
-      features: validationX, labels: validationY, featuresName: "X_val", labelsName: "y_val", layout: layout)
-    let objective = PackedLogisticObjective(
-      data: training, strength: Vector(strength.values), strengthSlot: PackSlot(layout, "theta"))
-    let condition = StationarityCondition(objective, stronglyConvex: strength.values.allSatisfy { $0 > 0 })
+    let objective = LogisticTrainingObjective(
+      loss: LogisticLossOnInputs(samples: X.rows, features: X.columns), strengths: strength.values.count)
+    let condition = Reparametrized(
+      StationarityCondition(objective, stronglyConvex: strength.values.allSatisfy { $0 > 0 }),
+      map: try InputSelection(c, layout: layout, concatenating: ["X", "y", "theta"]))
+    let validation = LogisticLossOnInputs(samples: validationX.rows, features: validationX.columns)
+    let validationInputs = try InputSelection(c, layout: layout, concatenating: ["X_val", "y_val"])
     let p = layout.packed
     let start = Vector<Double>.zeros(X.columns)
     return Instance(
       condition: condition, parameter: p,
       reference: {
-        let scale = max(1, objective.solutionGradient(at: start, p).norm)
-        let solve = NewtonCG(tolerance: 1e-12 * scale).minimize(objective, from: start, p)
+        let θ = condition.map(p)
+        let scale = max(1, objective.solutionGradient(at: start, θ).norm)
+        let solve = NewtonCG(tolerance: 1e-12 * scale).minimize(objective, from: start, θ)
         guard !solve.isConverged else { return (solve.solution, ["solver: \(solve)"]) }
         // Rounding in very large problems can keep ‖∇f‖ above 1e-12; 1e-9 still gives Jacobians
         // far inside the check's tolerance (error ≈ ‖A⁻¹‖·‖∇f‖), and the note says so.
@@ -87,14 +90,19 @@ public enum LogisticRegressionFamily {
         )
       },
       outputs: { w in
-        // val_loss(w, θ): its derivative along (ẇ, θ̇) is ⟨∇_w val, ẇ⟩ + ⟨∇_θ val, θ̇⟩.
-        let (value, gradientW, gradientP) = PackedValidationLoss(data: validation).valueWithGradients(at: w, p)
+        // val_loss(w, M_val(p)): its derivative along (ẇ, ṗ) is ⟨∇_w val, ẇ⟩ + ⟨∇_θ val, M_val′ṗ⟩.
+        let θ = validationInputs(p)
+        let (value, gradientW, gradientθ) = validation.valueWithGradients(at: w, θ)
         return [
           .solution("w", w),
-          InstanceOutput(name: "val_loss", value: [value]) { dw, dp in [gradientW.dot(dw) + gradientP.dot(dp)] },
+          InstanceOutput(name: "val_loss", value: [value]) { dw, dp in
+            [gradientW.dot(dw) + gradientθ.dot(validationInputs.forwardProduct(dp, at: p)!)]
+          },
         ]
       }
-    ) { θ, tolerance in try NewtonCG(tolerance: tolerance).minimize(objective, from: start, θ).converged() }
+    ) { p, tolerance in
+      try NewtonCG(tolerance: tolerance).minimize(objective, from: start, condition.map(p)).converged()
+    }
   }
 
   static func checkSignLabels(_ labels: Vector<Double>, field: String, _ c: any CaseData) throws {
@@ -104,96 +112,32 @@ public enum LogisticRegressionFamily {
   }
 }
 
-/// Where one input sits in the packed parameter vector.
-struct PackSlot {
-  let offset: Int
-  let count: Int
+/// The mean logistic loss on all its inputs, `θ = [vec X; y]` (labels ±1):
+/// `(1/n) Σᵢ log(1 + exp(−yᵢxᵢᵀw))`. Also the validation loss, on `[vec X_val; y_val]`.
+struct LogisticLossOnInputs: ParametricObjective {
+  let samples: Int
+  let features: Int
 
-  init?(_ layout: ParameterLayout, _ name: String) {
-    guard let e = layout.entry(name) else { return nil }
-    offset = e.offset
-    count = e.count
-  }
-
-  /// This input from the packed vector `p`.
-  @differentiable(reverse,wrt: p)
-  func read<S: RealScalar>(_ p: Vector<S>) -> Vector<S> { p.slice(from: offset, count: count) }
-}
-
-/// Labelled samples `(X, y)` whose features and labels may each be constants or read from the
-/// packed parameter vector.
-struct LogisticData {
-  let features: Matrix<Double>
-  let labels: Vector<Double>
-  let featuresSlot: PackSlot?
-  let labelsSlot: PackSlot?
-  /// `−diag(y)·X`, for the common case where neither is differentiated.
-  let negatedSignedFeatures: Matrix<Double>
-
-  init(
-    features: Matrix<Double>, labels: Vector<Double>, featuresName: String, labelsName: String, layout: ParameterLayout
-  ) {
-    self.features = features
-    self.labels = labels
-    featuresSlot = PackSlot(layout, featuresName)
-    labelsSlot = PackSlot(layout, labelsName)
-    var m = features
-    for i in 0..<m.rows {
-      for j in 0..<m.columns { m.scalars[i * m.columns + j] *= -labels[i] }
-    }
-    negatedSignedFeatures = m
-  }
-
-  /// `−yᵢ xᵢᵀw` for every sample.
-  @differentiable(reverse,wrt: (w, p))
-  func negatedMargins<S: RealScalar>(_ w: Vector<S>, _ p: Vector<S>) -> Vector<S> {
-    if featuresSlot == nil && labelsSlot == nil { return negatedSignedFeatures.times(w) }
-    return -(signs(p) * scores(w, p))
-  }
-
-  /// `Xw`.
-  @differentiable(reverse,wrt: (w, p))
-  func scores<S: RealScalar>(_ w: Vector<S>, _ p: Vector<S>) -> Vector<S> {
-    guard let slot = featuresSlot else { return features.times(w) }
-    return slot.read(p).reshaped(rows: features.rows, columns: features.columns) * w
-  }
-
-  /// `y`.
-  @differentiable(reverse,wrt: p)
-  func signs<S: RealScalar>(_ p: Vector<S>) -> Vector<S> {
-    guard let slot = labelsSlot else { return Vector<S>(converting: labels.scalars) }
-    return slot.read(p)
-  }
-
-  /// `(1/n) Σᵢ log(1 + exp(−yᵢxᵢᵀw))`.
-  @differentiable(reverse,wrt: (w, p))
-  func meanLogisticLoss<S: RealScalar>(_ w: Vector<S>, _ p: Vector<S>) -> S {
-    negatedMargins(w, p).softplus().mean()
-  }
-}
-
-/// The training objective `f(w, p)` with every differentiated input read from `p`.
-struct PackedLogisticObjective: ParametricObjective {
-  let data: LogisticData
-  let strength: Vector<Double>
-  let strengthSlot: PackSlot?
+  /// The number of entries of `θ`.
+  var parameterCount: Int { samples * features + samples }
 
   @differentiable(reverse)
-  func callAsFunction<S: RealScalar>(_ w: Vector<S>, _ p: Vector<S>) -> S {
-    data.meanLogisticLoss(w, p) + l2Penalty(w, penalty(p))
-  }
-
-  @differentiable(reverse,wrt: p)
-  func penalty<S: RealScalar>(_ p: Vector<S>) -> Vector<S> {
-    guard let slot = strengthSlot else { return Vector<S>(converting: strength.scalars) }
-    return slot.read(p)
+  func callAsFunction<S: RealScalar>(_ w: Vector<S>, _ θ: Vector<S>) -> S {
+    let X = θ.slice(from: 0, count: samples * features).reshaped(rows: samples, columns: features)
+    let y = θ.slice(from: samples * features, count: samples)
+    return (-(y * (X * w))).softplus().mean()
   }
 }
 
-/// The validation loss `val(w, p)`, as an objective so that both its gradients come at once.
-struct PackedValidationLoss: ParametricObjective {
-  let data: LogisticData
+/// The training objective on all its inputs, `θ = [vec X; y; strength]`:
+/// `(1/n) Σᵢ log(1 + exp(−yᵢxᵢᵀw)) + ½Σⱼ θⱼwⱼ²` (one strength, or one per feature).
+struct LogisticTrainingObjective: ParametricObjective {
+  let loss: LogisticLossOnInputs
+  let strengths: Int
 
   @differentiable(reverse)
-  func callAsFunction<S: RealScalar>(_ w: Vector<S>, _ p: Vector<S>) -> S { data.meanLogisticLoss(w, p) }
+  func callAsFunction<S: RealScalar>(_ w: Vector<S>, _ θ: Vector<S>) -> S {
+    let k = loss.parameterCount
+    return loss(w, θ.slice(from: 0, count: k)) + l2Penalty(w, θ.slice(from: k, count: strengths))
+  }
 }

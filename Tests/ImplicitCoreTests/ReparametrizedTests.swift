@@ -87,7 +87,8 @@ struct ReparametrizedTests {
     let map = InputSelection(
       layout: layout, base: Vector([1, 2, 3, 4, 5, 0, 0]),
       slots: [
-        .init(name: "a", offset: 0, count: 2), .init(name: "b", offset: 2, count: 3), .init(name: "s", offset: 5, count: 2),
+        .init(name: "a", offset: 0, count: 2), .init(name: "b", offset: 2, count: 3),
+        .init(name: "s", offset: 5, count: 2),
       ])
     let p = Vector<Double>([-1, -2, -3, 9])
     #expect(map(p).scalars == [1, 2, -1, -2, -3, 9, 9])

@@ -1,8 +1,8 @@
 import Foundation
 import ImplicitConformance
 import ImplicitCore
-import ImplicitReferenceCases
 import ImplicitFamilies
+import ImplicitReferenceCases
 import ImplicitTestSupport
 import Testing
 

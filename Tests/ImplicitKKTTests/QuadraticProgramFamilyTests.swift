@@ -1,7 +1,7 @@
 import Foundation
 import ImplicitCore
-import ImplicitReferenceCases
 import ImplicitKKT
+import ImplicitReferenceCases
 import ImplicitTestSupport
 import Testing
 

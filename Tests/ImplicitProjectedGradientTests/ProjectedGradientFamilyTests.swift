@@ -1,7 +1,7 @@
 import Foundation
 import ImplicitCore
-import ImplicitReferenceCases
 import ImplicitProjectedGradient
+import ImplicitReferenceCases
 import ImplicitTestSupport
 import Testing
 

@@ -1,6 +1,6 @@
 import ImplicitCore
-import ImplicitReferenceCases
 import ImplicitProximalGradient
+import ImplicitReferenceCases
 import ImplicitTestSupport
 import Testing
 

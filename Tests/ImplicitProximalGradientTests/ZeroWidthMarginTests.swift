@@ -1,7 +1,7 @@
 import ImplicitCore
-import ImplicitReferenceCases
 import ImplicitProximal
 import ImplicitProximalGradient
+import ImplicitReferenceCases
 import ImplicitTestSupport
 import Testing
 

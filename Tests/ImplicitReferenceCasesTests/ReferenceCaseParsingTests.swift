@@ -1,8 +1,8 @@
 import Foundation
 import ImplicitCore
-import _Differentiation
 import ImplicitReferenceCases
 import Testing
+import _Differentiation
 
 /// Malformed reference cases throw a `CaseFormatError` that names the file and the field.
 @Suite("Reference-case parsing and the registry")
@@ -106,7 +106,9 @@ struct ReferenceCaseParsingTests {
   struct Toy: OptimalityCondition {
     let dimension: Int
     @differentiable(reverse)
-    func callAsFunction(_ x: Vector<Double>, _ p: Vector<Double>) -> Vector<Double> { x - p.slice(from: 0, count: dimension) }
+    func callAsFunction(_ x: Vector<Double>, _ p: Vector<Double>) -> Vector<Double> {
+      x - p.slice(from: 0, count: dimension)
+    }
   }
 
   static func toyFamily(module: String, methods: [String] = [], acceptsNoMethod: Bool = true) -> ConditionFamily {
@@ -181,7 +183,8 @@ struct ReferenceCaseParsingTests {
           try registry.register(
             ConditionFamily(
               name: "family-\(i)", formula: "", assumptions: [], module: "M\(i % 4)",
-              makeInstance: { _ in Instance(condition: Toy(dimension: 0), parameter: Vector([])) { _, _ in Vector([]) } }))
+              makeInstance: { _ in Instance(condition: Toy(dimension: 0), parameter: Vector([])) { _, _ in Vector([]) }
+              }))
           _ = registry.families
         }
       }

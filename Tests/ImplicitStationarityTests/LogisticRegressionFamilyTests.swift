@@ -1,7 +1,7 @@
 import Foundation
 import ImplicitCore
-import ImplicitReferenceCases
 import ImplicitObjectives
+import ImplicitReferenceCases
 import ImplicitStationarity
 import ImplicitTestSupport
 import Testing
