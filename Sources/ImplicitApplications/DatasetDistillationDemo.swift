@@ -39,10 +39,8 @@ func runDatasetDistillation() throws {
   let state = DistillationSolveLog(start: Vector<Double>.zeros(pixels * classes))
   let trainOnPrototypes = ImplicitFunction(condition: StationarityCondition(inner, stronglyConvex: true)) {
     (prototypes: Vector<Double>) -> Vector<Double> in
-    let result = innerSolver.minimize(inner, from: state.start, prototypes)
-    state.record(result)
     // A solver that did not converge yields NaN (never a plausible vector); checked below.
-    return result.isConverged ? result.solution : Vector(repeating: .nan, count: result.solution.count)
+    state.run { try innerSolver.solve(inner, prototypes, from: state.start) }
   }
 
   // 3. The outer loss: cross-entropy of W*(P) on the real training digits, an ordinary
@@ -99,11 +97,11 @@ func runDatasetDistillation() throws {
 
   // 6. What did it learn? Compare with two models of the same kind (same λ): trained on the
   //    ten class-mean images, and trained on all training digits.
-  let distilled = try innerSolver.minimize(inner, from: state.start, prototypes).converged()
+  let distilled = try innerSolver.solve(inner, prototypes, from: state.start).converged()
   let means = distillationClassMeans(train)
-  let fromMeans = try innerSolver.minimize(inner, from: .zeros(pixels * classes), means).converged()
+  let fromMeans = try innerSolver.solve(inner, means, from: .zeros(pixels * classes)).converged()
   let full = DatasetLogisticRegression(data: trainSet)
-  let fromAll = try innerSolver.minimize(full, from: .zeros(pixels * classes), Vector([l2Strength])).converged()
+  let fromAll = try innerSolver.solve(full, Vector([l2Strength]), from: .zeros(pixels * classes)).converged()
   print("\ntest accuracy of l2-regularised logistic regression (λ = \(l2Strength)) trained on")
   print(String(format: "  the 10 distilled images:        %6.2f%%", 100 * testSet.accuracy(distilled)))
   print(String(format: "  the 10 class-mean images:       %6.2f%%", 100 * testSet.accuracy(fromMeans)))
@@ -127,16 +125,26 @@ func runDatasetDistillation() throws {
 /// differentiable wrapper, so its outcome is recorded here to be checked by the caller).
 private final class DistillationSolveLog {
   var start: Vector<Double>
-  private(set) var lastResult: MinimizationResult
+  private(set) var lastResult: SolverResult<Vector<Double>>
 
   init(start: Vector<Double>) {
     self.start = start
-    lastResult = MinimizationResult(
-      solution: start, gradientNorm: .nan, iterations: 0, status: .invalidInput("not run yet"), tolerance: 0,
-      solver: "none")
+    lastResult = SolverResult(
+      solution: start, status: .breakdown("not run yet"), iterations: 0, residual: .nan, tolerance: 0, solver: "none")
   }
 
-  func record(_ result: MinimizationResult) { lastResult = result }
+  /// Runs `solve` and records its outcome (a rejected input as a breakdown); returns the
+  /// solution, or NaN if it did not converge.
+  func run(_ solve: () throws -> SolverResult<Vector<Double>>) -> Vector<Double> {
+    do {
+      lastResult = try solve()
+    } catch {
+      lastResult = SolverResult(
+        solution: start, status: .breakdown("\(error)"), iterations: 0, residual: .nan, tolerance: 0,
+        solver: "inner solver")
+    }
+    return (try? lastResult.converged()) ?? Vector(repeating: .nan, count: start.count)
+  }
 }
 
 /// The mean image of each class, flattened (`classes × pixels`).

@@ -24,8 +24,9 @@ public enum EqualityQuadraticProgramFamily {
   public static func register(in registry: FamilyRegistry = .shared) throws { try registry.register(descriptor) }
 
   @Sendable static func makeInstance(_ c: any CaseData) throws -> any RunnableInstance {
-    try QuadraticProgramCase.instance(c, inequalities: false, solve: { try EqualityQPSolver().solve($0) }) { solution in
-      ["solver: \(solution.solver); KKT residuals (relative): \(solution.residuals)"]
+    try QuadraticProgramCase.instance(c, inequalities: false, solve: { try EqualityQPSolver().solve($0) }) {
+      run, solution in
+      ["solver: \(run.solver); KKT residuals (relative): \(solution.residuals)"]
     }
   }
 }

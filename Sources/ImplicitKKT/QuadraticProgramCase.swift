@@ -60,8 +60,9 @@ enum QuadraticProgramCase {
   /// (`reference` adds the checks and notes of the reference solve); outputs `x`, `dual_eq` and,
   /// when `inequalities`, `dual_ineq`.
   static func instance(
-    _ c: any CaseData, inequalities: Bool, solve: @escaping (QuadraticProgram) throws -> QuadraticProgramSolution,
-    notes: @escaping (QuadraticProgramSolution) throws -> [String]
+    _ c: any CaseData, inequalities: Bool,
+    solve: @escaping (QuadraticProgram) throws -> SolverResult<QuadraticProgramSolution>,
+    notes: @escaping (SolverResult<QuadraticProgramSolution>, QuadraticProgramSolution) throws -> [String]
   ) throws -> any RunnableInstance {
     let program = try program(c, inequalities: inequalities)
     try program.validate()
@@ -72,14 +73,15 @@ enum QuadraticProgramCase {
     return Instance(
       condition: condition, parameter: layout.packed,
       reference: {
-        let solution = try solve(program)
-        return (solution.point, try notes(solution))
+        let run = try solve(program)
+        let solution = try run.converged()
+        return (solution.point, try notes(run, solution))
       },
       outputs: { z in
         [.solution("x", z, coordinates: 0..<n), .solution("dual_eq", z, coordinates: n..<(n + p))]
           + (inequalities ? [.solution("dual_ineq", z, coordinates: (n + p)..<(n + p + m))] : [])
       }
-    ) { θ, _ in try solve(condition.map(θ)).point }
+    ) { θ, _ in try solve(condition.map(θ)).converged().point }
   }
 }
 

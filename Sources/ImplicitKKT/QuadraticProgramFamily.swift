@@ -37,7 +37,7 @@ public enum QuadraticProgramFamily {
   public static func register(in registry: FamilyRegistry = .shared) throws { try registry.register(descriptor) }
 
   /// Solves `program` with the solver that `method` names.
-  static func solve(_ program: QuadraticProgram, method: String?) throws -> QuadraticProgramSolution {
+  static func solve(_ program: QuadraticProgram, method: String?) throws -> SolverResult<QuadraticProgramSolution> {
     if method == "osqp" { return try ADMMQPSolver().solve(program) }
     do {
       return try ActiveSetQPSolver().solve(program)
@@ -50,10 +50,10 @@ public enum QuadraticProgramFamily {
   @Sendable static func makeInstance(_ c: any CaseData) throws -> any RunnableInstance {
     let method = c.method
     return try QuadraticProgramCase.instance(c, inequalities: true, solve: { try solve($0, method: method) }) {
-      solution in
+      run, solution in
       try QuadraticProgramCase.requireStrictComplementarity(solution)
       return [
-        "solver: \(solution.solver), \(solution.iterations) iteration(s); active set \(solution.activeSet) of \(solution.inequalityMultipliers.count)",
+        "solver: \(run.solver), \(run.iterations) iteration(s); active set \(solution.activeSet) of \(solution.inequalityMultipliers.count)",
         "KKT residuals (relative): \(solution.residuals)",
         "strict complementarity margin: \(solution.complementarityMargin)",
       ]

@@ -92,21 +92,27 @@ import ImplicitCore
   return 0
 }
 
-/// The usage examples compiled by the tests: the lines between `// catalog-example: NAME` and
-/// `// end-catalog-example` in the Swift files of `folder`, dedented, by family name.
-func compiledExamples(in folder: String) -> [String: String] {
+/// The usage examples compiled by the tests: the lines between `// MARKER: NAME` and
+/// `// end-MARKER` in the Swift files of `folder` (and its subfolders when `recursive`), dedented,
+/// by name.
+func compiledExamples(in folder: String, marker: String = "catalog-example", recursive: Bool = false) -> [String: String] {
   var examples = [String: String]()
-  let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".swift") }
+  let listing =
+    recursive
+    ? (FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? [])
+    : ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+  let files = listing.filter { $0.hasSuffix(".swift") && !$0.contains(".build/") }
+  let start = "// \(marker):", end = "// end-\(marker)"
   for file in files {
     guard let text = try? String(contentsOfFile: "\(folder)/\(file)", encoding: .utf8) else { continue }
     var current: String?
     var lines = [String]()
     for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
       let trimmed = line.trimmingCharacters(in: .whitespaces)
-      if trimmed.hasPrefix("// catalog-example:") {
-        current = trimmed.dropFirst("// catalog-example:".count).trimmingCharacters(in: .whitespaces)
+      if trimmed.hasPrefix(start) {
+        current = trimmed.dropFirst(start.count).trimmingCharacters(in: .whitespaces)
         lines = []
-      } else if trimmed == "// end-catalog-example", let name = current {
+      } else if trimmed == end, let name = current {
         examples[name] = dedent(lines)
         current = nil
       } else if current != nil {

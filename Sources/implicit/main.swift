@@ -20,6 +20,8 @@ let usage = """
     catalog [--check | --write] [--catalog DIR] [--output FILE]
                               Regenerate (or verify) docs/catalog.md from the registry and
                               Catalog/; fails on a family without entry or an entry without family.
+    docs --check              Verify that every Swift block of README.md and docs/ is a
+                              compiled example (Tests/DocsExamplesTests, Examples/).
     demo [NAME]               Run a demo (default: ridge, the paper's Figure 1). `demo --list`.
     bench [core | jaxopt | all] [--json] [--quick] [--runs N] [--only ID]
                               Benchmarks (build with -c release): the JAXopt workloads
@@ -47,6 +49,7 @@ let usage = """
   case "demo": return runDemo(arguments)
   case "conformance": return runConformance(arguments)
   case "catalog": return runCatalogue(arguments)
+  case "docs": return runDocs(arguments)
   case "bench": return runBench(arguments)
   default:
     printError("unknown subcommand \"\(command)\"\n\n\(usage)")

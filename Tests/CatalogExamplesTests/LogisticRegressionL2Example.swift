@@ -28,12 +28,12 @@ func logisticRegressionL2Example() throws {
   // end-catalog-example
   // Independent check: central differences of re-solving (the validation loss at the re-solved w*).
   func valLoss(_ θ: Vector<Double>) throws -> Double {
-    let w = try NewtonCG(tolerance: 1e-12).minimize(f, from: .zeros(4), θ).converged()
+    let w = try NewtonCG(tolerance: 1e-12).solve(f, θ, from: .zeros(4)).converged()
     let margins = (0..<20).map { i in yval[i] * (0..<4).reduce(0) { $0 + Xval[i, $1] * w[$1] } }
     return margins.map { Foundation.log1p(Foundation.exp(-$0)) }.reduce(0, +) / 20
   }
   let fd = resolvedJacobian(at: θ) { θ in Vector([try valLoss(θ)]) }
   #expect(TestSupport.relativeError(hypergradient.scalars, fd.scalars) < 1e-6)
-  let fdw = resolvedJacobian(at: θ) { θ in try NewtonCG(tolerance: 1e-12).minimize(f, from: .zeros(4), θ).converged() }
+  let fdw = resolvedJacobian(at: θ) { θ in try NewtonCG(tolerance: 1e-12).solve(f, θ, from: .zeros(4)).converged() }
   #expect(TestSupport.relativeError(dwdθ, fdw) < 1e-6)
 }

@@ -30,7 +30,7 @@ import _Differentiation
     let weights = Vector([1.0, -2, 0.5, 0.3, 1.5, -1])
     let g = gradient(at: θ) { θ in f(θ).dot(weights) }
     let reference = FiniteDifferences.gradient(at: θ.scalars) { θ in
-      (try? solver.solve(map, from: Vector.zeros(6), Vector(θ)).converged().dot(weights)) ?? .nan
+      (try? solver.solve(map, Vector(θ), from: Vector.zeros(6)).converged().dot(weights)) ?? .nan
     }
     #expect(Reference.relativeError(g.scalars, reference) < 1e-7)
     if case .success(let diagnostics) = f.lastDiagnostics {
