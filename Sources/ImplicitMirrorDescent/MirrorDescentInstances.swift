@@ -16,21 +16,36 @@ extension MirrorDescentFamilies {
   @Sendable static func makeEntropicInstance(_ c: any CaseData, withQuadratic: Bool) throws -> any RunnableInstance {
     let objective = try EntropicSimplexObjective(c, withQuadratic: withQuadratic)
     let map = KLSimplexMirrorMap()
-    let condition = try MirrorDescentCondition(objective: objective, mirrorMap: map)
+    let base = try MirrorDescentCondition(objective: objective, mirrorMap: map)
+    let layout = try ParameterLayout(c)
+    let condition = Reparametrized(
+      base, map: InputSelection(layout: layout, base: objective.inputs, slots: slots(objective.names, of: objective)))
     let step = objective.mirrorDescentStep / 2
     let start = Vector(repeating: 1 / Double(objective.dimension), count: objective.dimension)
-    let packed = try ParameterLayout(c).packed
+    let packed = layout.packed
     return Instance(
-      condition: condition, parameter: packed, reference: { try entropicReference(objective, packed) },
+      condition: condition, parameter: packed, reference: { try entropicReference(objective, condition.map(packed)) },
       outputs: { [.solution("p", $0)] }
-    ) { θ, tolerance in
-      try ImplicitError.checkFinite("θ", θ)
+    ) { packed, tolerance in
+      try ImplicitError.checkFinite("θ", packed)
+      let θ = condition.map(packed)
       return try iterateToResidual(from: start, tolerance: tolerance, solver: "KL mirror descent") { p in
         let g = objective.gradient(at: p, θ)
         // ‖F(p, θ)‖ with the condition's step, sharing the gradient with the solver's step.
-        let residual = (map.inverseMirror(map.dualPoint(at: p, gradient: g, stepSize: condition.stepSize)) - p).norm()
+        let residual = (map.inverseMirror(map.dualPoint(at: p, gradient: g, stepSize: base.stepSize)) - p).norm()
         return (residual, map.inverseMirror(map.dualPoint(at: p, gradient: g, stepSize: step)))
       }.solution
+    }
+  }
+
+  /// Where `theta`, `gamma` and `Q` sit in the objective's `θ`.
+  static func slots(_ names: [String], of objective: EntropicSimplexObjective) -> [InputSelection.Slot] {
+    let n = objective.dimension
+    let counts = ["theta": n, "gamma": 1, "Q": n * n]
+    var offset = 0
+    return names.map { name in
+      defer { offset += counts[name]! }
+      return InputSelection.Slot(name: name, offset: offset, count: counts[name]!)
     }
   }
 
