@@ -8,6 +8,7 @@ public struct NDArray: Sendable, Equatable {
   /// The entries in row-major order.
   public var values: [Double]
 
+  /// An array of `shape` holding `values` (row-major).
   public init(shape: [Int], values: [Double]) {
     self.shape = shape
     self.values = values
@@ -56,9 +57,12 @@ public struct CaseFormatError: Error, Sendable, CustomStringConvertible {
 public struct ReferenceCase: CaseData {
   /// An expected output: its value and `∂output/∂θ_t` for each differentiated parameter `t`.
   public struct Output: Sendable {
+    /// The value.
     public var value: NDArray
+    /// `∂output/∂θ_t`, by parameter name, shaped `shape(value) + shape(θ_t)`.
     public var jacobians: [String: NDArray]
 
+    /// An output.
     public init(value: NDArray, jacobians: [String: NDArray]) {
       self.value = value
       self.jacobians = jacobians
@@ -67,9 +71,13 @@ public struct ReferenceCase: CaseData {
 
   /// Where it was read from (for messages).
   public var file: String
+  /// The case's id.
   public var id: String
+  /// The family that runs it.
   public var family: String
+  /// The method (variant) of the family, if any.
   public var method: String?
+  /// A one-line title (default: the id).
   public var title: String
   /// Inputs not differentiated.
   public var data: [String: NDArray]
@@ -232,6 +240,7 @@ public struct CaseEvaluation: Sendable {
   /// Free-form notes (solver used, residual, iterations), shown with `--verbose`.
   public var notes: [String]
 
+  /// An evaluation.
   public init(outputs: [String: ReferenceCase.Output] = [:], notes: [String] = []) {
     self.outputs = outputs
     self.notes = notes

@@ -5,6 +5,7 @@
 /// Families hand one to the registry through ``ConditionFamily/makeInstance``; generic tools run
 /// it: the reference-case evaluator (solve → implicit Jacobian → outputs), the conformance kit.
 public protocol RunnableInstance {
+  /// The type of the condition.
   associatedtype Condition: OptimalityCondition
   /// The optimality condition.
   var condition: Condition { get }
@@ -59,8 +60,11 @@ public struct InstanceOutput<Solution: InnerProductSpace, Parameter: InnerProduc
 
 /// A ``RunnableInstance`` from its parts.
 public struct Instance<Condition: OptimalityCondition>: RunnableInstance {
+  /// A named output of this instance.
   public typealias Output = InstanceOutput<Condition.Solution, Condition.Parameter>
+  /// The optimality condition.
   public var condition: Condition
+  /// The parameter `θ` of the instance.
   public var parameter: Condition.Parameter
   let solver: (Condition.Parameter, Double) throws -> Condition.Solution
   let reference: () throws -> (solution: Condition.Solution, notes: [String])
