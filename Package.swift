@@ -62,22 +62,31 @@ var targets: [Target] = [
     swiftSettings: settings),
   .testTarget(
     name: "ImplicitFamiliesTests",
-    dependencies: ["ImplicitFamilies", "ImplicitCore", "ImplicitConformance", "ImplicitTestSupport"],
+    dependencies: [
+      "ImplicitFamilies", "ImplicitCore", "ImplicitConformance", "ImplicitReferenceCases", "ImplicitTestSupport",
+    ],
     swiftSettings: settings),
   .target(name: "ImplicitCore", swiftSettings: settings),
   .target(
-    name: "ImplicitTestSupport", dependencies: ["ImplicitCore"], path: "Tests/ImplicitTestSupport",
+    name: "ImplicitTestSupport", dependencies: ["ImplicitCore", "ImplicitReferenceCases"],
+    path: "Tests/ImplicitTestSupport",
     swiftSettings: settings),
   .executableTarget(
     name: "implicit",
     dependencies: [
       .target(name: "ImplicitCore"), .target(name: "ImplicitConformance"), .target(name: "ImplicitFamilies"),
+      .target(name: "ImplicitReferenceCases"),
       .target(name: "ImplicitApplications"), .target(name: "ImplicitBenchmarks"),
     ] + allModuleNames.map { .target(name: $0) },
     swiftSettings: settings),
   .testTarget(
     name: "ImplicitCoreTests", dependencies: ["ImplicitCore", "ImplicitTestSupport"], swiftSettings: settings),
-  .target(name: "ImplicitConformance", dependencies: ["ImplicitCore"], swiftSettings: settings),
+  .target(
+    name: "ImplicitConformance", dependencies: ["ImplicitCore", "ImplicitReferenceCases"], swiftSettings: settings),
+  .target(name: "ImplicitReferenceCases", dependencies: ["ImplicitCore"], swiftSettings: settings),
+  .testTarget(
+    name: "ImplicitReferenceCasesTests", dependencies: ["ImplicitReferenceCases", "ImplicitCore"],
+    swiftSettings: settings),
   .plugin(
     name: "RegenerateCatalog",
     capability: .command(
@@ -103,7 +112,7 @@ for module in modules {
   targets.append(
     .testTarget(
       name: module.name + "Tests",
-      dependencies: [.target(name: module.name), "ImplicitCore", "ImplicitTestSupport"]
+      dependencies: [.target(name: module.name), "ImplicitCore", "ImplicitReferenceCases", "ImplicitTestSupport"]
         + module.dependencies.map { .target(name: $0) },
       swiftSettings: settings))
 }
@@ -113,6 +122,7 @@ let package = Package(
   products: [
     .library(name: "ImplicitCore", targets: ["ImplicitCore"]),
     .library(name: "ImplicitConformance", targets: ["ImplicitConformance"]),
+    .library(name: "ImplicitReferenceCases", targets: ["ImplicitReferenceCases"]),
     .library(name: "ImplicitFamilies", targets: ["ImplicitFamilies"]),
     .executable(name: "implicit", targets: ["implicit"]),
     .plugin(name: "RegenerateCatalog", targets: ["RegenerateCatalog"]),

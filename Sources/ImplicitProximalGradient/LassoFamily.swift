@@ -40,13 +40,11 @@ public enum LassoFamily {
       "lam ≥ 0, a scalar or one entry per column of A",
     ],
     module: "ImplicitProximalGradient",
-    makeInstance: { c in try PenalizedLeastSquaresCase.makeInstance(c, prox: LassoProximal()) },
-    evaluate: evaluate)
+    makeInstance: { c in
+      try PenalizedLeastSquaresCase.makeInstance(c, prox: LassoProximal(), proxName: "soft thresholding")
+    })
 
   /// Registers the family with `registry`.
   public static func register(in registry: FamilyRegistry = .shared) throws { try registry.register(descriptor) }
 
-  @Sendable static func evaluate(_ c: ReferenceCase) throws -> CaseEvaluation {
-    try PenalizedLeastSquaresCase.evaluate(c, prox: LassoProximal(), proxName: "soft thresholding")
-  }
 }

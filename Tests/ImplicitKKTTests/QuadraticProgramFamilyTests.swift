@@ -1,6 +1,7 @@
 import Foundation
 import ImplicitCore
 import ImplicitKKT
+import ImplicitReferenceCases
 import ImplicitTestSupport
 import Testing
 

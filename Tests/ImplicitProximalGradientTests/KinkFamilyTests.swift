@@ -1,5 +1,6 @@
 import ImplicitCore
 import ImplicitProximalGradient
+import ImplicitReferenceCases
 import Testing
 
 /// The lasso family at a zero-width margin (see the gradient-step module's zero-width margin tests).
