@@ -1,6 +1,7 @@
 import Foundation
 import ImplicitCore
 import ImplicitStationarity
+import Synchronization
 import _Differentiation
 
 extension Demos {
@@ -37,7 +38,10 @@ func runDatasetDistillation() throws {
   let inner = PrototypeLogisticRegression(classes: classes, pixels: pixels, l2Strength: l2Strength)
   let innerSolver = NewtonCG(tolerance: 1e-11)
   let state = DistillationSolveLog(start: Vector<Double>.zeros(pixels * classes))
-  let trainOnPrototypes = ImplicitFunction(condition: StationarityCondition(inner, stronglyConvex: true)) {
+  let trainOnPrototypes = ImplicitFunction(
+    condition: StationarityCondition(inner, stronglyConvex: true),
+    options: ImplicitOptions(onDiagnostics: { state.record($0) })
+  ) {
     (prototypes: Vector<Double>) -> Vector<Double> in
     let result = innerSolver.minimize(inner, from: state.start, prototypes)
     state.record(result)
@@ -66,7 +70,7 @@ func runDatasetDistillation() throws {
   for step in 0...steps {
     let (loss, hypergradient) = valueWithGradient(at: prototypes, of: distillationLoss)
     _ = try state.lastResult.converged()  // typed error if the inner solver failed
-    let diagnostics = try trainOnPrototypes.lastDiagnostics?.get()  // typed error if the implicit solve failed
+    let diagnostics = try state.lastDiagnostics?.get()  // typed error if the implicit solve failed
     let w = state.lastResult.solution
     state.start = w
     if step % 10 == 0 || step < 5 {
@@ -123,20 +127,36 @@ func runDatasetDistillation() throws {
   print("\nwrote the class means and the distilled images to \(path)")
 }
 
-/// The inner solver's warm start and its last result (the solver closure is called by the
-/// differentiable wrapper, so its outcome is recorded here to be checked by the caller).
-private final class DistillationSolveLog {
-  var start: Vector<Double>
-  private(set) var lastResult: MinimizationResult
+/// The inner solver's warm start, its last result and the last backward pass's outcome (the
+/// solver closure and the diagnostics handler are called by the differentiable wrapper, so their
+/// outcomes are recorded here to be checked by the caller). Locked: the wrapper is `Sendable`.
+private final class DistillationSolveLog: Sendable {
+  private struct State {
+    var start: Vector<Double>
+    var lastResult: MinimizationResult
+    var lastDiagnostics: Result<DerivativeDiagnostics, any Error>?
+  }
+  private let state: Mutex<State>
 
   init(start: Vector<Double>) {
-    self.start = start
-    lastResult = MinimizationResult(
-      solution: start, gradientNorm: .nan, iterations: 0, status: .invalidInput("not run yet"), tolerance: 0,
-      solver: "none")
+    state = Mutex(
+      State(
+        start: start,
+        lastResult: MinimizationResult(
+          solution: start, gradientNorm: .nan, iterations: 0, status: .invalidInput("not run yet"), tolerance: 0,
+          solver: "none"),
+        lastDiagnostics: nil))
   }
 
-  func record(_ result: MinimizationResult) { lastResult = result }
+  var start: Vector<Double> {
+    get { state.withLock { $0.start } }
+    set { state.withLock { $0.start = newValue } }
+  }
+  var lastResult: MinimizationResult { state.withLock { $0.lastResult } }
+  var lastDiagnostics: Result<DerivativeDiagnostics, any Error>? { state.withLock { $0.lastDiagnostics } }
+
+  func record(_ result: MinimizationResult) { state.withLock { $0.lastResult = result } }
+  func record(_ outcome: Result<DerivativeDiagnostics, any Error>) { state.withLock { $0.lastDiagnostics = outcome } }
 }
 
 /// The mean image of each class, flattened (`classes × pixels`).

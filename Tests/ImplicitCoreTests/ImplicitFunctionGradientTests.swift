@@ -65,7 +65,7 @@ struct ImplicitFunctionGradientTests {
   func failingSolveGivesNaNGradient() {
     let condition = CoupledCubicCondition.example()
     let options = ImplicitOptions(
-      linearSolver: LinearSolver(.gmres(restart: 2), relativeTolerance: 1e-14, maxIterations: 1))
+      linearSolver: GMRES(restart: 2, relativeTolerance: 1e-14, maxIterations: 1))
     let function = ImplicitFunction(condition: condition, options: options) { θ in
       Vector(condition.newtonSolve(θ.scalars))
     }

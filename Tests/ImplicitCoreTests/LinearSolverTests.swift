@@ -91,7 +91,7 @@ struct LinearSolverTests {
     // Lower triangle + diagonal of `a` describe an SPD matrix; the upper triangle differs.
     let a: Reference.Rows = [[4, 3, -2], [1, 5, 2], [0.5, -1, 6]]
     let b = [1.0, -2, 0.5]
-    let r = LinearSolver(.denseCholesky).solve(Self.op(a), Vector(b))
+    let r = DenseCholesky().solve(Self.op(a), Vector(b))
     #expect(r.status != .converged, "\(r.summary)")
     Self.expectHonest(r, a, b, tolerance: 1e-10)
   }
@@ -141,7 +141,7 @@ struct LinearSolverTests {
   @Test("singular symmetric PSD matrix: dense Cholesky reports .notPositiveDefinite")
   func singularCholesky() {
     let a: Reference.Rows = [[2, 1, 0], [1, 2, 0], [0, 0, 0]]
-    let r = LinearSolver(.denseCholesky).solve(Self.op(a, structure: .symmetric), Vector([1.0, 1, 1]))
+    let r = DenseCholesky().solve(Self.op(a, structure: .symmetric), Vector([1.0, 1, 1]))
     #expect(r.status == .notPositiveDefinite, "\(r.summary)")
   }
 
@@ -193,14 +193,14 @@ struct LinearSolverTests {
   func automaticOnLargeSystems() {
     let n = 80
     let spd = Reference.spd(n, seed: 85), b = Reference.randomVector(n, seed: 86)
-    let r1 = LinearSolver(relativeTolerance: 1e-12).solve(
+    let r1 = AutomaticLinearSolver(relativeTolerance: 1e-12).solve(
       Self.op(spd, structure: .symmetricPositiveDefinite), Vector(b))
     #expect(r1.status == .converged, "\(r1.summary)")
     #expect(Reference.relativeError(r1.solution.scalars, Reference.solve(spd, b)!) < 1e-9)
     #expect(r1.method == LinearSolverMethod.conjugateGradient.description)
 
     let general = Reference.nonSymmetric(n, seed: 87, shift: 3, scale: 1.5)
-    let r2 = LinearSolver(relativeTolerance: 1e-12).solve(Self.op(general), Vector(b))
+    let r2 = AutomaticLinearSolver(relativeTolerance: 1e-12).solve(Self.op(general), Vector(b))
     #expect(r2.status == .converged, "\(r2.summary)")
     #expect(Reference.relativeError(r2.solution.scalars, Reference.solve(general, b)!) < 1e-9)
     #expect(LinearSolver.automatic.resolvedMethod(dimension: 10, structure: .general) == .denseLU)
