@@ -98,8 +98,7 @@ import Testing
     // Columns by JVPs (iterative, exact forward products) equal the dense Jacobian.
     let byColumns = try ImplicitDifferentiator(
       condition,
-      options: ImplicitOptions(
-        linearSolver: ConjugateGradient(relativeTolerance: 1e-13), denseJacobianThreshold: 0)
+      options: ImplicitOptions(linearSolver: ConjugateGradient(relativeTolerance: 1e-13))
     ).jacobian(at: w, p.θ)
     #expect(Reference.relativeError(byColumns.matrix.scalars, dense.scalars) < 1e-10)
   }

@@ -33,11 +33,13 @@ import _Differentiation
     let unrolled = UnrolledRidge(p: p, step: 1 / L, steps: 400)
     let unrolledGradient = gradient(at: p.θ) { θ in unrolled.validationLoss(unrolled.solve(θ)) }
 
+    let recorder = DiagnosticsRecorder()
     let fit = ImplicitFunction(
-      minimizing: p.objective, stronglyConvex: true, solver: NewtonCG(tolerance: 1e-13), initialGuess: Vector.zeros(5))
+      minimizing: p.objective, stronglyConvex: true, solver: NewtonCG(tolerance: 1e-13), initialGuess: Vector.zeros(5),
+      options: recorder.options)
     let implicitGradient = gradient(at: p.θ) { θ in unrolled.validationLoss(fit(θ)) }
     #expect(Reference.relativeError(implicitGradient.scalars, unrolledGradient.scalars) < 1e-9)
-    if case .success(let diagnostics) = fit.lastDiagnostics {
+    if case .success(let diagnostics) = recorder.last {
       #expect(diagnostics.isReliable)
     } else {
       Issue.record("no diagnostics recorded")
