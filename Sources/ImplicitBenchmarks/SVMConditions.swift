@@ -260,7 +260,9 @@ struct SVMFastCondition: OptimalityCondition {
         let m = i * k * k, base = i * k
         for a in 0..<k {
           var s = 0.0
-          for b in 0..<k { s += (transposed ? inverseBlocks[m + b * k + a] : inverseBlocks[m + a * k + b]) * r[base + b] }
+          for b in 0..<k {
+            s += (transposed ? inverseBlocks[m + b * k + a] : inverseBlocks[m + a * k + b]) * r[base + b]
+          }
           out[base + a] = s
         }
       }

@@ -46,7 +46,10 @@ struct TwoMatrixRoot: OptimalityCondition {
 }
 
 /// Linear solver settings the implicit-differentiation tests run through.
-let implicitSolverMethods: [any LinearSolver] = [AutomaticLinearSolver(), GMRES(restart: 20), GMRES(restart: 3), BiCGSTAB(), NormalConjugateGradient(), DenseLU(), DenseQR()]
+let implicitSolverMethods: [any LinearSolver] = [
+  AutomaticLinearSolver(), GMRES(restart: 20), GMRES(restart: 3), BiCGSTAB(), NormalConjugateGradient(), DenseLU(),
+  DenseQR(),
+]
 
 @Suite("Linear root F(x, θ) = Mx − θ with non-symmetric M")
 struct LinearRootJacobianTests {

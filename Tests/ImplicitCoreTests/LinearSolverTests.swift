@@ -211,7 +211,8 @@ struct LinearSolverTests {
     #expect(standard.resolved(dimension: 10, structure: .symmetricPositiveDefinite) is DenseCholesky)
     #expect(standard.resolved(dimension: AutomaticLinearSolver.defaultDenseThreshold, structure: .general) is DenseLU)
     #expect(
-      standard.resolved(dimension: AutomaticLinearSolver.defaultDenseThreshold + 1, structure: .symmetricPositiveDefinite)
+      standard.resolved(
+        dimension: AutomaticLinearSolver.defaultDenseThreshold + 1, structure: .symmetricPositiveDefinite)
         is ConjugateGradient)
     // The tolerance is handed to the chosen method.
     #expect(automatic.resolved(dimension: 10, structure: .general).tolerance == automatic.tolerance)
@@ -298,7 +299,9 @@ struct LinearSolverTests {
   @Test("an invalid tolerance in ImplicitOptions is a typed error, not a derivative")
   func invalidToleranceThroughTheDifferentiator() {
     let m = Reference.matrix(Reference.nonSymmetric(4, seed: 96, shift: 3, scale: 1))
-    for solver in [GMRES(relativeTolerance: .nan), DenseLU(relativeTolerance: -1), ConjugateGradient(relativeTolerance: 0)]
+    for solver in [
+      GMRES(relativeTolerance: .nan), DenseLU(relativeTolerance: -1), ConjugateGradient(relativeTolerance: 0),
+    ]
       as [any LinearSolver]
     {
       let d = ImplicitDifferentiator(LinearRoot(M: m), options: ImplicitOptions(linearSolver: solver))
@@ -312,7 +315,9 @@ struct LinearSolverTests {
   func preparedTransposedSolve() {
     let a = Reference.nonSymmetric(10, seed: 97, shift: 3, scale: 1.5)
     let b = Reference.randomVector(10, seed: 98)
-    for method in [GMRES(restart: 10, relativeTolerance: 1e-12), BiCGSTAB(relativeTolerance: 1e-12)] as [any LinearSolver] {
+    for method in [GMRES(restart: 10, relativeTolerance: 1e-12), BiCGSTAB(relativeTolerance: 1e-12)]
+      as [any LinearSolver]
+    {
       let prepared = method.prepare(Self.op(a), preconditioner: .jacobi(diagonal: Vector((0..<10).map { a[$0][$0] })))
       let x = prepared.solve(Vector(b)), y = prepared.solveTransposed(Vector(b))
       #expect(x.status == .converged && y.status == .converged, "\(method): \(x.summary); \(y.summary)")

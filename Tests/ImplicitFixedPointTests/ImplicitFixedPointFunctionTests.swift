@@ -27,7 +27,8 @@ import _Differentiation
     let map = SigmoidMap.example()
     let solver = AndersonAcceleration(tolerance: 1e-13)
     let recorder = DiagnosticsRecorder()
-    let f = ImplicitFunction(fixedPointOf: map, solver: solver, initialGuess: Vector.zeros(6), options: recorder.options)
+    let f = ImplicitFunction(
+      fixedPointOf: map, solver: solver, initialGuess: Vector.zeros(6), options: recorder.options)
     let weights = Vector([1.0, -2, 0.5, 0.3, 1.5, -1])
     let g = gradient(at: θ) { θ in f(θ).dot(weights) }
     let reference = FiniteDifferences.gradient(at: θ.scalars) { θ in

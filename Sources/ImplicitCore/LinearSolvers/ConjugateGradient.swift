@@ -117,7 +117,9 @@ public struct NormalConjugateGradient: LinearSolver {
       if iterations >= budget { return RawLinearSolve(m?.apply(y) ?? y, .maxIterationsReached, iterations: iterations) }
       let q = applyAM(p)
       let qq = q.innerProduct(with: q)
-      guard qq.isFinite, ss.isFinite else { return RawLinearSolve(m?.apply(y) ?? y, .nonFiniteInput, iterations: iterations) }
+      guard qq.isFinite, ss.isFinite else {
+        return RawLinearSolve(m?.apply(y) ?? y, .nonFiniteInput, iterations: iterations)
+      }
       guard qq > 0 else { return RawLinearSolve(m?.apply(y) ?? y, .singular, iterations: iterations) }
       let alpha = ss / qq
       y.addScaled(alpha, p)

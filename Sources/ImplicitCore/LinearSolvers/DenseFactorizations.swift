@@ -281,7 +281,8 @@ func densePreparation<V: InnerProductSpace>(
   func run(_ b: V, _ solve: (DenseSolves) -> ([Double]) -> [Double]) -> RawLinearSolve<V> {
     switch outcome {
     case .success(let f): RawLinearSolve(b.unflattened(solve(f)(b.flattened)), .converged, iterations: 1)
-    case .failure(let e): RawLinearSolve(b.unflattened(.init(repeating: .nan, count: b.dimension)), e.status, iterations: 1)
+    case .failure(let e):
+      RawLinearSolve(b.unflattened(.init(repeating: .nan, count: b.dimension)), e.status, iterations: 1)
     }
   }
   return PreparedLinearSolver(

@@ -10,7 +10,9 @@ public struct GMRES: LinearSolver {
   public var tolerance: LinearSolverTolerance
 
   /// GMRES stopping at `‖b − A x‖ ≤ max(relativeTolerance·‖b‖, absoluteTolerance)`.
-  public init(restart: Int = 50, relativeTolerance: Double = 1e-10, absoluteTolerance: Double = 0, maxIterations: Int? = nil) {
+  public init(
+    restart: Int = 50, relativeTolerance: Double = 1e-10, absoluteTolerance: Double = 0, maxIterations: Int? = nil
+  ) {
     self.restart = restart
     tolerance = LinearSolverTolerance(
       relative: relativeTolerance, absolute: absoluteTolerance, maxIterations: maxIterations)
@@ -92,7 +94,9 @@ public struct GMRES: LinearSolver {
       for i in stride(from: k - 1, through: 0, by: -1) {
         var s = g[i]
         for j in (i + 1)..<k { s -= h[j][i] * yCoefficients[j] }
-        guard h[i][i] != 0 else { return RawLinearSolve(x, .breakdown("singular Hessenberg matrix"), iterations: iterations) }
+        guard h[i][i] != 0 else {
+          return RawLinearSolve(x, .breakdown("singular Hessenberg matrix"), iterations: iterations)
+        }
         yCoefficients[i] = s / h[i][i]
       }
       let before = beta
@@ -102,7 +106,9 @@ public struct GMRES: LinearSolver {
       let after = rNew.norm
       // A restart cycle that gains nothing will gain nothing next time either.
       stagnantCycles = after >= before * (1 - 1e-12) ? stagnantCycles + 1 : 0
-      if stagnantCycles >= 2 { return RawLinearSolve(x, .breakdown("stagnated at residual \(after)"), iterations: iterations) }
+      if stagnantCycles >= 2 {
+        return RawLinearSolve(x, .breakdown("stagnated at residual \(after)"), iterations: iterations)
+      }
     }
   }
 }
