@@ -74,7 +74,7 @@ enum SVMFamilyCheck {
     // fast condition's uncached path).
     let early = Vector(solve(20))
     let outer = problem.outerLoss(beta, theta: theta)
-    let solver = ImplicitOptions(linearSolver: LinearSolver(.gmres(restart: 200), relativeTolerance: 1e-12))
+    let solver = ImplicitOptions(linearSolver: GMRES(restart: 200, relativeTolerance: 1e-12))
     let fastHypergradient = try ImplicitDifferentiator(fast, options: solver).vjp(Vector(outer.beta), at: x, theta)
       .value
 

@@ -14,9 +14,9 @@ extension ImplicitFunction {
   ///                                   initialGuess: .zeros(n))
   /// let g = gradient(at: θ) { θ in loss(fixedPoint(θ)) }
   /// ```
-  public init<Map: FixedPointMap, Solver: FixedPointSolver>(
+  public init<Map: FixedPointMap & Sendable, Solver: FixedPointSolver & Sendable>(
     fixedPointOf map: Map, solver: Solver, initialGuess: Map.Solution, options: ImplicitOptions = ImplicitOptions()
-  ) where Condition == FixedPointCondition<Map> {
+  ) where Condition == FixedPointCondition<Map>, Map.Solution: Sendable {
     self.init(condition: FixedPointCondition(map), options: options) { θ in
       if let x = try? solver.solve(map, θ, from: initialGuess).converged() { return x }
       return initialGuess.unflattened([Double](repeating: .nan, count: initialGuess.dimension))

@@ -26,7 +26,7 @@ import ImplicitProximal
 /// **Non-unique solutions.** When `A_S` is rank-deficient (e.g. duplicated columns on the support)
 /// `A` is singular: the dense LU reports `.singular` and the derivative fails with
 /// ``ImplicitError/linearSolveFailed(_:)`` — no silent number. A regularised derivative is the
-/// library's ridge path: `ImplicitOptions(linearSolver: LinearSolver(.denseLU, ridge: −r))`, flagged
+/// library's ridge path: `ImplicitOptions(linearSolver: DenseLU(), ridge: −r)`, flagged
 /// by ``ProximalGradientJacobian/ridge`` (negative, because `A`'s eigenvalues lie in `[−1, 0]`).
 public enum LassoFamily {
   /// The registry descriptor.

@@ -16,7 +16,7 @@ extension ImplicitFunction {
   ///                            initialGuess: .zeros(X.columns))
   /// let g = gradient(at: θ) { θ in validationLoss(fit(θ)) }
   /// ```
-  public init<Objective: ParametricObjective, Solver: Minimizer>(
+  public init<Objective: ParametricObjective & Sendable, Solver: Minimizer & Sendable>(
     minimizing objective: Objective, stronglyConvex: Bool = false, solver: Solver, initialGuess: Vector<Double>,
     options: ImplicitOptions = ImplicitOptions()
   ) where Condition == StationarityCondition<Objective> {

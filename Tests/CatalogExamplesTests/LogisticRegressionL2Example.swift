@@ -23,7 +23,7 @@ func logisticRegressionL2Example() throws {
   let validation = try BinaryLogisticRegression(features: Xval, labels: yval)
   let fit = ImplicitFunction(
     minimizing: f, stronglyConvex: true, solver: NewtonCG(tolerance: 1e-12), initialGuess: .zeros(4))
-  let dwdθ = try fit.jacobian(at: θ).matrix  // ∂w*/∂θ, 4 × 4
+  let dwdθ = try fit.differentiator.jacobian(at: fit.solver(θ), θ).matrix  // ∂w*/∂θ, 4 × 4
   let hypergradient = gradient(at: θ) { θ in validation(fit(θ), Vector([0])) }  // ∇_θ val_loss(w*(θ))
   // end-catalog-example
   // Independent check: central differences of re-solving (the validation loss at the re-solved w*).

@@ -69,7 +69,7 @@ struct ZeroWidthMarginTests {
       return summary.status == .singular
     }
 
-    let options = ImplicitOptions(linearSolver: LinearSolver(.denseLU, ridge: -1e-9))
+    let options = ImplicitOptions(linearSolver: DenseLU(), ridge: -1e-9)
     let regularised = try problem.condition.implicitJacobian(at: x, problem.θ, options: options)
     #expect(regularised.isFlagged && regularised.ridge == -1e-9)
     #expect(regularised.matrix.isFinite)

@@ -42,7 +42,7 @@ import Testing
     let dense = try ImplicitDifferentiator(QuadraticProgramKKTCondition()).jacobian(at: z, planted.program).matrix
     var rng = SeededGenerator(seed: 1)
     let t = planted.program.unflattened(rng.normalVector(planted.program.dimension).scalars)
-    let options = ImplicitOptions(linearSolver: LinearSolver(.gmres(restart: 40), relativeTolerance: 1e-13))
+    let options = ImplicitOptions(linearSolver: GMRES(restart: 40, relativeTolerance: 1e-13))
     let differentiator = ImplicitDifferentiator(QuadraticProgramKKTCondition(), options: options)
     let jvp = try differentiator.jvp(t, at: z, planted.program)
     #expect(TestSupport.relativeError(Vector(jvp.value.flattened), dense * Vector(t.flattened)) < 1e-9)

@@ -42,11 +42,13 @@ import _Differentiation
       validation(solver.unrolled(p.objective, θ, from: Vector.zeros(5), iterations: 400))
     }
 
+    let recorder = DiagnosticsRecorder()
     let fit = ImplicitFunction(
-      minimizing: p.objective, stronglyConvex: true, solver: NewtonCG(tolerance: 1e-13), initialGuess: Vector.zeros(5))
+      minimizing: p.objective, stronglyConvex: true, solver: NewtonCG(tolerance: 1e-13), initialGuess: Vector.zeros(5),
+      options: recorder.options)
     let implicitGradient = gradient(at: p.θ) { θ in validation(fit(θ)) }
     #expect(Reference.relativeError(implicitGradient.scalars, unrolledGradient.scalars) < 1e-9)
-    if case .success(let diagnostics) = fit.lastDiagnostics {
+    if case .success(let diagnostics) = recorder.last {
       #expect(diagnostics.isReliable)
     } else {
       Issue.record("no diagnostics recorded")

@@ -45,7 +45,7 @@ public struct PoissonRegressionCondition: OptimalityCondition {
       let hessian = LinearOperator(template: w, structure: .symmetricPositiveDefinite) { v in
         self.X.transposedTimes(mu * (self.X * v)) + θ * v
       }
-      let step = LinearSolver(.denseCholesky).solve(hessian, gradient)
+      let step = DenseCholesky().solve(hessian, gradient)
       guard step.isConverged else { throw ImplicitError.linearSolveFailed(step.summary) }
       w = w - step.solution
     }
