@@ -72,10 +72,17 @@ public struct SimplexProjection: Projection {
     return (Vector(zip(indicator, u.scalars).map { $0 * ($1 - mean) }), mean)
   }
 
-  /// Requires finite `z`, a finite `s ≥ 0`, and at least one entry when `s > 0`.
+  /// Requires a finite `s ≥ 0`, and `n > 0` when `s > 0`.
+  public func validate(dimension n: Int, _ s: Double) throws {
+    try ProjectionChecks.dimension(n)
+    try ProjectionChecks.nonNegative("the simplex value s", s)
+    if n == 0 && s > 0 { throw ImplicitError.invalidArgument("the simplex in dimension 0 is empty") }
+  }
+
+  /// Also requires finite `z` and a finite result (`zᵢ − max z` can overflow near ±1.8e308).
   public func validate(_ z: Vector<Double>, _ s: Double) throws {
     try ProjectionChecks.finite("z", z)
-    try ProjectionChecks.nonNegative("the simplex value s", s)
-    if z.isEmpty && s > 0 { throw ImplicitError.invalidArgument("the simplex in dimension 0 is empty") }
+    try validate(dimension: z.count, s)
+    try ProjectionChecks.finiteResult(project(z, s), "the projection onto the simplex")
   }
 }
