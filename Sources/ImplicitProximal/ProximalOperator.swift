@@ -20,8 +20,9 @@ import _Differentiation
 /// ``prox(_:_:scaling:)``, ``jvp(at:_:scaling:_:_:)`` and ``vjp(at:_:scaling:_:)`` assume input
 /// that ``validate(dimension:_:)`` accepts, a finite `z` and a finite step `η > 0`, as `Array`
 /// subscripts assume a valid index: on anything else they may trap (a group index out of range,
-/// a strength vector of the wrong length) or return a wrong number (`η < 0`). Every library entry
-/// point that takes user data validates first (the proximal-gradient condition checks `η` when it
+/// a strength vector of the wrong length) or return a wrong number (`η < 0`);
+/// ``validate(_:_:scaling:)`` checks all of it. Every library entry point that takes user data
+/// validates first (the proximal-gradient condition checks `η` when it
 /// is built and calls ``validate(dimension:_:)`` in its `validate`; FISTA's `solve` does too).
 ///
 /// ```swift
@@ -66,6 +67,16 @@ public protocol ProximalOperator {
 }
 
 extension ProximalOperator {
+  /// Everything ``prox(_:_:scaling:)`` assumes, for a direct call on user data: finite `z`, a
+  /// finite step `η > 0`, and ``validate(dimension:_:)`` with `n = z.count`.
+  public func validate(_ z: Vector<Double>, _ θ: Parameter, scaling η: Double) throws {
+    try ImplicitError.checkFinite("z", z)
+    guard η > 0, η.isFinite else {
+      throw ImplicitError.invalidArgument("the prox scaling η must be finite and positive, got \(η)")
+    }
+    try validate(dimension: z.count, θ)
+  }
+
   public func kinkMargin(at z: Vector<Double>, _ θ: Parameter, scaling η: Double) -> Vector<Double>? { nil }
 
   /// `prox_{ηg}(z, θ)`, differentiable in `(z, θ)` through the hand-written products.

@@ -37,6 +37,12 @@ struct ProxValidationTests {
     #expect(throws: ImplicitError.self) { try three.validate(dimension: 3, Vector([1, 2])) }
     #expect(throws: ImplicitError.self) { try GroupLassoProximal(groups: [[-1]]) }
     #expect(throws: Never.self) { try three.validate(dimension: 3, Vector([1, 2, 3])) }
+    // The whole-call check: groups against z, and the step.
+    let prox = try GroupLassoProximal(groups: [[0, 5]])
+    #expect(throws: ImplicitError.self) { try prox.validate(Vector([1, 2]), Vector([1]), scaling: 1) }
+    #expect(throws: ImplicitError.self) { try three.validate(Vector([1, 2, 3]), Vector([1]), scaling: -1) }
+    #expect(throws: ImplicitError.self) { try three.validate(Vector([1, .nan, 3]), Vector([1]), scaling: 1) }
+    #expect(throws: Never.self) { try three.validate(Vector([1, 2, 3]), Vector([1]), scaling: 0.5) }
   }
 
   /// Issue 10: `ProjectionProximal` had no `validate` (the default accepted everything), so the
