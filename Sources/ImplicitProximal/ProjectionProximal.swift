@@ -37,11 +37,6 @@ public struct ProjectionProximal<Base: Projection>: ProximalOperator {
     projection.jvp(at: z, θ, dz.orZeros(z.count), dθ.dimension == 0 && θ.dimension > 0 ? θ.zeroLike : dθ)
   }
 
-  /// The projection's own checks of `θ` for inputs of dimension `n`.
-  public func validate(dimension n: Int, _ θ: Base.Parameter) throws {
-    try projection.validate(Vector.zeros(n), θ)
-  }
-
   public func vjp(
     at z: Vector<Double>, _ θ: Base.Parameter, scaling η: Double, _ u: Vector<Double>
   ) -> (z: Vector<Double>, θ: Base.Parameter) {
