@@ -18,17 +18,21 @@ let shared: [(name: String, dependencies: [String])] = [
   ("ImplicitObjectives", []),
   ("ImplicitProjections", []),
   ("ImplicitProximal", ["ImplicitProjections"]),
+  ("ImplicitGradientStep", ["ImplicitObjectives", "ImplicitProjections", "ImplicitProximal"]),
 ]
+
+/// What the four gradient-step families build on: the one gradient-step condition and solver.
+let gradientStepFamily = ["ImplicitObjectives", "ImplicitProjections", "ImplicitProximal", "ImplicitGradientStep"]
 
 /// Condition families: each depends on the core and on shared pieces only.
 let families: [(name: String, dependencies: [String])] = [
   ("ImplicitRidge", []),
   ("ImplicitStationarity", ["ImplicitObjectives"]),
   ("ImplicitKKT", ["ImplicitObjectives"]),
-  ("ImplicitProximalGradient", ["ImplicitObjectives", "ImplicitProximal"]),
-  ("ImplicitProjectedGradient", ["ImplicitObjectives", "ImplicitProjections"]),
-  ("ImplicitMirrorDescent", ["ImplicitObjectives", "ImplicitProjections"]),
-  ("ImplicitBlockCoordinateDescent", ["ImplicitObjectives", "ImplicitProjections", "ImplicitProximal"]),
+  ("ImplicitProximalGradient", gradientStepFamily),
+  ("ImplicitProjectedGradient", gradientStepFamily),
+  ("ImplicitMirrorDescent", gradientStepFamily),
+  ("ImplicitBlockCoordinateDescent", gradientStepFamily),
   ("ImplicitFixedPoint", []),
 ]
 
@@ -58,22 +62,31 @@ var targets: [Target] = [
     swiftSettings: settings),
   .testTarget(
     name: "ImplicitFamiliesTests",
-    dependencies: ["ImplicitFamilies", "ImplicitCore", "ImplicitConformance", "ImplicitTestSupport"],
+    dependencies: [
+      "ImplicitFamilies", "ImplicitCore", "ImplicitConformance", "ImplicitReferenceCases", "ImplicitTestSupport",
+    ],
     swiftSettings: settings),
   .target(name: "ImplicitCore", swiftSettings: settings),
   .target(
-    name: "ImplicitTestSupport", dependencies: ["ImplicitCore"], path: "Tests/ImplicitTestSupport",
+    name: "ImplicitTestSupport", dependencies: ["ImplicitCore", "ImplicitReferenceCases"],
+    path: "Tests/ImplicitTestSupport",
     swiftSettings: settings),
   .executableTarget(
     name: "implicit",
     dependencies: [
       .target(name: "ImplicitCore"), .target(name: "ImplicitConformance"), .target(name: "ImplicitFamilies"),
+      .target(name: "ImplicitReferenceCases"),
       .target(name: "ImplicitApplications"), .target(name: "ImplicitBenchmarks"),
     ] + allModuleNames.map { .target(name: $0) },
     swiftSettings: settings),
   .testTarget(
     name: "ImplicitCoreTests", dependencies: ["ImplicitCore", "ImplicitTestSupport"], swiftSettings: settings),
-  .target(name: "ImplicitConformance", dependencies: ["ImplicitCore"], swiftSettings: settings),
+  .target(
+    name: "ImplicitConformance", dependencies: ["ImplicitCore", "ImplicitReferenceCases"], swiftSettings: settings),
+  .target(name: "ImplicitReferenceCases", dependencies: ["ImplicitCore"], swiftSettings: settings),
+  .testTarget(
+    name: "ImplicitReferenceCasesTests", dependencies: ["ImplicitReferenceCases", "ImplicitCore"],
+    swiftSettings: settings),
   .plugin(
     name: "RegenerateCatalog",
     capability: .command(
@@ -99,7 +112,7 @@ for module in modules {
   targets.append(
     .testTarget(
       name: module.name + "Tests",
-      dependencies: [.target(name: module.name), "ImplicitCore", "ImplicitTestSupport"]
+      dependencies: [.target(name: module.name), "ImplicitCore", "ImplicitReferenceCases", "ImplicitTestSupport"]
         + module.dependencies.map { .target(name: $0) },
       swiftSettings: settings))
 }
@@ -109,6 +122,7 @@ let package = Package(
   products: [
     .library(name: "ImplicitCore", targets: ["ImplicitCore"]),
     .library(name: "ImplicitConformance", targets: ["ImplicitConformance"]),
+    .library(name: "ImplicitReferenceCases", targets: ["ImplicitReferenceCases"]),
     .library(name: "ImplicitFamilies", targets: ["ImplicitFamilies"]),
     .executable(name: "implicit", targets: ["implicit"]),
     .plugin(name: "RegenerateCatalog", targets: ["RegenerateCatalog"]),

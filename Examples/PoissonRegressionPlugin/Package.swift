@@ -26,6 +26,7 @@ let package = Package(
       dependencies: [
         "PoissonRegression", .product(name: "ImplicitConformance", package: "ImplicitDifferentiation"),
         .product(name: "ImplicitCore", package: "ImplicitDifferentiation"),
+        .product(name: "ImplicitReferenceCases", package: "ImplicitDifferentiation"),
       ]),
   ],
   swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import Foundation
 import ImplicitCore
 import ImplicitStationarity
+import Synchronization
 import _Differentiation
 
 extension Demos {
@@ -37,12 +38,13 @@ func runDatasetDistillation() throws {
   let inner = PrototypeLogisticRegression(classes: classes, pixels: pixels, l2Strength: l2Strength)
   let innerSolver = NewtonCG(tolerance: 1e-11)
   let state = DistillationSolveLog(start: Vector<Double>.zeros(pixels * classes))
-  let trainOnPrototypes = ImplicitFunction(condition: StationarityCondition(inner, stronglyConvex: true)) {
+  let trainOnPrototypes = ImplicitFunction(
+    condition: StationarityCondition(inner, stronglyConvex: true),
+    options: ImplicitOptions(onDiagnostics: { state.record($0) })
+  ) {
     (prototypes: Vector<Double>) -> Vector<Double> in
-    let result = innerSolver.minimize(inner, from: state.start, prototypes)
-    state.record(result)
     // A solver that did not converge yields NaN (never a plausible vector); checked below.
-    return result.isConverged ? result.solution : Vector(repeating: .nan, count: result.solution.count)
+    state.run { try innerSolver.solve(inner, prototypes, from: state.start) }
   }
 
   // 3. The outer loss: cross-entropy of W*(P) on the real training digits, an ordinary
@@ -66,7 +68,7 @@ func runDatasetDistillation() throws {
   for step in 0...steps {
     let (loss, hypergradient) = valueWithGradient(at: prototypes, of: distillationLoss)
     _ = try state.lastResult.converged()  // typed error if the inner solver failed
-    let diagnostics = try trainOnPrototypes.lastDiagnostics?.get()  // typed error if the implicit solve failed
+    let diagnostics = try state.lastDiagnostics?.get()  // typed error if the implicit solve failed
     let w = state.lastResult.solution
     state.start = w
     if step % 10 == 0 || step < 5 {
@@ -99,11 +101,11 @@ func runDatasetDistillation() throws {
 
   // 6. What did it learn? Compare with two models of the same kind (same λ): trained on the
   //    ten class-mean images, and trained on all training digits.
-  let distilled = try innerSolver.minimize(inner, from: state.start, prototypes).converged()
+  let distilled = try innerSolver.solve(inner, prototypes, from: state.start).converged()
   let means = distillationClassMeans(train)
-  let fromMeans = try innerSolver.minimize(inner, from: .zeros(pixels * classes), means).converged()
+  let fromMeans = try innerSolver.solve(inner, means, from: .zeros(pixels * classes)).converged()
   let full = DatasetLogisticRegression(data: trainSet)
-  let fromAll = try innerSolver.minimize(full, from: .zeros(pixels * classes), Vector([l2Strength])).converged()
+  let fromAll = try innerSolver.solve(full, Vector([l2Strength]), from: .zeros(pixels * classes)).converged()
   print("\ntest accuracy of l2-regularised logistic regression (λ = \(l2Strength)) trained on")
   print(String(format: "  the 10 distilled images:        %6.2f%%", 100 * testSet.accuracy(distilled)))
   print(String(format: "  the 10 class-mean images:       %6.2f%%", 100 * testSet.accuracy(fromMeans)))
@@ -123,20 +125,51 @@ func runDatasetDistillation() throws {
   print("\nwrote the class means and the distilled images to \(path)")
 }
 
-/// The inner solver's warm start and its last result (the solver closure is called by the
-/// differentiable wrapper, so its outcome is recorded here to be checked by the caller).
-private final class DistillationSolveLog {
-  var start: Vector<Double>
-  private(set) var lastResult: MinimizationResult
+/// The inner solver's warm start, its last result and the last backward pass's outcome (the
+/// solver closure and the diagnostics handler are called by the differentiable wrapper, so their
+/// outcomes are recorded here to be checked by the caller). Locked: the wrapper is `Sendable`.
+private final class DistillationSolveLog: Sendable {
+  private struct State {
+    var start: Vector<Double>
+    var lastResult: SolverResult<Vector<Double>>
+    var lastDiagnostics: Result<DerivativeDiagnostics, any Error>?
+  }
+  private let state: Mutex<State>
 
   init(start: Vector<Double>) {
-    self.start = start
-    lastResult = MinimizationResult(
-      solution: start, gradientNorm: .nan, iterations: 0, status: .invalidInput("not run yet"), tolerance: 0,
-      solver: "none")
+    state = Mutex(
+      State(
+        start: start,
+        lastResult: SolverResult(
+          solution: start, status: .breakdown("not run yet"), iterations: 0, residual: .nan, tolerance: 0,
+          solver: "none"),
+        lastDiagnostics: nil))
   }
 
-  func record(_ result: MinimizationResult) { lastResult = result }
+  var start: Vector<Double> {
+    get { state.withLock { $0.start } }
+    set { state.withLock { $0.start = newValue } }
+  }
+  var lastResult: SolverResult<Vector<Double>> { state.withLock { $0.lastResult } }
+  var lastDiagnostics: Result<DerivativeDiagnostics, any Error>? { state.withLock { $0.lastDiagnostics } }
+
+  func record(_ outcome: Result<DerivativeDiagnostics, any Error>) { state.withLock { $0.lastDiagnostics = outcome } }
+
+  /// Runs `solve` and records its outcome (a rejected input as a breakdown); returns the
+  /// solution, or NaN if it did not converge.
+  func run(_ solve: () throws -> SolverResult<Vector<Double>>) -> Vector<Double> {
+    let start = self.start
+    let result: SolverResult<Vector<Double>>
+    do {
+      result = try solve()
+    } catch {
+      result = SolverResult(
+        solution: start, status: .breakdown("\(error)"), iterations: 0, residual: .nan, tolerance: 0,
+        solver: "inner solver")
+    }
+    state.withLock { $0.lastResult = result }
+    return (try? result.converged()) ?? Vector(repeating: .nan, count: start.count)
+  }
 }
 
 /// The mean image of each class, flattened (`classes × pixels`).

@@ -117,7 +117,7 @@ func runDictionaryLearningSplit(
   let (atoms, coder) = (setup.atoms, setup.coder)
   let task = LogisticTaskLoss(labels: train.labels.map(Double.init), atoms: atoms, l2Strength: setup.classifierStrength)
   func fitClassifier(_ codes: Matrix<Double>) throws -> Vector<Double> {
-    try NewtonCG(tolerance: 1e-9).minimize(task, from: .zeros(atoms + 1), codes.flattenedVector()).converged()
+    try NewtonCG(tolerance: 1e-9).solve(task, codes.flattenedVector(), from: .zeros(atoms + 1)).converged()
   }
   func testScores(_ dictionary: Matrix<Double>, _ classifier: Vector<Double>) throws -> [Double] {
     task.scores(try coder.encode(test.features, on: dictionary).codes, classifier)
@@ -223,8 +223,8 @@ func runDictionaryLearningSplit(
   // 5. The reference: the same classifier on the 30 raw (standardised) features.
   let raw = LogisticTaskLoss(
     labels: train.labels.map(Double.init), atoms: train.featureCount, l2Strength: setup.classifierStrength)
-  let rawClassifier = try NewtonCG(tolerance: 1e-9).minimize(
-    raw, from: .zeros(train.featureCount + 1), train.features.flattenedVector()
+  let rawClassifier = try NewtonCG(tolerance: 1e-9).solve(
+    raw, train.features.flattenedVector(), from: .zeros(train.featureCount + 1)
   ).converged()
   let rawAUC = areaUnderROC(scores: raw.scores(test.features, rawClassifier), labels: test.labels, positive: benign)
 

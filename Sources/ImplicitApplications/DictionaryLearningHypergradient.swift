@@ -1,6 +1,6 @@
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitProximal
-import ImplicitProximalGradient
 import _Differentiation
 
 /// The smooth part of one sample's sparse-coding problem, as a function of the code `x` and of

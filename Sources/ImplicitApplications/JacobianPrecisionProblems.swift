@@ -1,9 +1,9 @@
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitObjectives
 import ImplicitProjectedGradient
 import ImplicitProjections
 import ImplicitProximal
-import ImplicitProximalGradient
 import ImplicitRidge
 import _Differentiation
 
@@ -181,7 +181,7 @@ struct JacobianPrecisionLasso: JacobianPrecisionProblem {
 // MARK: - Multiclass SVM dual, projected gradient
 
 /// `β*(θ) = argmin_{βᵢ ∈ Δₖ} ½/θ‖Xᵀ(Y − β)‖² + ⟨β, Y − 1⟩` by projected gradient (no momentum)
-/// from the uniform start with step `1/L`, differentiated through `ProjectedGradientCondition`;
+/// from the uniform start with step `1/L`, differentiated through `ProximalGradientCondition` (a projection as prox);
 /// exact: a tight accelerated solve and the implicit Jacobian there (checked against central
 /// finite differences of tight re-solves).
 struct JacobianPrecisionSVM: JacobianPrecisionProblem {
@@ -189,7 +189,7 @@ struct JacobianPrecisionSVM: JacobianPrecisionProblem {
   let θ: Double
   let step: Double
   let gram: Matrix<Double>
-  let condition: ProjectedGradientCondition<MulticlassSVMDual, RowSimplexProjection>
+  let condition: ProximalGradientCondition<MulticlassSVMDual, ProjectionProximal<RowSimplexProjection>>
   let exact: (solution: Vector<Double>, jacobian: Vector<Double>)
   /// Relative difference between the exact Jacobian and central finite differences.
   let finiteDifferenceCheck: Double
@@ -209,18 +209,17 @@ struct JacobianPrecisionSVM: JacobianPrecisionProblem {
     self.gram = gram
     self.θ = θ
     step = θ / squaredNorm
-    condition = try ProjectedGradientCondition(
-      objective: objective, projection: RowSimplexProjection(columns: Y.columns), stepSize: step,
-      objectiveParameterCount: 1, projectionParameter: Vector([]))
+    condition = try ProximalGradientCondition(
+      objective: objective, projection: RowSimplexProjection(columns: Y.columns), objectiveParameterCount: 1,
+      projectionParameter: Vector([]), stepSize: step)
     // A tight solve: accelerated projected gradient with restarts.
     func tight(_ θ: Double) throws -> Vector<Double> {
       let projection = RowSimplexProjection(columns: Y.columns)
-      var solver = ProjectedGradientSolver(stepSize: .fixed(θ / squaredNorm), tolerance: 1e-13, maxIterations: 500_000)
-      solver.adaptiveRestart = true
-      return try solver.run(
+      let solver = FISTA(stepSize: .fixed(θ / squaredNorm), tolerance: 1e-13, maxIterations: 500_000)
+      return try solver.solve(
         from: objective.uniformStart, gradient: { JacobianPrecisionSVM.gradient(gram, Y, $0, θ) },
-        project: { projection.project($0, Vector([])) }
-      ).checked().solution
+        prox: { z, _ in projection.project(z, Vector([])) }
+      ).converged()
     }
     let solution = try tight(θ)
     let jacobian = Vector(try ImplicitDifferentiator(condition).jacobian(at: solution, Vector([θ])).matrix.scalars)

@@ -96,12 +96,12 @@ func runMolecularDynamics() throws {
   print("\n4. Implicit differentiation of F(x*(θ), θ) = 0")
   t = clock.now
   let cg = ImplicitDifferentiator(
-    condition, options: ImplicitOptions(linearSolver: LinearSolver(.conjugateGradient, relativeTolerance: 1e-12)))
+    condition, options: ImplicitOptions(linearSolver: ConjugateGradient(relativeTolerance: 1e-12)))
   let jvp = try cg.jvp(1.0, at: xv, θ0)
   let timeJVP = clock.now - t
   let dx = jvp.value
   t = clock.now
-  let dense = ImplicitDifferentiator(condition, options: ImplicitOptions(linearSolver: LinearSolver(.denseCholesky)))
+  let dense = ImplicitDifferentiator(condition, options: ImplicitOptions(linearSolver: DenseCholesky()))
   let column = Vector(try dense.jacobian(at: xv, θ0).matrix.scalars)
   let timeDense = clock.now - t
   print(

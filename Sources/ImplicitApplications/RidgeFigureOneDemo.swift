@@ -33,13 +33,13 @@ func runRidgeFigureOne() throws {
     let gram = LinearOperator(template: Vector<Double>.zeros(p), structure: .symmetricPositiveDefinite) { v in
       X.normalTimes(v) + θ * v
     }
-    return LinearSolver(.conjugateGradient, relativeTolerance: 1e-13).solve(gram, X.transposedTimes(y)).solution
+    return ConjugateGradient(relativeTolerance: 1e-13).solve(gram, X.transposedTimes(y)).solution
   }
 
   // 2. The Jacobian ∂x*/∂θ by implicit differentiation vs the closed form −(XᵀX + θI)⁻¹ x*.
   let θ0 = 1.0
   let x0 = ridge(θ0)
-  let jacobian = try ridge.jacobian(at: θ0)
+  let jacobian = try ridge.differentiator.jacobian(at: x0, θ0)
   var gram = X.transposed() * X
   for j in 0..<p { gram[j, j] += θ0 }
   let closedForm = Vector(CholeskyFactorization(gram)!.solve(x0.scalars)).scaled(by: -1)

@@ -1,10 +1,12 @@
 import Dispatch
 import ImplicitBlockCoordinateDescent
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitMirrorDescent
 import ImplicitObjectives
 import ImplicitProjectedGradient
 import ImplicitProjections
+import ImplicitProximal
 import _Differentiation
 
 /// The three ways the demo solves the SVM dual; each is differentiated through its own
@@ -58,7 +60,7 @@ struct SVMHyperparameterProblem {
   /// `F(β, θ) = softmax_rows(log β − ∇_β f(β, θ)) − β`: the mirror-descent fixed point (KL geometry).
   let mirrorDescentCondition: MirrorDescentCondition<MulticlassSVMDual, KLRowSimplexMirrorMap>
   /// `F(β, θ) = P_{Δ×…×Δ}(β − ∇_β f(β, θ)) − β`: the projected-gradient fixed point.
-  let projectedGradientCondition: ProjectedGradientCondition<MulticlassSVMDual, RowSimplexProjection>
+  let projectedGradientCondition: ProximalGradientCondition<MulticlassSVMDual, ProjectionProximal<RowSimplexProjection>>
   /// `F(β, θ) = blockprox(β − ∇_β f(β, θ)) − β`, one simplex block per row: the block coordinate
   /// descent fixed point.
   let blockCoordinateDescentCondition: BlockCoordinateDescentCondition<MulticlassSVMDual, SimplexProjection>
@@ -76,12 +78,12 @@ struct SVMHyperparameterProblem {
     // condition serves every θ; the solvers use their own steps.
     mirrorDescentCondition = try MirrorDescentCondition(
       objective: objective, mirrorMap: KLRowSimplexMirrorMap(columns: classes))
-    projectedGradientCondition = try ProjectedGradientCondition(
+    projectedGradientCondition = try ProximalGradientCondition(
       objective: objective, projection: RowSimplexProjection(columns: classes), objectiveParameterCount: 1,
       projectionParameter: Vector([]))
     blockCoordinateDescentCondition = try BlockCoordinateDescentCondition(
       objective: objective, blockProjection: SimplexProjection(), projectionParameter: 1,
-      blocks: BlockPartition(blockSize: classes, dimension: samples * classes))
+      blocks: BlockPartition(blockSize: classes, dimension: samples * classes), objectiveParameterCount: 1)
   }
 
   /// `β₀`: every row uniform (feasible, and interior — mirror descent needs that).
@@ -104,17 +106,18 @@ struct SVMHyperparameterProblem {
     case .mirrorDescent:
       // β ← softmax_rows(log β − η∇f(β)): exponentiated gradient on every row's simplex.
       let beta = try MirrorDescent(stepSize: step(θ), fixedIterations: iterations)
-        .iterate(mirrorMap: KLRowSimplexMirrorMap(columns: classes), from: start) { gradient($0, θ) }.solution
+        .solve(mirrorMap: KLRowSimplexMirrorMap(columns: classes), from: start) { gradient($0, θ) }.solution
       return SVMHyperparameterProblem.flushingSubnormals(beta)
     case .projectedGradient:
       // Accelerated (FISTA) projected gradient, β ← P_Δ(β − η∇f(β)) row by row.
       let projection = RowSimplexProjection(columns: classes)
-      return try ProjectedGradientSolver.fixedIterations(iterations, stepSize: .fixed(step(θ)))
-        .run(from: start, gradient: { gradient($0, θ) }, project: { projection.project($0, Vector([])) }).solution
+      return try FISTA.fixedIterations(iterations, stepSize: step(θ))
+        .solve(from: start, gradient: { gradient($0, θ) }, prox: { z, _ in projection.project(z, Vector([])) })
+        .solution
     case .blockCoordinateDescent:
       // Cyclic sweeps over the rows βᵢ, each a projected gradient step of size θ/‖xᵢ‖².
       return try BlockCoordinateDescent(fixedSweeps: iterations)
-        .iterate(blockCoordinateDescentCondition, Vector([θ]), from: start, gradients: blockGradients).solution
+        .solve(blockCoordinateDescentCondition, Vector([θ]), from: start, gradients: blockGradients).solution
     }
   }
 
@@ -130,11 +133,10 @@ struct SVMHyperparameterProblem {
   /// `1e-11·max(1, 1/θ)`), for the reference.
   func solveTightly(_ θ: Double) throws -> Vector<Double> {
     let projection = RowSimplexProjection(columns: classes)
-    var solver = ProjectedGradientSolver(
-      stepSize: .fixed(step(θ)), tolerance: 1e-11 * max(1, 1 / θ), maxIterations: 200_000)
-    solver.adaptiveRestart = true
-    return try solver.run(from: start, gradient: { gradient($0, θ) }, project: { projection.project($0, Vector([])) })
-      .checked().solution
+    let solver = FISTA(stepSize: .fixed(step(θ)), tolerance: 1e-11 * max(1, 1 / θ), maxIterations: 200_000)
+    return try solver.solve(
+      from: start, gradient: { gradient($0, θ) }, prox: { z, _ in projection.project(z, Vector([])) }
+    ).converged()
   }
 
   // MARK: The outer objective and its hypergradient

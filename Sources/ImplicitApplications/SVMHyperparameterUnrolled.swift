@@ -71,7 +71,7 @@ struct SVMUnrolledSolvers {
     return validationLoss(B, θ)
   }
 
-  /// Accelerated projected gradient (FISTA), as `ProjectedGradientSolver.fixedIterations`.
+  /// Accelerated projected gradient (FISTA), as `FISTA.fixedIterations`.
   @differentiable(reverse,wrt: logθ)
   func projectedGradientLoss(_ logθ: Double, iterations: Int) -> Double {
     let θ = Double.exp(logθ)

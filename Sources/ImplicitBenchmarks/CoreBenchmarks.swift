@@ -104,7 +104,7 @@ func coreBenchmarks(quick: Bool, runs: Int) -> [[String: any Sendable]] {
   let gramOperator = LinearOperator(template: Vector<Double>.zeros(features), structure: .symmetricPositiveDefinite) {
     X.normalTimes($0) + theta * $0
   }
-  let cg = LinearSolver(.conjugateGradient, relativeTolerance: 1e-10)
+  let cg = ConjugateGradient(relativeTolerance: 1e-10)
   var solution = Vector<Double>.zeros(features)
   var forwardIterations = 0
   let tForward = medianTime(runs: runs) {

@@ -17,7 +17,7 @@ extension BenchmarkSuites {
 /// The implicit hypergradient dL/dλ: FISTA, the outer gradient, then `ImplicitDifferentiator.vjp`
 /// on ``LassoSupportCondition`` (CG with `solver`).
 func lassoImplicitHypergradient(
-  _ problem: LassoProblem, iterations: Int, solver: LinearSolver
+  _ problem: LassoProblem, iterations: Int, solver: any LinearSolver
 ) throws -> (hypergradient: Double, diagnostics: DerivativeDiagnostics?, support: Int) {
   let w = problem.solve(lambda: problem.lambda, iterations: iterations)
   let outer = problem.outerLossAndGradient(at: w)
@@ -33,8 +33,8 @@ func lassoImplicitHypergradient(
 func runLassoWorkload(features p: Int, iterations: Int, runs: Int) throws -> WorkloadResult {
   let id = "lasso-p\(p)"
   let problem = LassoProblem(samples: 500, features: p, seed: 4242 + UInt64(p))
-  let jaxoptTolerance = LinearSolver(.conjugateGradient, relativeTolerance: 1e-5)
-  let defaultTolerance = LinearSolver(.conjugateGradient)
+  let jaxoptTolerance = ConjugateGradient(relativeTolerance: 1e-5)
+  let defaultTolerance = ConjugateGradient()
 
   var implicitResult: (hypergradient: Double, diagnostics: DerivativeDiagnostics?, support: Int)?
   var tightResult: (hypergradient: Double, diagnostics: DerivativeDiagnostics?, support: Int)?
@@ -63,7 +63,7 @@ func runLassoWorkload(features p: Int, iterations: Int, runs: Int) throws -> Wor
         let d = try ImplicitDifferentiator(
           LassoProximalGradientCondition(problem),
           options: ImplicitOptions(
-            linearSolver: LinearSolver(.normalConjugateGradient, relativeTolerance: 1e-5), onFailure: .flag)
+            linearSolver: NormalConjugateGradient(relativeTolerance: 1e-5), onFailure: .flag)
         ).vjp(Vector(outer.gradient), at: Vector(w), problem.lambda)
         fullFixedPoint = (d.value, d.diagnostics.linearSolve)
       }

@@ -24,7 +24,7 @@ enum SVMConditionGeometry: Sendable {
 /// `A = ∂F/∂β` and `B = ∂F/∂θ` written by hand on concrete `Double` buffers.
 ///
 /// It is the same `F` as the library's ``MirrorDescentCondition`` (with ``KLRowSimplexMirrorMap``)
-/// or ``ProjectedGradientCondition`` / ``BlockCoordinateDescentCondition`` (with the simplex
+/// or ``ProximalGradientCondition`` with ``ProjectionProximal`` / ``BlockCoordinateDescentCondition`` (with the simplex
 /// projection per row) on ``MulticlassSVMDual`` — every workload run checks `F` and all four
 /// products against those on two small instances (``SVMFamilyCheck``) — but one product costs
 /// one `K·M` (`n²k` through the kernel, `2nPk` through `X`) plus `O(nk)`, against a generic,
@@ -253,13 +253,16 @@ struct SVMFastCondition: OptimalityCondition {
       let inverse = SVMFastCondition.invert(block, k) ?? (0..<(k * k)).map { $0 % (k + 1) == 0 ? 1 : 0 }
       for e in 0..<(k * k) { inverses[i * k * k + e] = inverse[e] }
     }
-    let apply: (Vector<Double>, Bool) -> Vector<Double> = { r, transposed in
+    let inverseBlocks = inverses
+    let apply: @Sendable (Vector<Double>, Bool) -> Vector<Double> = { r, transposed in
       var out = [Double](repeating: 0, count: n * k)
       for i in 0..<n {
         let m = i * k * k, base = i * k
         for a in 0..<k {
           var s = 0.0
-          for b in 0..<k { s += (transposed ? inverses[m + b * k + a] : inverses[m + a * k + b]) * r[base + b] }
+          for b in 0..<k {
+            s += (transposed ? inverseBlocks[m + b * k + a] : inverseBlocks[m + a * k + b]) * r[base + b]
+          }
           out[base + a] = s
         }
       }

@@ -1,12 +1,13 @@
 import ImplicitBlockCoordinateDescent
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitMirrorDescent
 import ImplicitObjectives
 import ImplicitProjectedGradient
 import ImplicitProjections
 
 /// Checks ``SVMFastCondition`` against the library's family condition for the same solver —
-/// ``MirrorDescentCondition`` with ``KLRowSimplexMirrorMap``, ``ProjectedGradientCondition``
+/// ``MirrorDescentCondition`` with ``KLRowSimplexMirrorMap``, ``ProximalGradientCondition`` with ``ProjectionProximal``
 /// with ``RowSimplexProjection``, ``BlockCoordinateDescentCondition`` with
 /// ``SimplexProjection`` blocks, all on the library's ``MulticlassSVMDual`` — on a small
 /// instance solved by the same solver: `F`, `Aᵀu`, `Bᵀu` for a random `u`, and the implicit
@@ -73,7 +74,7 @@ enum SVMFamilyCheck {
     // fast condition's uncached path).
     let early = Vector(solve(20))
     let outer = problem.outerLoss(beta, theta: theta)
-    let solver = ImplicitOptions(linearSolver: LinearSolver(.gmres(restart: 200), relativeTolerance: 1e-12))
+    let solver = ImplicitOptions(linearSolver: GMRES(restart: 200, relativeTolerance: 1e-12))
     let fastHypergradient = try ImplicitDifferentiator(fast, options: solver).vjp(Vector(outer.beta), at: x, theta)
       .value
 
@@ -111,14 +112,14 @@ enum SVMFamilyCheck {
       return try compare(MirrorDescentCondition(objective: objective, mirrorMap: KLRowSimplexMirrorMap(columns: k)))
     case .pg:
       return try compare(
-        ProjectedGradientCondition(
-          objective: objective, projection: RowSimplexProjection(columns: k), stepSize: 1, objectiveParameterCount: 1,
-          projectionParameter: Vector<Double>([])))
+        ProximalGradientCondition(
+          objective: objective, projection: RowSimplexProjection(columns: k), objectiveParameterCount: 1,
+          projectionParameter: Vector<Double>([]), stepSize: 1))
     case .bcd:
       return try compare(
         BlockCoordinateDescentCondition(
           objective: objective, blockProjection: SimplexProjection(), projectionParameter: 1.0,
-          blocks: BlockPartition(blockSize: k, dimension: n * k)))
+          blocks: BlockPartition(blockSize: k, dimension: n * k), objectiveParameterCount: 1))
     }
   }
 }

@@ -39,8 +39,8 @@ enum SVMSolverKind: String, CaseIterable, Sendable {
   /// two products vs GMRES(50)'s ~50 products plus its Gram–Schmidt work; mirror descent:
   /// ~65 iterations with the block-Jacobi preconditioner, ~140 without). A BiCGSTAB breakdown
   /// falls back to GMRES(50) (reported in the notes).
-  static let linearSolverMethod = LinearSolverMethod.bicgstab
-  static let fallbackLinearSolverMethod = LinearSolverMethod.gmres(restart: 50)
+  static let linearSolver: any LinearSolver = BiCGSTAB()
+  static let fallbackLinearSolver: any LinearSolver = GMRES(restart: 50)
 
   /// Whether the implicit solve uses the block-Jacobi preconditioner
   /// (``SVMFastCondition/blockJacobiPreconditioner()``): for mirror descent, whose diagonal
@@ -112,18 +112,20 @@ struct SVMWorkload {
       let condition = SVMFastCondition(problem, op, geometry: kind.geometry, at: beta, theta: theta)
       let preconditioner = kind.usesPreconditioner ? condition.blockJacobiPreconditioner() : nil
       let outer = problem.outerLoss(beta, theta: theta)
-      func vjp(_ method: LinearSolverMethod) throws -> Derivative<Double> {
-        try ImplicitDifferentiator(
-          condition, options: ImplicitOptions(linearSolver: LinearSolver(method, relativeTolerance: tolerance)),
+      func vjp(_ method: any LinearSolver) throws -> Derivative<Double> {
+        var method = method
+        method.tolerance.relative = tolerance
+        return try ImplicitDifferentiator(
+          condition, options: ImplicitOptions(linearSolver: method),
           preconditioner: preconditioner
         ).vjp(Vector(outer.beta), at: Vector(beta), theta)
       }
       var fellBack = false
       let derivative: Derivative<Double>
       do {
-        derivative = try vjp(SVMSolverKind.linearSolverMethod)
+        derivative = try vjp(SVMSolverKind.linearSolver)
       } catch ImplicitError.linearSolveFailed {
-        derivative = try vjp(SVMSolverKind.fallbackLinearSolverMethod)
+        derivative = try vjp(SVMSolverKind.fallbackLinearSolver)
         fellBack = true
       }
       return Outcome(
@@ -173,7 +175,7 @@ struct SVMWorkload {
           do { atJAXoptTolerance = try implicit(tolerance: 1e-5) } catch { failure = error }
         },
         {
-          do { atDefaultTolerance = try implicit(tolerance: LinearSolver.automatic.relativeTolerance) } catch {
+          do { atDefaultTolerance = try implicit(tolerance: AutomaticLinearSolver().tolerance.relative) } catch {
             failure = error
           }
         },
@@ -206,11 +208,11 @@ struct SVMWorkload {
         : "products with K = XXᵀ through X (XᵀM then X·, 2nPk per product; cheaper than the n×n kernel when 2P < n)"
           + "; vs plain loops: relative difference \(svmFormat(productCheck))")
     let method =
-      SVMSolverKind.linearSolverMethod.description + (kind.usesPreconditioner ? " + block-Jacobi preconditioner" : "")
+      SVMSolverKind.linearSolver.description + (kind.usesPreconditioner ? " + block-Jacobi preconditioner" : "")
     if let s = atJAXoptTolerance.summary, let t = atDefaultTolerance.summary {
       let fallback =
         [atJAXoptTolerance, atDefaultTolerance].contains { $0.fellBack }
-        ? " (BiCGSTAB broke down: fell back to \(SVMSolverKind.fallbackLinearSolverMethod))" : ""
+        ? " (BiCGSTAB broke down: fell back to \(SVMSolverKind.fallbackLinearSolver))" : ""
       notes.append(
         "implicit: ImplicitDifferentiator.vjp on SVMFastCondition (\(kind.geometry == .mirrorDescent ? "KL mirror-descent" : "projected-gradient") fixed point, η = 1 as JAXopt's optimality_fun), linear solve \(method)\(fallback): "
           + "tol 1e-5 → \(s.method) \(s.iterations) iterations (relative residual \(svmFormat(s.relativeResidual))); tol 1e-10 → \(t.method) \(t.iterations) iterations (\(svmFormat(t.relativeResidual))); "

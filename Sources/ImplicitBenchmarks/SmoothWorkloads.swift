@@ -21,7 +21,7 @@ extension BenchmarkSuites {
 /// The implicit hypergradient: forward solve, outer gradient, then `ImplicitDifferentiator.vjp`
 /// on ``SmoothStationarityCondition`` with `solver`.
 func smoothImplicitHypergradient(
-  _ problem: SmoothProblem, iterations: Int, solver: LinearSolver
+  _ problem: SmoothProblem, iterations: Int, solver: any LinearSolver
 ) throws -> (hypergradient: [Double], diagnostics: DerivativeDiagnostics) {
   let w = problem.solve(theta: problem.theta, iterations: iterations)
   let outer = problem.outerLossAndGradient(at: w)
@@ -36,8 +36,8 @@ func runSmoothWorkload(
 ) throws -> WorkloadResult {
   let problem = SmoothProblem(
     loss: loss, samples: 500, features: p, seed: 2024 + UInt64(p) + (loss == .squared ? 0 : 7))
-  let jaxoptTolerance = LinearSolver(.conjugateGradient, relativeTolerance: 1e-5)
-  let defaultTolerance = LinearSolver(.conjugateGradient)
+  let jaxoptTolerance = ConjugateGradient(relativeTolerance: 1e-5)
+  let defaultTolerance = ConjugateGradient()
 
   var implicitResult: (hypergradient: [Double], diagnostics: DerivativeDiagnostics)?
   var tightResult: (hypergradient: [Double], diagnostics: DerivativeDiagnostics)?

@@ -1,5 +1,5 @@
 public import ImplicitCore
-public import ImplicitProjections
+import ImplicitProjections
 
 /// Cyclic block coordinate descent for `min f(x, θ) + Σ_b ι_C(x_b)`: each sweep visits the
 /// blocks in order and takes one projected gradient step on each,
@@ -8,11 +8,9 @@ public import ImplicitProjections
 ///
 /// with `L_b` the block's curvature (computed once, at the start). An iteration is a full
 /// sweep. Converged when a sweep moves `x` by at most `tolerance` (Euclidean norm).
-/// ``solve(_:_:from:gradients:)`` throws ``ImplicitError/solverDidNotConverge(solver:iterations:residual:)``
-/// when `maxSweeps` pass without converging; ``iterate(_:_:from:gradients:)`` instead returns the
-/// last iterate with status ``BlockCoordinateDescentStatus/maxSweepsReached``. A non-finite
-/// iterate throws ``ImplicitError/nonFinite(what:)``. For benchmarks, `fixedSweeps` runs exactly
-/// that many sweeps with no convergence test.
+/// ``solve(_:_:from:gradients:)`` throws on invalid input and otherwise returns a ``SolverResult``
+/// (iterations are sweeps; the residual is the last sweep's size) whose status says how the run
+/// ended. For benchmarks, `fixedSweeps` runs exactly that many sweeps with no convergence test.
 public struct BlockCoordinateDescent: Sendable {
   /// The largest sweep `‖x⁺ − x‖₂` accepted as converged.
   public var tolerance: Double
@@ -32,27 +30,13 @@ public struct BlockCoordinateDescent: Sendable {
   public func solve<Objective, BlockProjection, Oracle: BlockGradientOracle>(
     _ condition: BlockCoordinateDescentCondition<Objective, BlockProjection>, _ θ: Vector<Double>,
     from start: Vector<Double>, gradients: Oracle
-  ) throws -> BlockCoordinateDescentResult {
-    let result = try iterate(condition, θ, from: start, gradients: gradients)
-    if result.status == .maxSweepsReached {
-      throw ImplicitError.solverDidNotConverge(
-        solver: "block coordinate descent", iterations: result.sweeps, residual: result.residual)
-    }
-    return result
-  }
-
-  /// Like ``solve(_:_:from:gradients:)``, but running out of sweeps is not an error: the result
-  /// says so (``BlockCoordinateDescentStatus/maxSweepsReached``) and carries the last iterate.
-  public func iterate<Objective, BlockProjection, Oracle: BlockGradientOracle>(
-    _ condition: BlockCoordinateDescentCondition<Objective, BlockProjection>, _ θ: Vector<Double>,
-    from start: Vector<Double>, gradients: Oracle
-  ) throws -> BlockCoordinateDescentResult {
+  ) throws -> SolverResult<Vector<Double>> {
     guard tolerance >= 0, maxSweeps >= 0, (fixedSweeps ?? 0) >= 0 else {
       throw ImplicitError.invalidArgument("tolerance and sweep counts must be non-negative")
     }
     try condition.validate(start, θ)
     try ImplicitError.checkFinite("the starting point", start)
-    let blocks = condition.blocks
+    let blocks = condition.prox.blocks
     try gradients.validate(blocks, θ)
     let steps = try blocks.ranges.enumerated().map { (index, block) -> Double in
       let l = gradients.blockLipschitzConstant(at: start, θ, block: block)
@@ -62,11 +46,16 @@ public struct BlockCoordinateDescent: Sendable {
       }
       return 1 / l
     }
-    let projection = condition.blockProjection, parameter = condition.projectionParameter
-    var x = condition.blockProx(start)
+    let projection = condition.prox.projection, parameter = condition.prox.parameter
+    var x = condition.prox.projected(start)
     let budget = fixedSweeps ?? maxSweeps
     var residual = Double.infinity
     var sweeps = 0
+    func result(_ status: SolverStatus) -> SolverResult<Vector<Double>> {
+      SolverResult(
+        solution: x, status: status, iterations: sweeps, residual: residual, tolerance: tolerance,
+        solver: "block coordinate descent")
+    }
     while sweeps < budget {
       var moved = 0.0
       for (index, block) in blocks.ranges.enumerated() {
@@ -83,14 +72,10 @@ public struct BlockCoordinateDescent: Sendable {
       }
       sweeps += 1
       residual = moved.squareRoot()
-      guard residual.isFinite else { throw ImplicitError.nonFinite(what: "block coordinate descent sweep \(sweeps)") }
-      if fixedSweeps == nil && residual <= tolerance {
-        return BlockCoordinateDescentResult(solution: x, sweeps: sweeps, residual: residual, status: .converged)
-      }
+      guard residual.isFinite else { return result(.nonFinite) }
+      if fixedSweeps == nil && residual <= tolerance { return result(.converged) }
     }
-    return BlockCoordinateDescentResult(
-      solution: x, sweeps: sweeps, residual: residual,
-      status: fixedSweeps != nil ? .completedFixedSweeps : .maxSweepsReached)
+    return result(fixedSweeps != nil ? .completedFixedIterations : .maxIterationsReached)
   }
 
   /// Block coordinate descent with block gradients and curvatures by automatic
@@ -98,28 +83,7 @@ public struct BlockCoordinateDescent: Sendable {
   public func solve<Objective, BlockProjection>(
     _ condition: BlockCoordinateDescentCondition<Objective, BlockProjection>, _ θ: Vector<Double>,
     from start: Vector<Double>
-  ) throws -> BlockCoordinateDescentResult {
+  ) throws -> SolverResult<Vector<Double>> {
     try solve(condition, θ, from: start, gradients: AutomaticBlockGradients(condition.objective))
   }
-}
-
-/// How a block-coordinate-descent run ended.
-public enum BlockCoordinateDescentStatus: Sendable, Hashable {
-  /// The last sweep moved `x` by at most the tolerance.
-  case converged
-  /// Benchmark mode: the fixed number of sweeps ran; `residual` says how far from converged.
-  case completedFixedSweeps
-  /// `maxSweeps` sweeps ran without converging (only from ``BlockCoordinateDescent/iterate(_:_:from:gradients:)``).
-  case maxSweepsReached
-}
-
-/// The outcome of ``BlockCoordinateDescent``.
-public struct BlockCoordinateDescentResult: Sendable {
-  /// The last iterate.
-  public var solution: Vector<Double>
-  /// Full sweeps taken.
-  public var sweeps: Int
-  /// `‖x_k − x_{k−1}‖₂` over the last sweep.
-  public var residual: Double
-  public var status: BlockCoordinateDescentStatus
 }

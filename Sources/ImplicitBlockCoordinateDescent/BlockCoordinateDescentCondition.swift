@@ -1,6 +1,7 @@
 public import ImplicitCore
+public import ImplicitGradientStep
 public import ImplicitProjections
-import _Differentiation
+public import ImplicitProximal
 
 /// The blockwise proximal fixed point of a composite objective `f(x, θ) + Σ_b g_b(x_b)` whose
 /// non-smooth part is separable over consecutive blocks, each `g_b` the indicator of a convex
@@ -9,137 +10,88 @@ import _Differentiation
 ///     F(x, θ) = blockprox(x − η ∇ₓf(x, θ)) − x,    blockprox(z)_b = P(z_b)
 ///
 /// (JAXopt's `BlockCoordinateDescent.optimality_fun`, which uses `η = 1`, with
-/// `block_prox = make_prox_from_projection(projection)`: the prox of an indicator is the
-/// projection onto its set). Its roots are the minimisers that block coordinate descent
-/// converges to — e.g. the multiclass SVM dual, with the simplex projection on each row of β.
+/// `block_prox = make_prox_from_projection(projection)`). Its roots are the minimisers that block
+/// coordinate descent converges to — e.g. the multiclass SVM dual, with the simplex projection on
+/// each row of β.
 ///
-/// ## Derivatives
-/// `F` contains `∇ₓf`, which the compiler cannot differentiate again, so
-/// ``callAsFunction(_:_:)`` has an explicit derivative. With `z = x − η∇ₓf` and `J_P` the
-/// block-diagonal Jacobian of the projections at `z` (from the projection's own `jvp`/`vjp`):
-///
-///     A v = J_P (v − η ∇²ₓₓf v) − v,     B t = −η J_P (∂∇ₓf/∂θ) t
-///
-/// with the objective's exact second-order products (``ParametricObjective/gradientPullback(at:_:_:)``
-/// and ``ParametricObjective/gradientJVP(at:_:along:_:)``). All four products are hand-written.
-/// `η > 0` does not change the roots nor, away from degenerate points, the derivative.
+/// It is the one gradient-step condition, ``ProximalGradientCondition``, with the blockwise prox
+/// ``BlockProjectionProximal``: its products, its exact second-order objective terms and its cached
+/// gradient are that condition's. Build it with
+/// ``ImplicitGradientStep/ProximalGradientCondition/init(objective:blockProjection:projectionParameter:blocks:objectiveParameterCount:stepSize:)``.
 ///
 /// ## Assumptions
 /// `f` twice differentiable; `A` invertible — `∇²ₓₓf` positive definite on the directions the
 /// projections leave free (for simplices: each block's support, with its sum fixed), and
 /// strict complementarity (no coordinate exactly at the kink of its projection).
-public struct BlockCoordinateDescentCondition<Objective: ParametricObjective, BlockProjection: Projection>:
-  OptimalityCondition
-{
-  /// The smooth part `f(x, θ)`.
-  public let objective: Objective
-  /// The projection applied to each block (the prox of the block's indicator).
-  public let blockProjection: BlockProjection
-  /// The projection's parameter, the same for every block and not differentiated
-  /// (e.g. `1` for the probability simplex).
-  public let projectionParameter: BlockProjection.Parameter
+public typealias BlockCoordinateDescentCondition<Objective: ParametricObjective, BlockProjection: Projection> =
+  ProximalGradientCondition<Objective, BlockProjectionProximal<BlockProjection>>
+
+extension ProximalGradientCondition {
+  /// The block-coordinate-descent condition: `objective` with `objectiveParameterCount`
+  /// parameters (all of `θ`), and `blockProjection` (with its fixed, non-differentiated
+  /// `projectionParameter`) on every block. Throws unless `stepSize` is positive and finite.
+  public init<BlockProjection: Projection>(
+    objective: Objective, blockProjection: BlockProjection, projectionParameter: BlockProjection.Parameter,
+    blocks: BlockPartition, objectiveParameterCount: Int, stepSize: Double = 1
+  ) throws where Prox == BlockProjectionProximal<BlockProjection> {
+    try self.init(
+      objective: objective,
+      prox: BlockProjectionProximal(blockProjection, parameter: projectionParameter, blocks: blocks),
+      objectiveParameterCount: objectiveParameterCount, proxParameter: Vector([]), stepSize: stepSize)
+  }
+}
+
+/// The prox of `Σ_b ι_C(x_b)`: the projection onto `C` applied to every block, with the
+/// projection's own hand-written Jacobians blockwise. Its parameter is empty: the projection's
+/// parameter is fixed (not differentiated).
+public struct BlockProjectionProximal<BlockProjection: Projection>: ProximalOperator {
+  public typealias Parameter = Vector<Double>
+
+  /// The projection applied to each block.
+  public let projection: BlockProjection
+  /// The projection's parameter, the same for every block (e.g. `1` for the probability simplex).
+  public let parameter: BlockProjection.Parameter
   /// The blocks.
   public let blocks: BlockPartition
-  /// The step `η` inside the condition (default 1, as in JAXopt).
-  public let stepSize: Double
 
-  /// Throws ``ImplicitError/invalidArgument(_:)`` unless `stepSize` is positive and finite.
-  public init(
-    objective: Objective, blockProjection: BlockProjection, projectionParameter: BlockProjection.Parameter,
-    blocks: BlockPartition, stepSize: Double = 1
-  ) throws {
-    guard stepSize > 0, stepSize.isFinite else {
-      throw ImplicitError.invalidArgument(
-        "block coordinate descent step size must be positive and finite, got \(stepSize)")
-    }
-    self.objective = objective
-    self.blockProjection = blockProjection
-    self.projectionParameter = projectionParameter
+  /// The blockwise projection onto `C(parameter)`.
+  public init(_ projection: BlockProjection, parameter: BlockProjection.Parameter, blocks: BlockPartition) {
+    self.projection = projection
+    self.parameter = parameter
     self.blocks = blocks
-    self.stepSize = stepSize
-  }
-
-  /// The point `z = x − η∇ₓf(x, θ)` that the block prox is applied to.
-  public func gradientStepPoint(_ x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
-    var z = x
-    z.addScaled(-stepSize, objective.gradient(at: x, θ))
-    return z
   }
 
   /// `blockprox(z)`: the projection applied to every block of `z`.
-  public func blockProx(_ z: Vector<Double>) -> Vector<Double> {
-    blocks.mapBlocks(z) { _, zb in blockProjection.project(zb, projectionParameter) }
+  public func projected(_ z: Vector<Double>) -> Vector<Double> {
+    blocks.mapBlocks(z) { _, zb in projection.project(zb, parameter) }
   }
 
-  @differentiable(reverse)
-  public func callAsFunction(_ x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
-    blockProx(gradientStepPoint(x, θ)) - x
+  /// `0` when every block is in `C` (up to `1e-10` relative), `+∞` otherwise.
+  public func penalty(_ x: Vector<Double>, _ θ: Vector<Double>) -> Double {
+    (projected(x) - x).norm() <= 1e-10 * (1 + x.norm()) ? 0 : .infinity
   }
 
-  @derivative(of: callAsFunction)
-  public func _vjpCallAsFunction(_ x: Vector<Double>, _ θ: Vector<Double>) -> (
-    value: Vector<Double>, pullback: (Vector<Double>) -> (Vector<Double>, Vector<Double>)
-  ) {
-    let z = gradientStepPoint(x, θ)
-    return (blockProx(z) - x, { u in self.pullback(u, x: x, θ, stepPoint: z) })
+  public func prox(_ z: Vector<Double>, _ θ: Vector<Double>, scaling η: Double) -> Vector<Double> { projected(z) }
+
+  public func jvp(
+    at z: Vector<Double>, _ θ: Vector<Double>, scaling η: Double, _ dz: Vector<Double>, _ dθ: Vector<Double>
+  ) -> Vector<Double> {
+    let zero = parameter.zeroLike
+    let dz = dz.isEmpty ? Vector.zeros(z.count) : dz
+    return blocks.mapBlocks(z) { block, zb in projection.jvp(at: zb, parameter, blocks.slice(dz, block), zero) }
   }
 
-  /// `(Aᵀu, Bᵀu)` given the step point `z` of `(x, θ)`.
-  func pullback(_ u: Vector<Double>, x: Vector<Double>, _ θ: Vector<Double>, stepPoint z: Vector<Double>) -> (
-    Vector<Double>, Vector<Double>
-  ) {
-    if u.isEmpty { return (Vector.zeros(x.count), Vector.zeros(θ.count)) }
-    let w = blocks.mapBlocks(z) { block, zb in
-      blockProjection.vjp(at: zb, projectionParameter, blocks.slice(u, block)).z
-    }
-    let (hw, bw) = objective.gradientPullback(at: x, θ, w)
-    var dx = w
-    dx.addScaled(-stepSize, hw)
-    dx.addScaled(-1, u)
-    return (dx, bw.scaled(by: -stepSize))
+  public func vjp(
+    at z: Vector<Double>, _ θ: Vector<Double>, scaling η: Double, _ u: Vector<Double>
+  ) -> (z: Vector<Double>, θ: Vector<Double>) {
+    let u = u.isEmpty ? Vector.zeros(z.count) : u
+    return (blocks.mapBlocks(z) { block, zb in projection.vjp(at: zb, parameter, blocks.slice(u, block)).z }, θ)
   }
 
-  /// `A v + B t`.
-  func forward(_ v: Vector<Double>, _ t: Vector<Double>, x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
-    let z = gradientStepPoint(x, θ)
-    var dz = v
-    dz.addScaled(-stepSize, objective.gradientJVP(at: x, θ, along: v, t))
-    let zeroParameter = projectionParameter.zeroLike
-    var out = blocks.mapBlocks(z) { block, zb in
-      blockProjection.jvp(at: zb, projectionParameter, blocks.slice(dz, block), zeroParameter)
-    }
-    out.addScaled(-1, v)
-    return out
-  }
-
-  public func solutionJacobianProduct(_ v: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>?
-  {
-    forward(v, Vector.zeros(θ.count), x: x, θ)
-  }
-
-  public func solutionJacobianTransposedProduct(
-    _ u: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>
-  ) -> Vector<Double>? {
-    pullback(u, x: x, θ, stepPoint: gradientStepPoint(x, θ)).0
-  }
-
-  public func parameterJacobianProduct(_ t: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<
-    Double
-  >? {
-    forward(Vector.zeros(x.count), t, x: x, θ)
-  }
-
-  public func parameterJacobianTransposedProduct(
-    _ u: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>
-  ) -> Vector<Double>? {
-    pullback(u, x: x, θ, stepPoint: gradientStepPoint(x, θ)).1
-  }
-
-  public func validate(_ x: Vector<Double>, _ θ: Vector<Double>) throws {
-    try ImplicitError.checkDimension("x (the blocks' total size)", x.count, expected: blocks.dimension)
-    try ImplicitError.checkFinite("θ", θ)
-    for block in blocks.ranges {
-      try blockProjection.validate(blocks.slice(x, block), projectionParameter)
-    }
+  /// Requires inputs of the blocks' total size, an empty `θ`, and whatever the projection requires.
+  public func validate(dimension n: Int, _ θ: Vector<Double>) throws {
+    try ImplicitError.checkDimension("x (the blocks' total size)", n, expected: blocks.dimension)
+    try ImplicitError.checkDimension("the block prox's parameter (none)", θ.count, expected: 0)
+    for block in blocks.ranges { try projection.validate(Vector.zeros(block.count), parameter) }
   }
 }

@@ -15,7 +15,7 @@ public enum BlockCoordinateDescentFamilies {
       "strict complementarity at the zero entries of β*; XXᵀ ⊗ I positive definite on the directions keeping each row's support and sum",
     ],
     module: "ImplicitBlockCoordinateDescent", methods: ["block-coordinate-descent"], acceptsNoMethod: false,
-    makeInstance: makeSVMInstance, evaluate: evaluateSVM)
+    makeInstance: makeSVMInstance)
 
   /// Registers the module's families with `registry`.
   public static func register(in registry: FamilyRegistry = .shared) throws {
@@ -28,51 +28,57 @@ public enum BlockCoordinateDescentFamilies {
   ) throws -> BlockCoordinateDescentCondition<MulticlassSVMDual, SimplexProjection> {
     try BlockCoordinateDescentCondition(
       objective: objective, blockProjection: SimplexProjection(), projectionParameter: 1,
-      blocks: BlockPartition(blockSize: objective.classes, dimension: objective.samples * objective.classes))
+      blocks: BlockPartition(blockSize: objective.classes, dimension: objective.samples * objective.classes),
+      objectiveParameterCount: 1)
   }
 
   /// A runnable instance for the conformance kit: cyclic BCD from the uniform point, one sweep at
   /// a time, stopped as soon as the condition's residual `‖F(β, θ)‖` is at most the requested
   /// tolerance (so that looser tolerances really give less accurate solutions).
-  @Sendable static func makeSVMInstance(_ c: ReferenceCase) throws -> any RunnableInstance {
+  @Sendable static func makeSVMInstance(_ c: any CaseData) throws -> any RunnableInstance {
     let problem = try MulticlassSVMDualCase(c)
     let objective = problem.objective
     let condition = try svmCondition(objective)
     let gradients = MulticlassSVMDualBlockGradients(objective)
     let sweep = BlockCoordinateDescent(fixedSweeps: 1)
-    return Instance(condition: condition, parameter: Vector([problem.theta])) { θ, tolerance in
-      try gradients.validate(condition.blocks, θ)
+    return Instance(
+      condition: condition, parameter: Vector([problem.theta]), reference: { try reference(problem, condition) },
+      outputs: { problem.outputs(beta: $0) }
+    ) { θ, tolerance in
+      try gradients.validate(condition.prox.blocks, θ)
       let solver = "block coordinate descent"
       return try iterateToResidual(from: objective.uniformStart, tolerance: tolerance, solver: solver) { beta in
         // F(β, θ) = blockprox(β − η∇f) − β, with the full gradient assembled from the block gradients.
         var z = beta
-        for block in condition.blocks.ranges {
+        for block in condition.prox.blocks.ranges {
           let g = gradients.blockGradient(at: beta, θ, block: block)
           for (offset, i) in block.enumerated() { z[i] -= condition.stepSize * g[offset] }
         }
-        let residual = (condition.blockProx(z) - beta).norm()
-        return (residual, try sweep.iterate(condition, θ, from: beta, gradients: gradients).solution)
+        let residual = (condition.prox.projected(z) - beta).norm()
+        return (residual, try sweep.solve(condition, θ, from: beta, gradients: gradients).solution)
       }.solution
     }
   }
 
-  @Sendable static func evaluateSVM(_ c: ReferenceCase) throws -> CaseEvaluation {
-    let problem = try MulticlassSVMDualCase(c)
+  /// The reference solve: cyclic BCD to precision.
+  static func reference(
+    _ problem: MulticlassSVMDualCase,
+    _ condition: BlockCoordinateDescentCondition<MulticlassSVMDual, SimplexProjection>
+  ) throws -> (solution: Vector<Double>, notes: [String]) {
     let objective = problem.objective
-    let condition = try svmCondition(objective)
     let theta = Vector([problem.theta])
     let solver = BlockCoordinateDescent(tolerance: 1e-15, maxSweeps: 500)
     let gradients = MulticlassSVMDualBlockGradients(objective)
     let result = try iterateToPrecision(from: objective.uniformStart, solver: "block coordinate descent") { x in
-      let run = try solver.iterate(condition, theta, from: x, gradients: gradients)
-      return (run.solution, run.sweeps, run.residual, run.status == .converged)
+      let run = try solver.solve(condition, theta, from: x, gradients: gradients)
+      return (run.solution, run.iterations, run.residual, run.status == .converged)
     }
-    let jacobian = try ImplicitDifferentiator(condition).jacobian(at: result.solution, theta)
-    return CaseEvaluation(
-      outputs: problem.outputs(beta: result.solution, dBeta: Vector(jacobian.matrix.scalars)),
-      notes: [
+    return (
+      result.solution,
+      [
         "solver: cyclic block coordinate descent over the rows of β, step 1/(‖xᵢ‖²/θ), \(result.iterations) sweeps, last sweep \(result.residual)",
-        "implicit: blockwise simplex-projection fixed point (η = 1); \(jacobian.assembly); \(jacobian.diagnostics)",
-      ])
+        "implicit: blockwise simplex-projection fixed point (η = 1)",
+      ]
+    )
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 public import ImplicitCore
+import ImplicitReferenceCases
 
 /// The `conformance` command, shared by the `implicit` CLI and third-party packages: an
 /// executable that registers its families and calls ``run(arguments:registry:)`` is what the
@@ -31,7 +32,7 @@ public enum ConformanceCommand {
         print("PASS  \(r.scenario)  (\(applied) checks applied, \(r.checks.count - applied) not applicable)")
       }
     }
-    for s in skipped { print("SKIP  \(s)  (its family offers no runnable instance)") }
+    for s in skipped { print("SKIP  \(s)  (no registered family runs it)") }
     let passed = reports.filter(\.passed).count
     print("\(passed) passed, \(reports.count - passed + malformed.count) failed, \(skipped.count) skipped")
     if !malformed.isEmpty { return 2 }

@@ -1,12 +1,12 @@
-public import ImplicitBlockCoordinateDescent
+import ImplicitBlockCoordinateDescent
 public import ImplicitCore
-public import ImplicitFixedPoint
-public import ImplicitKKT
-public import ImplicitMirrorDescent
-public import ImplicitProjectedGradient
-public import ImplicitProximalGradient
-public import ImplicitRidge
-public import ImplicitStationarity
+import ImplicitFixedPoint
+import ImplicitKKT
+import ImplicitMirrorDescent
+import ImplicitProjectedGradient
+import ImplicitProximalGradient
+import ImplicitRidge
+import ImplicitStationarity
 
 /// Every condition family this package ships, for tools that want them all (the `implicit` CLI,
 /// the catalogue and conformance tests). Applications pick the modules they need instead.

@@ -42,9 +42,10 @@ public struct AndersonAcceleration: FixedPointSolver, Sendable {
     self.maxIterations = maxIterations
   }
 
+  /// Iterates from `initial`; the result's `residual` is `‖T(x, θ) − x‖` at the returned point.
   public func solve<Map: FixedPointMap>(
-    _ map: Map, from initial: Map.Solution, _ θ: Map.Parameter
-  ) throws -> FixedPointResult<Map.Solution> {
+    _ map: Map, _ θ: Map.Parameter, from initial: Map.Solution
+  ) throws -> SolverResult<Map.Solution> {
     guard memory >= 1 else { throw ImplicitError.invalidArgument("Anderson memory must be at least 1, got \(memory)") }
     guard mixing > 0, mixing <= 1 else {
       throw ImplicitError.invalidArgument("Anderson mixing must be in (0, 1], got \(mixing)")
@@ -54,18 +55,15 @@ public struct AndersonAcceleration: FixedPointSolver, Sendable {
     }
     guard maxIterations >= 0 else { throw ImplicitError.invalidArgument("maxIterations must be non-negative") }
     try map.validate(initial, θ)
-    var evaluations = 0
     func residual(_ x: Map.Solution) -> Map.Solution {
-      evaluations += 1
       var g = map(x, θ)
       g.addScaled(-1, x)
       return g
     }
-    func result(_ x: Map.Solution, _ r: Double, _ k: Int, _ status: FixedPointStatus) -> FixedPointResult<Map.Solution>
-    {
-      FixedPointResult(
-        solution: x, residualNorm: r, iterations: k, mapEvaluations: evaluations, status: status,
-        tolerance: tolerance, solver: "anderson(m: \(memory))")
+    func result(_ x: Map.Solution, _ r: Double, _ k: Int, _ status: SolverStatus) -> SolverResult<Map.Solution> {
+      SolverResult(
+        solution: x, status: status, iterations: k, residual: r, tolerance: tolerance,
+        solver: "anderson(m: \(memory))")
     }
 
     var history = AndersonHistory<Map.Solution>(capacity: memory + 1)

@@ -1,4 +1,5 @@
 public import ImplicitCore
+import _Differentiation
 
 /// Plain (optionally damped) fixed-point iteration:
 ///
@@ -6,6 +7,8 @@ public import ImplicitCore
 ///
 /// Converges linearly when `T(·, θ)` is a contraction (damping `β < 1` helps when it is merely
 /// non-expansive). Stops when `‖T(x, θ) − x‖ ≤ tolerance` and returns that `x`.
+/// ``unrolled(_:_:from:iterations:)`` runs a fixed number of steps as a function differentiable
+/// through them.
 public struct FixedPointIteration: FixedPointSolver, Sendable {
   /// Stop when `‖T(x, θ) − x‖ ≤ tolerance`.
   public var tolerance: Double
@@ -20,19 +23,18 @@ public struct FixedPointIteration: FixedPointSolver, Sendable {
     self.damping = damping
   }
 
+  /// Iterates from `initial`; the result's `residual` is `‖T(x, θ) − x‖` at the returned point.
   public func solve<Map: FixedPointMap>(
-    _ map: Map, from initial: Map.Solution, _ θ: Map.Parameter
-  ) throws -> FixedPointResult<Map.Solution> {
+    _ map: Map, _ θ: Map.Parameter, from initial: Map.Solution
+  ) throws -> SolverResult<Map.Solution> {
     guard damping > 0, damping <= 1 else {
       throw ImplicitError.invalidArgument("fixed-point damping must be in (0, 1], got \(damping)")
     }
     guard maxIterations >= 0 else { throw ImplicitError.invalidArgument("maxIterations must be non-negative") }
     try map.validate(initial, θ)
-    func result(_ x: Map.Solution, _ r: Double, _ k: Int, _ status: FixedPointStatus) -> FixedPointResult<Map.Solution>
-    {
-      FixedPointResult(
-        solution: x, residualNorm: r, iterations: k, mapEvaluations: k + 1, status: status, tolerance: tolerance,
-        solver: "fixed-point iteration")
+    func result(_ x: Map.Solution, _ r: Double, _ k: Int, _ status: SolverStatus) -> SolverResult<Map.Solution> {
+      SolverResult(
+        solution: x, status: status, iterations: k, residual: r, tolerance: tolerance, solver: "fixed-point iteration")
     }
     var x = initial
     for k in 0...maxIterations {
@@ -46,4 +48,39 @@ public struct FixedPointIteration: FixedPointSolver, Sendable {
     }
     return result(x, .nan, maxIterations, .maxIterationsReached)  // (not reached)
   }
+
+  /// The unrolled iteration `θ ↦ x_K(θ)`: exactly `iterations` (damped) steps from `initial`, no
+  /// convergence test, differentiable by Swift's reverse mode *through the iterations* (JAXopt's
+  /// `implicit_diff=False`), where
+  /// ``ImplicitFunction/init(fixedPointOf:solver:initialGuess:options:)`` differentiates the
+  /// fixed point implicitly. The two derivatives agree as `K` grows when `T(·, θ)` is a
+  /// contraction. Memory grows linearly with `iterations`. The map's
+  /// ``FixedPointMap/validate(_:_:)`` is not called (a differentiable function cannot throw):
+  /// call ``solve(_:_:from:)`` for a checked run.
+  ///
+  /// ```swift
+  /// let g = gradient(at: θ) { θ in loss(FixedPointIteration().unrolled(map, θ, from: x0, iterations: 100)) }
+  /// ```
+  @differentiable(reverse,wrt: θ)
+  public func unrolled<Map: FixedPointMap>(
+    _ map: Map, _ θ: Map.Parameter, from initial: Map.Solution, iterations: Int
+  ) -> Map.Solution {
+    var x = initial
+    for _ in 0..<max(iterations, 0) { x = dampedStep(x, map(x, θ), damping) }
+    return x
+  }
+}
+
+/// `(1 − β)·x + β·t`, differentiable in `x` and `t` (the generic scaling is not).
+@differentiable(reverse,wrt: (x, t))
+func dampedStep<V: InnerProductSpace>(_ x: V, _ t: V, _ β: Double) -> V {
+  if β == 1 { return t }
+  var out = x.scaled(by: 1 - β)
+  out.addScaled(β, t)
+  return out
+}
+
+@derivative(of: dampedStep, wrt: (x, t))
+func _vjpDampedStep<V: InnerProductSpace>(_ x: V, _ t: V, _ β: Double) -> (value: V, pullback: (V) -> (V, V)) {
+  (dampedStep(x, t, β), { u in (u.scaled(by: 1 - β), u.scaled(by: β)) })
 }

@@ -1,4 +1,4 @@
-import ImplicitCore
+public import ImplicitCore
 
 /// Solves a convex quadratic program `min ½xᵀQx + cᵀx s.t. Ex = d, Gx ≤ h` (`Q` positive
 /// *semi*definite) with the ADMM iteration of OSQP (Stellato et al. 2020) on
@@ -15,9 +15,11 @@ import ImplicitCore
 /// Failures are typed: ``QuadraticProgramError/infeasible(solver:evidence:)`` and
 /// ``QuadraticProgramError/unbounded(solver:evidence:)`` from OSQP's certificates (the
 /// differences of successive iterates), ``QuadraticProgramError/notConvex(_:)`` when `Q` is
-/// indefinite, ``QuadraticProgramError/didNotConverge(solver:iterations:residual:)`` when the
-/// budget runs out.
-public struct ADMMQPSolver: Sendable {
+/// indefinite. The result's `residual` is the worst relative KKT residual
+/// (``KKTResiduals/worst``) of the returned point: the polished solution when it converged,
+/// otherwise the last rejected polish (or the raw ADMM iterate) with status
+/// `.maxIterationsReached` or `.nonFinite`.
+public struct ADMMQPSolver: QuadraticProgramSolver, Sendable {
   /// The largest relative KKT residual accepted (see ``KKTResiduals``).
   public var tolerance: Double
   /// The most ADMM iterations.
@@ -37,8 +39,8 @@ public struct ADMMQPSolver: Sendable {
   static let sigma = 1e-6, relaxation = 1.6, equalityRhoScale = 1e3
   static let checkInterval = 10, infeasibilityTolerance = 1e-5
 
-  /// Solves `program`.
-  public func solve(_ program: QuadraticProgram) throws -> QuadraticProgramSolution {
+  /// Solves `program`; see the type's documentation for what it throws and reports.
+  public func solve(_ program: QuadraticProgram) throws -> SolverResult<QuadraticProgramSolution> {
     try program.validate()
     guard maxIterations > 0, rho > 0, tolerance > 0 else {
       throw ImplicitError.invalidArgument("ADMMQPSolver needs maxIterations > 0, rho > 0 and tolerance > 0")
@@ -83,7 +85,21 @@ public struct ADMMQPSolver: Sendable {
 
     var x = [Double](repeating: 0, count: n), z = [Double](repeating: 0, count: k), y = z
     var admmTolerance = 1e-6
-    var lastPolish: KKTResiduals?
+    var lastPolish: QuadraticProgramSolution?
+    func result(
+      _ solution: QuadraticProgramSolution, _ status: SolverStatus, _ iterations: Int
+    ) -> SolverResult<QuadraticProgramSolution> {
+      SolverResult(
+        solution: solution, status: status, iterations: iterations, residual: solution.residuals.worst,
+        tolerance: tolerance, solver: Self.name)
+    }
+    // The raw ADMM iterate (multipliers y split into ν and λ), for a run that stops short.
+    func iterate() -> QuadraticProgramSolution {
+      let point = KKTSolution(
+        primal: Vector(x), equality: Vector(Array(y[0..<p])), inequality: Vector(Array(y[p..<k])))
+      return QuadraticProgramSolution(
+        program: program, point: point, activeSet: (0..<m).filter { y[p + $0] > upper[p + $0] - z[p + $0] })
+    }
     var certificateStreak = (infeasible: 0, unbounded: 0)
     for iteration in 1...maxIterations {
       let previousX = x, previousY = y
@@ -101,7 +117,7 @@ public struct ADMMQPSolver: Sendable {
       }
       guard iteration % Self.checkInterval == 0 else { continue }
       guard x.allSatisfy(\.isFinite), y.allSatisfy(\.isFinite) else {
-        throw QuadraticProgramError.didNotConverge(solver: Self.name, iterations: iteration, residual: .nan)
+        return result(iterate(), .nonFinite, iteration)
       }
 
       let ax = times(x), qx = qTimes(x), aty = transposedTimes(y)
@@ -110,11 +126,9 @@ public struct ADMMQPSolver: Sendable {
       let primalScale = max(maxAbs(ax), maxAbs(z)), dualScale = max(maxAbs(qx), maxAbs(aty), maxAbs(c))
       if primalResidual <= admmTolerance * (1 + primalScale) && dualResidual <= admmTolerance * (1 + dualScale) {
         let active = (0..<m).filter { y[p + $0] > upper[p + $0] - z[p + $0] }
-        switch ActiveSetPolish.polish(
-          program, symmetrizedQ: q, active: active, iterations: iteration, solver: Self.name, tolerance: tolerance)
-        {
-        case .solved(let solution): return solution
-        case .rejected(let residuals): lastPolish = residuals
+        switch ActiveSetPolish.polish(program, symmetrizedQ: q, active: active, tolerance: tolerance) {
+        case .solved(let solution): return result(solution, .converged, iteration)
+        case .rejected(let solution): lastPolish = solution
         case .singular:
           // At full accuracy the active set is right: its KKT matrix itself is singular.
           if admmTolerance <= 1e-13 { throw QuadraticProgramError.singularKKTSystem(activeInequalities: active) }
@@ -165,7 +179,6 @@ public struct ADMMQPSolver: Sendable {
         }
       }
     }
-    throw QuadraticProgramError.didNotConverge(
-      solver: Self.name, iterations: maxIterations, residual: lastPolish?.worst ?? .nan)
+    return result(lastPolish ?? iterate(), .maxIterationsReached, maxIterations)
   }
 }

@@ -12,12 +12,11 @@ enum ActiveSetPolish {
     /// The KKT matrix of this active set is singular.
     case singular
     /// Solved, but some residual exceeds the tolerance (wrong active set).
-    case rejected(KKTResiduals)
+    case rejected(QuadraticProgramSolution)
   }
 
   static func polish(
-    _ program: QuadraticProgram, symmetrizedQ q: [Double], active: [Int], iterations: Int, solver: String,
-    tolerance: Double
+    _ program: QuadraticProgram, symmetrizedQ q: [Double], active: [Int], tolerance: Double
   ) -> Outcome {
     let n = program.variableCount, p = program.equalityCount, m = program.inequalityCount
     let gRows = DenseQP.rows(of: program.G), eRows = DenseQP.rows(of: program.E)
@@ -33,8 +32,7 @@ enum ActiveSetPolish {
     var λ = [Double](repeating: 0, count: m)
     for (i, index) in active.enumerated() { λ[index] = y[p + i] }
     let point = KKTSolution(primal: Vector(x), equality: Vector(Array(y[0..<p])), inequality: Vector(λ))
-    let solution = QuadraticProgramSolution(
-      program: program, point: point, activeSet: active, iterations: iterations, solver: solver)
-    return solution.residuals.isWithin(tolerance) ? .solved(solution) : .rejected(solution.residuals)
+    let solution = QuadraticProgramSolution(program: program, point: point, activeSet: active)
+    return solution.residuals.isWithin(tolerance) ? .solved(solution) : .rejected(solution)
   }
 }

@@ -1,4 +1,4 @@
-import ImplicitCore
+public import ImplicitCore
 
 /// Solves a strictly convex quadratic program `min ½xᵀQx + cᵀx s.t. Ex = d, Gx ≤ h` exactly
 /// (up to rounding) with the dual active-set method of Goldfarb and Idnani (1983), the method of
@@ -13,13 +13,13 @@ import ImplicitCore
 /// (`Q = LLᵀ`, `L⁻¹N = Q_R R`) updated by Givens rotations, so each step costs `O(n²)`.
 ///
 /// The final active set is then polished (the equality-constrained KKT system of the active
-/// constraints solved by LU with iterative refinement) and the result accepted only if every
-/// ``KKTResiduals`` entry is within ``tolerance``; otherwise
-/// ``QuadraticProgramError/didNotConverge(solver:iterations:residual:)`` is thrown.
+/// constraints solved by LU with iterative refinement). The result's `residual` is the worst
+/// relative KKT residual (``KKTResiduals/worst``); the status is `.converged` only if it is
+/// within ``tolerance``, `.maxIterationsReached` when the active-set budget runs out.
 ///
 /// Requirements: `½(Q + Qᵀ)` positive definite (else ``QuadraticProgramError/notConvex(_:)``;
 /// use ``ADMMQPSolver`` for a semidefinite `Q`), and linearly independent equality constraints.
-public struct ActiveSetQPSolver: Sendable {
+public struct ActiveSetQPSolver: QuadraticProgramSolver, Sendable {
   /// The largest relative KKT residual accepted (see ``KKTResiduals``).
   public var tolerance: Double
   /// The most active-set changes allowed (default `10·(n + p + m) + 50`).
@@ -33,8 +33,8 @@ public struct ActiveSetQPSolver: Sendable {
 
   static let name = "active-set (Goldfarb–Idnani)"
 
-  /// Solves `program`.
-  public func solve(_ program: QuadraticProgram) throws -> QuadraticProgramSolution {
+  /// Solves `program`; see the type's documentation for what it throws and reports.
+  public func solve(_ program: QuadraticProgram) throws -> SolverResult<QuadraticProgramSolution> {
     try program.validate()
     let n = program.variableCount, p = program.equalityCount, m = program.inequalityCount
     let q = program.symmetrizedQ
@@ -50,6 +50,7 @@ public struct ActiveSetQPSolver: Sendable {
 
     // Equality constraints first (they are never dropped), then the most violated inequality.
     var nextEquality = 0
+    var exhausted = false
     while true {
       let normal: [Double], bound: Double, index: Int
       if nextEquality < p {
@@ -74,9 +75,14 @@ public struct ActiveSetQPSolver: Sendable {
         normal = gRows[chosen.index].map { -$0 }
         bound = -program.h[chosen.index]
       }
-      try state.add(
-        constraint: index, normal: normal, bound: bound, isEquality: index < p, equalityCount: p,
-        iterations: &iterations, budget: budget)
+      guard
+        try state.add(
+          constraint: index, normal: normal, bound: bound, isEquality: index < p, equalityCount: p,
+          iterations: &iterations, budget: budget)
+      else {
+        exhausted = true
+        break
+      }
     }
 
     // Multipliers in the sign convention L = f + νᵀ(Ex − d) + λᵀ(Gx − h).
@@ -85,21 +91,20 @@ public struct ActiveSetQPSolver: Sendable {
       if index < p { ν[index] = -state.signs[position] * state.u[position] } else { λ[index - p] = state.u[position] }
     }
     let active = state.active.filter { $0 >= p }.map { $0 - p }.sorted()
-    switch ActiveSetPolish.polish(
-      program, symmetrizedQ: q, active: active, iterations: iterations, solver: Self.name, tolerance: tolerance)
+    func result(_ solution: QuadraticProgramSolution, _ status: SolverStatus) -> SolverResult<QuadraticProgramSolution>
     {
-    case .solved(let solution): return solution
-    case .singular, .rejected:
-      // Fall back to the method's own iterate, verified the same way.
-      let solution = QuadraticProgramSolution(
-        program: program,
-        point: KKTSolution(primal: Vector(state.x), equality: Vector(ν), inequality: Vector(λ)),
-        activeSet: active, iterations: iterations, solver: Self.name)
-      guard solution.residuals.isWithin(tolerance) else {
-        throw QuadraticProgramError.didNotConverge(
-          solver: Self.name, iterations: iterations, residual: solution.residuals.worst)
-      }
-      return solution
+      SolverResult(
+        solution: solution, status: status, iterations: iterations, residual: solution.residuals.worst,
+        tolerance: tolerance, solver: Self.name)
+    }
+    // The method's own iterate, verified like a polished one.
+    let iterate = QuadraticProgramSolution(
+      program: program, point: KKTSolution(primal: Vector(state.x), equality: Vector(ν), inequality: Vector(λ)),
+      activeSet: active)
+    if exhausted { return result(iterate, .maxIterationsReached) }
+    switch ActiveSetPolish.polish(program, symmetrizedQ: q, active: active, tolerance: tolerance) {
+    case .solved(let solution): return result(solution, .converged)
+    case .singular, .rejected: return result(iterate, qpStatus(iterate.residuals.worst, tolerance: tolerance))
     }
   }
 }
@@ -143,11 +148,12 @@ struct GoldfarbIdnani {
   }
 
   /// Adds constraint `index` (`normalᵀx ≥ bound`, or `=` for an equality), dropping active
-  /// inequalities as needed; throws if the problem is infeasible.
+  /// inequalities as needed; throws if the problem is infeasible. Returns `false` (leaving the
+  /// state as it is) when `iterations` would exceed `budget`.
   mutating func add(
     constraint index: Int, normal: [Double], bound: Double, isEquality: Bool, equalityCount: Int,
     iterations: inout Int, budget: Int
-  ) throws {
+  ) throws -> Bool {
     var normal = normal, bound = bound, sign = 1.0
     if isEquality && DenseQP.dot(normal, x) - bound > 0 {
       // Approach an equality from its violated side: use −nᵀx ≥ −b.
@@ -157,11 +163,12 @@ struct GoldfarbIdnani {
     }
     var uPlus = u + [0]
     while true {
-      iterations += 1
-      guard iterations <= budget else {
-        throw QuadraticProgramError.didNotConverge(
-          solver: ActiveSetQPSolver.name, iterations: iterations - 1, residual: .nan)
+      guard iterations < budget else {
+        // Keep the multipliers in step with the constraints dropped so far.
+        u = Array(uPlus.dropLast())
+        return false
       }
+      iterations += 1
       let q = self.q
       // d = Jᵀn⁺; primal step z = J₂d₂; dual step −r with R r = d₁.
       var d = [Double](repeating: 0, count: n)
@@ -215,7 +222,7 @@ struct GoldfarbIdnani {
       if full <= partial {
         append(index: index, d: d, isEquality: isEquality, sign: sign)
         u = uPlus
-        return
+        return true
       }
       drop(at: blocking, multipliers: &uPlus)
     }

@@ -1,4 +1,4 @@
-import ImplicitCore
+public import ImplicitCore
 
 /// Solves an equality-constrained quadratic program `min ½xᵀQx + cᵀx s.t. Ex = d` directly,
 /// from its KKT system
@@ -6,14 +6,15 @@ import ImplicitCore
 ///     [ Q_s  Eᵀ ] [x]   [−c]
 ///     [ E    0  ] [ν] = [ d]          (Q_s = ½(Q + Qᵀ))
 ///
-/// by dense LU with iterative refinement (``QuadraticProgramSolution/iterations`` is 1).
+/// by dense LU with iterative refinement (the result reports one iteration).
 ///
 /// Before solving it checks what makes `(x, ν)` the unique minimiser and multiplier: `E` has
 /// full row rank (else ``QuadraticProgramError/linearlyDependentConstraints(_:)``) and `Q_s` is
 /// positive definite on the null space of `E` (else ``QuadraticProgramError/notConvex(_:)``:
-/// the stationary point would be a saddle or not unique). The returned solution's residuals are
-/// verified against ``tolerance``.
-public struct EqualityQPSolver: Sendable {
+/// the stationary point would be a saddle or not unique). The result's `residual` is the worst
+/// relative KKT residual of the solution; above ``tolerance`` (an ill-conditioned system) the
+/// status is ``SolverStatus/breakdown(_:)``.
+public struct EqualityQPSolver: QuadraticProgramSolver, Sendable {
   /// The largest relative KKT residual accepted (see ``KKTResiduals``).
   public var tolerance: Double
 
@@ -21,7 +22,7 @@ public struct EqualityQPSolver: Sendable {
   public init(tolerance: Double = 1e-10) { self.tolerance = tolerance }
 
   /// Solves `program`, which must have no inequality constraints.
-  public func solve(_ program: QuadraticProgram) throws -> QuadraticProgramSolution {
+  public func solve(_ program: QuadraticProgram) throws -> SolverResult<QuadraticProgramSolution> {
     try program.validate()
     guard program.inequalityCount == 0 else {
       throw ImplicitError.invalidArgument(
@@ -43,11 +44,10 @@ public struct EqualityQPSolver: Sendable {
     }
     let solution = QuadraticProgramSolution(
       program: program, point: KKTSolution(primal: Vector(x), equality: Vector(ν), inequality: Vector([])),
-      activeSet: [], iterations: 1, solver: "equality-qp (dense LU)")
-    guard solution.residuals.isWithin(tolerance) else {
-      throw QuadraticProgramError.didNotConverge(
-        solver: solution.solver, iterations: 1, residual: solution.residuals.worst)
-    }
-    return solution
+      activeSet: [])
+    let worst = solution.residuals.worst
+    return SolverResult(
+      solution: solution, status: qpStatus(worst, tolerance: tolerance), iterations: 1, residual: worst,
+      tolerance: tolerance, solver: "equality-qp (dense LU)")
   }
 }

@@ -18,40 +18,15 @@ public enum EqualityQuadraticProgramFamily {
       "E has full row rank",
       "½(Q + Qᵀ) positive definite on the null space of E",
     ],
-    module: "ImplicitKKT", makeInstance: makeInstance, evaluate: evaluate)
+    module: "ImplicitKKT", makeInstance: makeInstance)
 
   /// Registers the family with `registry`.
   public static func register(in registry: FamilyRegistry = .shared) throws { try registry.register(descriptor) }
 
-  static func packedCondition(_ c: ReferenceCase) throws -> PackedQuadraticProgramKKT {
-    let program = try QuadraticProgramCase.program(c, inequalities: false)
-    try program.validate()
-    return PackedQuadraticProgramKKT(data: program, pack: ParameterPack(c), condition: QuadraticProgramKKTCondition())
-  }
-
-  @Sendable static func makeInstance(_ c: ReferenceCase) throws -> any RunnableInstance {
-    let condition = try packedCondition(c)
-    return Instance(condition: condition, parameter: condition.pack.packed) { θ, _ in
-      try EqualityQPSolver().solve(condition.program(θ)).point
+  @Sendable static func makeInstance(_ c: any CaseData) throws -> any RunnableInstance {
+    try QuadraticProgramCase.instance(c, inequalities: false, solve: { try EqualityQPSolver().solve($0) }) {
+      run, solution in
+      ["solver: \(run.solver); KKT residuals (relative): \(solution.residuals)"]
     }
-  }
-
-  @Sendable static func evaluate(_ c: ReferenceCase) throws -> CaseEvaluation {
-    let condition = try packedCondition(c)
-    let solution = try EqualityQPSolver().solve(condition.data)
-    let pack = condition.pack
-    let jacobian = try ImplicitDifferentiator(condition).jacobian(at: solution.point, pack.packed)
-    let n = condition.data.variableCount, p = condition.data.equalityCount
-    return CaseEvaluation(
-      outputs: [
-        "x": pack.output(NDArray(solution.x), jacobian: QuadraticProgramCase.rows(jacobian.matrix, from: 0, count: n)),
-        "dual_eq": pack.output(
-          NDArray(solution.equalityMultipliers), jacobian: QuadraticProgramCase.rows(jacobian.matrix, from: n, count: p)
-        ),
-      ],
-      notes: [
-        "solver: \(solution.solver); KKT residuals (relative): \(solution.residuals)",
-        "implicit: \(jacobian.assembly) on the KKT condition; \(jacobian.diagnostics)",
-      ])
   }
 }

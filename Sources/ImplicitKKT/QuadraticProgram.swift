@@ -5,8 +5,10 @@ public import _Differentiation
 ///
 ///     min_x ½xᵀQx + cᵀx   s.t.   Ex = d,   Gx ≤ h
 ///
-/// with `n` variables, `p` equality and `m` inequality constraints. A problem without equality
-/// (inequality) constraints has a `0 × n` `E` (`G`) and an empty `d` (`h`).
+/// with `n` variables, `p` equality and `m` inequality constraints. Leave out what a problem does
+/// not have: ``init(Q:c:G:h:)`` (inequalities only), ``init(Q:c:E:d:)`` (equalities only),
+/// ``init(Q:c:)`` (unconstrained); they store a `0 × n` `E` (`G`) and an empty `d` (`h`).
+/// Shapes are checked by ``validate()``, which every solver calls (typed errors, no traps).
 ///
 /// It is also the *parameter* `θ` of ``QuadraticProgramKKTCondition``: a vector space whose
 /// coordinates are, in this order, `Q` (row-major), `c`, `E` (row-major), `d`, `G` (row-major),
@@ -44,9 +46,25 @@ public struct QuadraticProgram: Differentiable, AdditiveArithmetic, InnerProduct
     self.h = h
   }
 
-  /// A program with equality constraints only (`m = 0`).
+  /// A program with equality constraints only (`m = 0`): `min ½xᵀQx + cᵀx s.t. Ex = d`.
   public init(Q: Matrix<Double>, c: Vector<Double>, E: Matrix<Double>, d: Vector<Double>) {
-    self.init(Q: Q, c: c, E: E, d: d, G: Matrix(rows: 0, columns: Q.columns, scalars: []), h: Vector([]))
+    self.init(Q: Q, c: c, E: E, d: d, G: Self.noConstraints(c), h: Vector([]))
+  }
+
+  /// A program with inequality constraints only (`p = 0`): `min ½xᵀQx + cᵀx s.t. Gx ≤ h`.
+  public init(Q: Matrix<Double>, c: Vector<Double>, G: Matrix<Double>, h: Vector<Double>) {
+    self.init(Q: Q, c: c, E: Self.noConstraints(c), d: Vector([]), G: G, h: h)
+  }
+
+  /// An unconstrained program `min ½xᵀQx + cᵀx`.
+  public init(Q: Matrix<Double>, c: Vector<Double>) {
+    self.init(Q: Q, c: c, E: Self.noConstraints(c), d: Vector([]), G: Self.noConstraints(c), h: Vector([]))
+  }
+
+  /// A `0 × n` constraint matrix (`n` from `c`, so that a wrong `Q` is reported by
+  /// ``validate()`` rather than inherited).
+  static func noConstraints(_ c: Vector<Double>) -> Matrix<Double> {
+    Matrix(rows: 0, columns: c.count, scalars: [])
   }
 
   /// The number of variables `n`.

@@ -1,4 +1,6 @@
-/// Why a quadratic program could not be solved, or its solution not differentiated.
+/// Why a quadratic program has no (unique, differentiable) solution: thrown by the QP solvers
+/// when they prove it, and by the KKT condition. A run that merely stops short is not an error
+/// of the problem: it is reported in the ``SolverResult``'s status.
 public enum QuadraticProgramError: Error, Sendable, Equatable, CustomStringConvertible {
   /// No `x` satisfies the constraints; `evidence` says how it was detected.
   case infeasible(solver: String, evidence: String)
@@ -11,8 +13,6 @@ public enum QuadraticProgramError: Error, Sendable, Equatable, CustomStringConve
   case linearlyDependentConstraints(String)
   /// The KKT matrix of the active set is singular (LICQ or second-order condition fails).
   case singularKKTSystem(activeInequalities: [Int])
-  /// The solver stopped before meeting its tolerance.
-  case didNotConverge(solver: String, iterations: Int, residual: Double)
   /// Constraints with `λᵢ ≈ 0` and `(Gx − h)ᵢ ≈ 0`: the solution is not differentiable there
   /// (`∂F/∂z` is singular); see ``ComplementarityMask`` for the one-sided alternative.
   case weaklyActiveConstraints(indices: [Int], tolerance: Double)
@@ -25,8 +25,6 @@ public enum QuadraticProgramError: Error, Sendable, Equatable, CustomStringConve
     case .linearlyDependentConstraints(let why): "linearly dependent constraints (LICQ fails): \(why)"
     case .singularKKTSystem(let active):
       "the KKT matrix on the active set \(active) is singular (LICQ or the second-order condition fails)"
-    case .didNotConverge(let solver, let iterations, let residual):
-      "\(solver) did not converge after \(iterations) iterations (relative KKT residual \(residual))"
     case .weaklyActiveConstraints(let indices, let tolerance):
       "inequality constraints \(indices) are weakly active (λᵢ and (Gx − h)ᵢ both within \(tolerance) relative): "
         + "the solution is not differentiable there (∂F/∂z is singular)"

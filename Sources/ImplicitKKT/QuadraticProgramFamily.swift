@@ -31,13 +31,13 @@ public enum QuadraticProgramFamily {
       "strict complementarity: λᵢ > 0 for every active constraint (weakly active → typed error)",
     ],
     module: "ImplicitKKT", methods: ["osqp", "kkt-active-set"], acceptsNoMethod: true,
-    makeInstance: makeInstance, evaluate: evaluate)
+    makeInstance: makeInstance)
 
   /// Registers the family with `registry`.
   public static func register(in registry: FamilyRegistry = .shared) throws { try registry.register(descriptor) }
 
   /// Solves `program` with the solver that `method` names.
-  static func solve(_ program: QuadraticProgram, method: String?) throws -> QuadraticProgramSolution {
+  static func solve(_ program: QuadraticProgram, method: String?) throws -> SolverResult<QuadraticProgramSolution> {
     if method == "osqp" { return try ADMMQPSolver().solve(program) }
     do {
       return try ActiveSetQPSolver().solve(program)
@@ -47,43 +47,16 @@ public enum QuadraticProgramFamily {
     }
   }
 
-  static func packedCondition(_ c: ReferenceCase) throws -> PackedQuadraticProgramKKT {
-    let program = try QuadraticProgramCase.program(c, inequalities: true)
-    try program.validate()
-    return PackedQuadraticProgramKKT(data: program, pack: ParameterPack(c), condition: QuadraticProgramKKTCondition())
-  }
-
-  @Sendable static func makeInstance(_ c: ReferenceCase) throws -> any RunnableInstance {
-    let condition = try packedCondition(c)
+  @Sendable static func makeInstance(_ c: any CaseData) throws -> any RunnableInstance {
     let method = c.method
-    return Instance(condition: condition, parameter: condition.pack.packed) { θ, _ in
-      try solve(condition.program(θ), method: method).point
-    }
-  }
-
-  @Sendable static func evaluate(_ c: ReferenceCase) throws -> CaseEvaluation {
-    let condition = try packedCondition(c)
-    let solution = try solve(condition.data, method: c.method)
-    try QuadraticProgramCase.requireStrictComplementarity(solution)
-    let pack = condition.pack
-    let jacobian = try ImplicitDifferentiator(condition).jacobian(at: solution.point, pack.packed)
-    let n = condition.data.variableCount, p = condition.data.equalityCount, m = condition.data.inequalityCount
-    let blocks = [
-      ("x", solution.x, 0), ("dual_eq", solution.equalityMultipliers, n),
-      ("dual_ineq", solution.inequalityMultipliers, n + p),
-    ]
-    var outputs = [String: ReferenceCase.Output]()
-    for (name, value, start) in blocks {
-      outputs[name] = pack.output(
-        NDArray(value), jacobian: QuadraticProgramCase.rows(jacobian.matrix, from: start, count: value.count))
-    }
-    return CaseEvaluation(
-      outputs: outputs,
-      notes: [
-        "solver: \(solution.solver), \(solution.iterations) iteration(s); active set \(solution.activeSet) of \(m)",
+    return try QuadraticProgramCase.instance(c, inequalities: true, solve: { try solve($0, method: method) }) {
+      run, solution in
+      try QuadraticProgramCase.requireStrictComplementarity(solution)
+      return [
+        "solver: \(run.solver), \(run.iterations) iteration(s); active set \(solution.activeSet) of \(solution.inequalityMultipliers.count)",
         "KKT residuals (relative): \(solution.residuals)",
         "strict complementarity margin: \(solution.complementarityMargin)",
-        "implicit: \(jacobian.assembly) on the KKT condition; \(jacobian.diagnostics)",
-      ])
+      ]
+    }
   }
 }

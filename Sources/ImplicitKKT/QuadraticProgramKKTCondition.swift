@@ -26,7 +26,7 @@ import _Differentiation
 /// appears), so the compiler's AD gives `Aᵀu` and `Bᵀu`; `A v` and `B t` are written by hand.
 ///
 /// ```swift
-/// let solution = try ActiveSetQPSolver().solve(program)
+/// let solution = try ActiveSetQPSolver().solve(program).converged()
 /// precondition(solution.weaklyActiveConstraints().isEmpty)  // else not differentiable
 /// let j = try ImplicitDifferentiator(QuadraticProgramKKTCondition()).jacobian(at: solution.point, program)
 /// // j.matrix: rows x, ν, λ; columns Q, c, E, d, G, h (row-major), as QuadraticProgram orders them

@@ -1,18 +1,14 @@
 public import ImplicitCore
 
-/// A solved ``QuadraticProgram``: the primal–dual point, the active set it was polished on, and
-/// the verified KKT residuals. Solvers return one only after checking every residual against
-/// their tolerance; otherwise they throw a ``QuadraticProgramError``.
+/// A primal–dual point of a ``QuadraticProgram`` with the active set it was polished on and its
+/// KKT residuals: the solution type of the QP solvers' ``SolverResult`` (which adds the status,
+/// iterations and the worst relative KKT residual).
 public struct QuadraticProgramSolution: Sendable {
   /// `z = (x, ν, λ)`.
   public var point: KKTSolution
   /// The inequality constraints treated as active (held with equality) in the final solve,
   /// ascending.
   public var activeSet: [Int]
-  /// Iterations of the method (active-set changes, or ADMM iterations).
-  public var iterations: Int
-  /// The method's name.
-  public var solver: String
   /// The KKT residuals of ``point``.
   public var residuals: KKTResiduals
   /// `Gx − h` at ``point`` (empty without inequality constraints).
@@ -21,11 +17,9 @@ public struct QuadraticProgramSolution: Sendable {
   public var slackScale: Double
 
   /// Assembles a solution, computing residuals and slacks from `program`.
-  public init(program: QuadraticProgram, point: KKTSolution, activeSet: [Int], iterations: Int, solver: String) {
+  public init(program: QuadraticProgram, point: KKTSolution, activeSet: [Int]) {
     self.point = point
     self.activeSet = activeSet
-    self.iterations = iterations
-    self.solver = solver
     residuals = KKTResiduals(program: program, point: point)
     if program.inequalityCount > 0 {
       let gx = program.G * point.primal
@@ -62,4 +56,22 @@ public struct QuadraticProgramSolution: Sendable {
     let λScale = max(1, λ.maxAbs)
     return (0..<λ.count).map { max(λ[$0] / λScale, -slack[$0] / slackScale) }.min() ?? .infinity
   }
+}
+
+/// A solver of ``QuadraticProgram``s, with the library's calling convention: `try
+/// solver.solve(program)` (the program's data are its parameters `θ`) throws an ``ImplicitError``
+/// for invalid data (shapes, NaN) or a ``QuadraticProgramError`` when it proves the program has no
+/// unique solution (infeasible, unbounded, not convex, dependent equalities), and otherwise
+/// returns a ``SolverResult`` whose `residual` is the worst relative KKT residual
+/// (``KKTResiduals/worst``) of the returned point.
+public protocol QuadraticProgramSolver {
+  /// Solves `program`. Read the result's status, or call `converged()`.
+  func solve(_ program: QuadraticProgram) throws -> SolverResult<QuadraticProgramSolution>
+}
+
+/// The status of a finished QP solve whose final point has worst relative KKT residual `worst`.
+func qpStatus(_ worst: Double, tolerance: Double) -> SolverStatus {
+  if !worst.isFinite { return .nonFinite }
+  return worst <= tolerance
+    ? .converged : .breakdown("the final point's relative KKT residual \(worst) exceeds the tolerance")
 }

@@ -2,80 +2,63 @@ import ImplicitCore
 import _Differentiation
 
 /// The entropy-regularised problems on the simplex of the `softmax-entropy` and
-/// `entropic-qp-simplex` families, with whichever inputs a reference case differentiates taken
-/// from the packed parameter vector (see ``ParameterPack``):
+/// `entropic-qp-simplex` families, on all their inputs `θ = [theta; gamma; vec Q]` (no `Q` for
+/// softmax-entropy):
 ///
-///     f(p) = ½ pᵀQp − ⟨θ, p⟩ + γ Σᵢ pᵢ log pᵢ      (no Q for softmax-entropy)
+///     f(p, θ) = ½ pᵀQp − ⟨theta, p⟩ + gamma Σᵢ pᵢ log pᵢ
 ///
-/// `Q` enters as written (the gradient is `½(Q + Qᵀ)p`, whether or not `Q` is symmetric).
+/// `Q` enters as written (the gradient is `½(Q + Qᵀ)p`, whether or not `Q` is symmetric). A case
+/// differentiates whichever of them it lists through ``Reparametrized`` and ``InputSelection``.
 struct EntropicSimplexObjective: ParametricObjective {
-  /// Where one input sits in the packed vector, or `nil` when it is a constant.
-  struct Slot {
-    let offset: Int
-    let count: Int
-  }
-
   let dimension: Int
-  let linear: Vector<Double>
+  let withQuadratic: Bool
+  /// `θ` at the case's values.
+  let inputs: Vector<Double>
+  /// `gamma` and `‖Q‖₂` at the case's values, for the solver's step.
   let temperature: Double
-  let quadratic: Matrix<Double>?
-  let linearSlot: Slot?
-  let temperatureSlot: Slot?
-  let quadraticSlot: Slot?
+  let quadraticNorm: Double
 
-  /// Reads `theta`, `gamma` and (when `withQuadratic`) `Q` from `c`; any of them may be under
-  /// `theta` in the case.
-  init(_ c: ReferenceCase, withQuadratic: Bool) throws {
+  /// The inputs' names, in the order of `θ`.
+  var names: [String] { withQuadratic ? ["theta", "gamma", "Q"] : ["theta", "gamma"] }
+
+  /// Reads `theta`, `gamma` and (when `withQuadratic`) `Q` from `c`.
+  init(_ c: any CaseData, withQuadratic: Bool) throws {
     let known = withQuadratic ? ["theta", "gamma", "Q"] : ["theta", "gamma"]
     for name in c.thetaNames where !known.contains(name) {
-      throw CaseFormatError(file: c.file, field: "theta.\(name)", message: "not a parameter of family \"\(c.family)\"")
+      throw c.formatError(field: "theta.\(name)", message: "not a parameter of family \"\(c.family)\"")
     }
-    linear = try c.vector("theta")
+    let linear = try c.vector("theta")
     dimension = linear.count
-    guard dimension > 0 else { throw CaseFormatError(file: c.file, field: "theta", message: "must not be empty") }
+    guard dimension > 0 else { throw c.formatError(field: "theta", message: "must not be empty") }
     temperature = try c.scalar("gamma")
-    guard temperature > 0 else { throw CaseFormatError(file: c.file, field: "gamma", message: "must be positive") }
+    guard temperature > 0 else { throw c.formatError(field: "gamma", message: "must be positive") }
+    var values = linear.scalars + [temperature]
     if withQuadratic {
       let q = try c.matrix("Q")
       guard q.rows == dimension, q.columns == dimension else {
-        throw CaseFormatError(
-          file: c.file, field: "Q", message: "expected \(dimension)×\(dimension), got \(q.rows)×\(q.columns)")
+        throw c.formatError(
+          field: "Q", message: "expected \(dimension)×\(dimension), got \(q.rows)×\(q.columns)")
       }
-      quadratic = q
+      quadraticNorm = q.squaredSpectralNorm().squareRoot()
+      values += q.scalars
     } else {
-      quadratic = nil
+      quadraticNorm = 0
     }
-    let pack = ParameterPack(c)
-    func slot(_ name: String) -> Slot? {
-      pack.entries.first { $0.name == name }.map { Slot(offset: $0.offset, count: $0.count) }
-    }
-    linearSlot = slot("theta")
-    temperatureSlot = slot("gamma")
-    quadraticSlot = slot("Q")
+    self.withQuadratic = withQuadratic
+    inputs = Vector(values)
   }
 
   @differentiable(reverse)
-  func callAsFunction<S: RealScalar>(_ p: Vector<S>, _ packed: Vector<S>) -> S {
-    let theta = input(linearSlot, packed, linear.scalars)
-    let gamma = input(temperatureSlot, packed, [temperature]).sum()
-    let value = gamma * (p * p.log()).sum() - theta.dot(p)
-    guard let quadratic else { return value }
-    let q = input(quadraticSlot, packed, quadratic.scalars).reshaped(rows: dimension, columns: dimension)
+  func callAsFunction<S: RealScalar>(_ p: Vector<S>, _ θ: Vector<S>) -> S {
+    let n = dimension
+    let value = θ.slice(from: n, count: 1).sum() * (p * p.log()).sum() - θ.slice(from: 0, count: n).dot(p)
+    guard withQuadratic else { return value }
+    let q = θ.slice(from: n + 1, count: n * n).reshaped(rows: n, columns: n)
     return value + S(0.5) * p.dot(q * p)
-  }
-
-  /// An input from the packed vector, or the constant `fallback`.
-  @differentiable(reverse,wrt: packed)
-  func input<S: RealScalar>(_ slot: Slot?, _ packed: Vector<S>, _ fallback: [Double]) -> Vector<S> {
-    guard let slot else { return Vector<S>(converting: fallback) }
-    return packed.slice(from: slot.offset, count: slot.count)
   }
 
   /// A step that converges for mirror descent in the KL geometry: `1/(γ + ‖Q‖₂)`
   /// (`γΣp log p` is `γ`-smooth relative to the entropy, `½pᵀQp` is `‖Q‖₂`-smooth in ℓ₂ and
   /// hence in ℓ₁, in which the entropy is 1-strongly convex on the simplex).
-  var mirrorDescentStep: Double {
-    guard let quadratic else { return 1 / temperature }
-    return 1 / (temperature + quadratic.squaredSpectralNorm().squareRoot())
-  }
+  var mirrorDescentStep: Double { 1 / (temperature + quadraticNorm) }
 }

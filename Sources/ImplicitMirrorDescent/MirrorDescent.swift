@@ -1,15 +1,13 @@
 public import ImplicitCore
+import _Differentiation
 
 /// Mirror descent with a fixed step: `x⁺ = ∇φ*(∇φ(x) − η∇f(x))`.
 ///
 /// Convergence is declared when one step moves `x` by at most `tolerance` (Euclidean norm, as
-/// in JAXopt). ``solve(mirrorMap:from:gradient:)`` throws
-/// ``ImplicitError/solverDidNotConverge(solver:iterations:residual:)`` when `maxIterations` pass
-/// without converging; ``iterate(mirrorMap:from:gradient:)`` instead returns the last iterate
-/// with status ``MirrorDescentStatus/maxIterationsReached`` (to continue from it, or to judge the
-/// residual). A non-finite iterate throws ``ImplicitError/nonFinite(what:)``. For benchmarks,
-/// `fixedIterations` runs exactly that many steps with no convergence test and reports the last
-/// step's size.
+/// in JAXopt). ``solve(_:_:from:)`` throws on invalid input and otherwise returns a
+/// ``SolverResult`` whose status says how the run ended (`try result.converged()` for the
+/// solution); its residual is the last step's size. For benchmarks, `fixedIterations` runs exactly
+/// that many steps with no convergence test.
 ///
 /// Step size: for an objective that is `L`-smooth relative to `φ` (for KL on simplices, any
 /// `L ≥ λ_max(∇²f)` works), `η = 1/L` converges; with an entropy term `γΣp log p` in `f`,
@@ -32,33 +30,21 @@ public struct MirrorDescent: Sendable {
     self.fixedIterations = fixedIterations
   }
 
-  /// Minimises `objective(·, θ)` in the geometry of `mirrorMap`, from the feasible `start`.
-  public func solve<Objective: ParametricObjective, Map: MirrorMap>(
-    _ objective: Objective, _ θ: Vector<Double>, mirrorMap: Map, from start: Vector<Double>
-  ) throws -> MirrorDescentResult {
+  /// Minimises the condition's objective at `θ` in the geometry of its mirror map, from the
+  /// feasible `start` (with this solver's step, not the condition's).
+  public func solve<Objective, Map>(
+    _ condition: MirrorDescentCondition<Objective, Map>, _ θ: Vector<Double>, from start: Vector<Double>
+  ) throws -> SolverResult<Vector<Double>> {
     try ImplicitError.checkFinite("θ", θ)
-    return try solve(mirrorMap: mirrorMap, from: start) { objective.gradient(at: $0, θ) }
+    let objective = condition.objective
+    return try solve(mirrorMap: condition.mirrorMap, from: start) { objective.gradient(at: $0, θ) }
   }
 
   /// Mirror descent driven by a gradient function (use a hand-written gradient when automatic
   /// differentiation of the objective is too slow for many iterations).
   public func solve<Map: MirrorMap>(
     mirrorMap: Map, from start: Vector<Double>, gradient: (Vector<Double>) -> Vector<Double>
-  ) throws -> MirrorDescentResult {
-    let result = try iterate(mirrorMap: mirrorMap, from: start, gradient: gradient)
-    if result.status == .maxIterationsReached {
-      throw ImplicitError.solverDidNotConverge(
-        solver: "mirror descent", iterations: result.iterations, residual: result.residual)
-    }
-    return result
-  }
-
-  /// Like ``solve(mirrorMap:from:gradient:)``, but running out of iterations is not an error:
-  /// the result says so (``MirrorDescentStatus/maxIterationsReached``) and carries the last
-  /// iterate and its residual.
-  public func iterate<Map: MirrorMap>(
-    mirrorMap: Map, from start: Vector<Double>, gradient: (Vector<Double>) -> Vector<Double>
-  ) throws -> MirrorDescentResult {
+  ) throws -> SolverResult<Vector<Double>> {
     guard stepSize > 0, stepSize.isFinite else {
       throw ImplicitError.invalidArgument("mirror-descent step size must be positive and finite, got \(stepSize)")
     }
@@ -70,43 +56,39 @@ public struct MirrorDescent: Sendable {
     var x = start
     var residual = Double.infinity
     var iterations = 0
+    func result(_ status: SolverStatus) -> SolverResult<Vector<Double>> {
+      SolverResult(
+        solution: x, status: status, iterations: iterations, residual: residual, tolerance: tolerance,
+        solver: "mirror descent")
+    }
     while iterations < budget {
       let g = gradient(x)
       try ImplicitError.checkDimension("the gradient", g.count, expected: x.count)
       let next = mirrorMap.inverseMirror(mirrorMap.dualPoint(at: x, gradient: g, stepSize: stepSize))
       iterations += 1
-      guard next.isFinite else {
-        throw ImplicitError.nonFinite(what: "mirror-descent iterate \(iterations)")
-      }
       residual = (next - x).norm()
       x = next
-      if fixedIterations == nil && residual <= tolerance {
-        return MirrorDescentResult(solution: x, iterations: iterations, residual: residual, status: .converged)
-      }
+      guard next.isFinite else { return result(.nonFinite) }
+      if fixedIterations == nil && residual <= tolerance { return result(.converged) }
     }
-    return MirrorDescentResult(
-      solution: x, iterations: iterations, residual: residual,
-      status: fixedIterations != nil ? .completedFixedIterations : .maxIterationsReached)
+    return result(fixedIterations != nil ? .completedFixedIterations : .maxIterationsReached)
   }
 }
 
-/// How a solver run ended.
-public enum MirrorDescentStatus: Sendable, Hashable {
-  /// The last step was within the tolerance.
-  case converged
-  /// Benchmark mode: the fixed number of steps ran; `residual` says how far from converged.
-  case completedFixedIterations
-  /// `maxIterations` steps ran without converging (only from ``MirrorDescent/iterate(mirrorMap:from:gradient:)``).
-  case maxIterationsReached
-}
-
-/// The outcome of ``MirrorDescent``.
-public struct MirrorDescentResult: Sendable {
-  /// The last iterate.
-  public var solution: Vector<Double>
-  /// Steps taken.
-  public var iterations: Int
-  /// `‖x_k − x_{k−1}‖₂` of the last step.
-  public var residual: Double
-  public var status: MirrorDescentStatus
+extension MirrorDescent {
+  /// `x_K(θ)`: ``fixedIterations`` steps (else ``maxIterations``) from `start` with this solver's
+  /// step, no convergence test, as a differentiable function of `θ` — the derivative by Swift's
+  /// reverse-mode AD **through the iterations** instead of the implicit function theorem. Each
+  /// step is `x⁺ = x + F(x, θ)` of the condition with the solver's step, so its pullback is the
+  /// condition's exact hand-written one. Input is not validated (call ``solve(_:_:from:)``
+  /// first); a step that is not finite and positive traps.
+  @differentiable(reverse,wrt: θ)
+  public func unrolled<Objective, Map>(
+    _ condition: MirrorDescentCondition<Objective, Map>, _ θ: Vector<Double>, from start: Vector<Double>
+  ) -> Vector<Double> {
+    let step = condition.with(stepSize: stepSize)
+    var x = start
+    for _ in 0..<withoutDerivative(at: fixedIterations ?? maxIterations) { x = x + step(x, θ) }
+    return x
+  }
 }

@@ -1,4 +1,5 @@
 public import ImplicitCore
+import ImplicitGradientStep
 import _Differentiation
 
 /// The mirror-descent fixed point of a smooth objective `f(x, θ)` in the geometry of a mirror
@@ -22,7 +23,9 @@ import _Differentiation
 /// For KL, `∇²φ*(y) = diag(p) − ppᵀ` per row and `∇²φ(x) = diag(1/x)` with `0` where `x = 0`.
 /// The objective's exact second-order products (``ParametricObjective/gradientPullback(at:_:_:)``,
 /// ``ParametricObjective/gradientJVP(at:_:along:_:)``, dual numbers inside reverse mode) supply
-/// `∇²ₓₓf` and `∂∇ₓf/∂θ`. All four products (`A v`, `Aᵀu`, `B t`, `Bᵀu`) are hand-written.
+/// `∇²ₓₓf` and `∂∇ₓf/∂θ`: this is the gradient-step fixed point of ``ProximalGradientCondition``
+/// with `∇φ` before the step and `∇φ*` in place of the prox, and it shares that condition's smooth
+/// half (``GradientStep``: the cached `∇ₓf` and the `J − ηH`, `−ηC` algebra).
 ///
 /// ## The step size
 /// `η > 0` only rescales the gradient inside the condition: the roots, and so the implicit
@@ -34,25 +37,30 @@ import _Differentiation
 /// complementarity on the zero coordinates makes their derivative zero).
 public struct MirrorDescentCondition<Objective: ParametricObjective, Map: MirrorMap>: OptimalityCondition {
   /// The smooth objective `f(x, θ)`.
-  public let objective: Objective
+  public var objective: Objective { gradientStep.objective }
   /// The geometry `φ`.
   public let mirrorMap: Map
   /// The step `η` inside the condition (default 1, as in JAXopt).
-  public let stepSize: Double
+  public var stepSize: Double { gradientStep.stepSize }
+  let gradientStep: GradientStep<Objective>
 
   /// Throws ``ImplicitError/invalidArgument(_:)`` unless `stepSize` is positive and finite.
   public init(objective: Objective, mirrorMap: Map, stepSize: Double = 1) throws {
-    guard stepSize > 0, stepSize.isFinite else {
-      throw ImplicitError.invalidArgument("mirror-descent step size must be positive and finite, got \(stepSize)")
-    }
-    self.objective = objective
+    self.gradientStep = try GradientStep(objective: objective, stepSize: stepSize)
     self.mirrorMap = mirrorMap
-    self.stepSize = stepSize
+  }
+
+  /// This condition with the step `η` (finite and positive; traps otherwise).
+  func with(stepSize: Double) -> Self { Self(self, stepSize: stepSize) }
+
+  private init(_ other: Self, stepSize: Double) {
+    gradientStep = other.gradientStep.with(stepSize: stepSize)
+    mirrorMap = other.mirrorMap
   }
 
   /// The dual point `y = ∇φ(x) − η∇ₓf(x, θ)` (see ``MirrorMap/dualPoint(at:gradient:stepSize:)``).
   public func dualPoint(_ x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
-    mirrorMap.dualPoint(at: x, gradient: objective.gradient(at: x, θ), stepSize: stepSize)
+    mirrorMap.dualPoint(at: x, gradient: gradientStep.gradient(at: x, θ), stepSize: stepSize)
   }
 
   /// One mirror-descent step `T(x, θ) = ∇φ*(∇φ(x) − η∇ₓf(x, θ))`.
@@ -79,19 +87,14 @@ public struct MirrorDescentCondition<Objective: ParametricObjective, Map: Mirror
   ) {
     if u.isEmpty { return (Vector.zeros(x.count), Vector.zeros(θ.count)) }
     let w = mirrorMap.inverseMirrorVJP(at: y, u)
-    let (hw, bw) = objective.gradientPullback(at: x, θ, w)
-    var dx = mirrorMap.mirrorVJP(at: x, w)
-    dx.addScaled(-stepSize, hw)
-    dx.addScaled(-1, u)
-    return (dx, bw.scaled(by: -stepSize))
+    let (dx, dθ) = gradientStep.pullback(u, through: w, mirrored: mirrorMap.mirrorVJP(at: x, w), at: x, θ)
+    return (dx, dθ)
   }
 
   /// `A v + B t` at the dual point `y` of `(x, θ)`.
   func forward(_ v: Vector<Double>, _ t: Vector<Double>, x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
-    let y = dualPoint(x, θ)
-    var dy = mirrorMap.mirrorJVP(at: x, v)
-    dy.addScaled(-stepSize, objective.gradientJVP(at: x, θ, along: v, t))
-    var out = mirrorMap.inverseMirrorJVP(at: y, dy)
+    let dy = gradientStep.tangent(mirrored: mirrorMap.mirrorJVP(at: x, v), v, t, at: x, θ)
+    var out = mirrorMap.inverseMirrorJVP(at: dualPoint(x, θ), dy)
     out.addScaled(-1, v)
     return out
   }

@@ -1,4 +1,5 @@
 public import ImplicitCore
+import ImplicitGradientStep
 import ImplicitObjectives
 import ImplicitProjections
 
@@ -13,8 +14,7 @@ public enum MirrorDescentFamilies {
     formula: "F(p, θ) = softmax(log p − η∇f(p)) − p,  f(p) = −⟨θ,p⟩ + γΣ p log p   (p* = softmax(θ/γ))",
     assumptions: ["γ > 0 (then p* is interior and A is invertible)"],
     module: "ImplicitMirrorDescent", methods: ["mirror-descent"], acceptsNoMethod: true,
-    makeInstance: { try makeEntropicInstance($0, withQuadratic: false) },
-    evaluate: { try evaluateEntropic($0, withQuadratic: false) })
+    makeInstance: { try makeEntropicInstance($0, withQuadratic: false) })
 
   /// `entropic-qp-simplex`: `p* = argmin_{p∈Δ} ½pᵀQp − ⟨θ,p⟩ + γΣp log p`.
   public static let entropicQPSimplex = ConditionFamily(
@@ -22,8 +22,7 @@ public enum MirrorDescentFamilies {
     formula: "F(p, θ) = softmax(log p − η∇f(p)) − p,  f(p) = ½pᵀQp − ⟨θ,p⟩ + γΣ p log p",
     assumptions: ["γ > 0 and ½(Q + Qᵀ) + γ diag(1/p*) positive definite on {Σv = 0} (e.g. Q PSD)"],
     module: "ImplicitMirrorDescent", methods: ["mirror-descent"], acceptsNoMethod: true,
-    makeInstance: { try makeEntropicInstance($0, withQuadratic: true) },
-    evaluate: { try evaluateEntropic($0, withQuadratic: true) })
+    makeInstance: { try makeEntropicInstance($0, withQuadratic: true) })
 
   /// `multiclass-svm-dual`, method `mirror-descent`: the Crammer–Singer dual on row simplices,
   /// differentiated through the row-wise KL mirror-descent fixed point.
@@ -35,7 +34,7 @@ public enum MirrorDescentFamilies {
       "XXᵀ ⊗ I positive definite on the directions keeping each row's support and sum",
     ],
     module: "ImplicitMirrorDescent", methods: ["mirror-descent"], acceptsNoMethod: false,
-    makeInstance: makeSVMInstance, evaluate: evaluateSVM)
+    makeInstance: makeSVMInstance)
 
   /// Registers the module's families with `registry`.
   public static func register(in registry: FamilyRegistry = .shared) throws {
@@ -44,46 +43,48 @@ public enum MirrorDescentFamilies {
     try registry.register(multiclassSVMDual)
   }
 
-  @Sendable static func evaluateEntropic(_ c: ReferenceCase, withQuadratic: Bool) throws -> CaseEvaluation {
-    let objective = try EntropicSimplexObjective(c, withQuadratic: withQuadratic)
-    let pack = ParameterPack(c)
+  /// The reference solve of `softmax-entropy` / `entropic-qp-simplex`: KL mirror descent with
+  /// the safe step, repeated to precision.
+  static func entropicReference(
+    _ objective: EntropicSimplexObjective, _ θ: Vector<Double>
+  ) throws -> (solution: Vector<Double>, notes: [String]) {
     let map = KLSimplexMirrorMap()
     let start = Vector(repeating: 1 / Double(objective.dimension), count: objective.dimension)
     let solver = MirrorDescent(stepSize: objective.mirrorDescentStep, tolerance: 1e-15, maxIterations: 2_000)
     let result = try iterateToPrecision(from: start, solver: "mirror descent") { x in
-      let run = try solver.iterate(mirrorMap: map, from: x) { objective.gradient(at: $0, pack.packed) }
-      return (run.solution, run.iterations, run.residual, run.status == .converged)
+      let run = try solver.solve(mirrorMap: map, from: x) { objective.gradient(at: $0, θ) }
+      return (run.solution, run.iterations, run.residual, run.isConverged)
     }
-    let condition = try MirrorDescentCondition(objective: objective, mirrorMap: map)
-    let jacobian = try ImplicitDifferentiator(condition).jacobian(at: result.solution, pack.packed)
-    return CaseEvaluation(
-      outputs: ["p": pack.output(NDArray(result.solution), jacobian: jacobian.matrix)],
-      notes: [
+    return (
+      result.solution,
+      [
         "solver: KL mirror descent, step \(solver.stepSize), \(result.iterations) iterations, last step \(result.residual)",
-        "implicit: mirror-descent condition (η = 1); \(jacobian.assembly); \(jacobian.diagnostics)",
-      ])
+        "implicit: mirror-descent condition (η = 1)",
+      ]
+    )
   }
 
-  @Sendable static func evaluateSVM(_ c: ReferenceCase) throws -> CaseEvaluation {
-    let problem = try MulticlassSVMDualCase(c)
+  /// The reference solve of `multiclass-svm-dual` (mirror descent): accelerated projected
+  /// gradient on the row simplices, repeated to precision.
+  static func svmReference(_ problem: MulticlassSVMDualCase) throws -> (solution: Vector<Double>, notes: [String]) {
     let objective = problem.objective
     let gradient = SVMDualGradient(objective, theta: problem.theta)
-    let solver = AcceleratedProjectedGradient(
-      lipschitzConstant: objective.lipschitzConstant(problem.theta), tolerance: 1e-15, maxIterations: 2_000)
+    // FISTA's residual is the gradient mapping ‖P(x − ∇f/L) − x‖·L: 1e-15 on the projected step.
+    let lipschitz = objective.lipschitzConstant(problem.theta)
+    let solver = FISTA(stepSize: .fixed(1 / lipschitz), tolerance: 1e-15 * lipschitz, maxIterations: 2_000)
     let projection = RowSimplexProjection(columns: objective.classes)
     let solved = try iterateToPrecision(from: objective.uniformStart, solver: "accelerated projected gradient") {
-      try solver.solve(projection: projection, Vector([]), from: $0, gradient: gradient.callAsFunction)
+      let run = try solver.solve(
+        from: $0, gradient: gradient.callAsFunction, prox: { z, _ in projection.project(z, Vector([])) })
+      return (run.solution, run.iterations, run.residual / lipschitz, run.isConverged)
     }
-    let theta = Vector([problem.theta])
-    let condition = try MirrorDescentCondition(
-      objective: objective, mirrorMap: KLRowSimplexMirrorMap(columns: objective.classes))
-    let jacobian = try ImplicitDifferentiator(condition).jacobian(at: solved.solution, theta)
-    return CaseEvaluation(
-      outputs: problem.outputs(beta: solved.solution, dBeta: Vector(jacobian.matrix.scalars)),
-      notes: [
+    return (
+      solved.solution,
+      [
         "solver: accelerated projected gradient on the row simplices, \(solved.iterations) iterations, residual \(solved.residual)",
-        "implicit: row-wise KL mirror-descent condition (η = 1, safe log); \(jacobian.assembly); \(jacobian.diagnostics)",
-      ])
+        "implicit: row-wise KL mirror-descent condition (η = 1, safe log)",
+      ]
+    )
   }
 }
 

@@ -122,45 +122,49 @@ public struct MulticlassSVMDualCase {
   public let theta: Double
 
   /// Reads `X`, `Y`, `X_val`, `y_val` and `theta` from a case; only `theta` may be differentiated.
-  public init(_ c: ReferenceCase) throws {
+  public init(_ c: any CaseData) throws {
     let X = try c.matrix("X")
     let Y = try c.matrix("Y")
     guard c.thetaNames == ["theta"] else {
-      throw CaseFormatError(
-        file: c.file, field: "theta", message: "this family differentiates only `theta` (got \(c.thetaNames))")
+      throw c.formatError(
+        field: "theta", message: "this family differentiates only `theta` (got \(c.thetaNames))")
     }
     theta = try c.scalar("theta")
-    guard theta > 0 else { throw CaseFormatError(file: c.file, field: "theta", message: "must be positive") }
+    guard theta > 0 else { throw c.formatError(field: "theta", message: "must be positive") }
     objective = try MulticlassSVMDual(X: X, Y: Y)
     validationFeatures = try c.matrix("X_val")
     guard validationFeatures.columns == X.columns else {
-      throw CaseFormatError(
-        file: c.file, field: "X_val", message: "has \(validationFeatures.columns) columns, X has \(X.columns)")
+      throw c.formatError(
+        field: "X_val", message: "has \(validationFeatures.columns) columns, X has \(X.columns)")
     }
     let labels = try c.vector("y_val", count: validationFeatures.rows)
     do {
       validationOneHot = try oneHot(labels, classes: Y.columns)
     } catch {
-      throw CaseFormatError(file: c.file, field: "y_val", message: "\(error)")
+      throw c.formatError(field: "y_val", message: "\(error)")
     }
   }
 
-  /// The outputs given `β*` and `dβ*/dθ` (both flattened `n × k`): `W` and `val_loss` and their
-  /// `θ`-derivatives follow exactly by one forward pass on dual numbers.
-  public func outputs(beta: Vector<Double>, dBeta: Vector<Double>) -> [String: ReferenceCase.Output] {
-    let dualBeta = Vector<Dual>(values: beta, derivatives: dBeta)
-    let w = objective.weights(dualBeta, Dual(theta, derivative: 1))
-    let loss = crossEntropy(w, features: validationFeatures, oneHot: validationOneHot)
-    let n = objective.samples, k = objective.classes, d = objective.X.columns
+  /// The outputs at `β*` as maps of `(β, θ)` — `beta`, `W` and `val_loss` — for the
+  /// reference-case evaluator; their derivatives along `(β̇, θ̇)` are exact, by one forward pass
+  /// on dual numbers.
+  public func outputs(beta: Vector<Double>) -> [InstanceOutput<Vector<Double>, Vector<Double>>] {
+    let objective = objective, theta = theta
+    let features = validationFeatures, labels = validationOneHot
+    func forward(_ dBeta: Vector<Double>, _ dTheta: Vector<Double>) -> Matrix<Dual> {
+      objective.weights(Vector<Dual>(values: beta, derivatives: dBeta), Dual(theta, derivative: dTheta[0]))
+    }
+    let zero = Vector<Double>.zeros(beta.count), none = Vector<Double>([0])
+    let w = forward(zero, none)
+    let loss = crossEntropy(w, features: features, oneHot: labels)
     return [
-      "beta": ReferenceCase.Output(
-        value: NDArray(shape: [n, k], values: beta.scalars),
-        jacobians: ["theta": NDArray(shape: [n, k], values: dBeta.scalars)]),
-      "W": ReferenceCase.Output(
-        value: NDArray(shape: [d, k], values: w.scalars.map(\.value)),
-        jacobians: ["theta": NDArray(shape: [d, k], values: w.scalars.map(\.derivative))]),
-      "val_loss": ReferenceCase.Output(
-        value: NDArray(scalar: loss.value), jacobians: ["theta": NDArray(scalar: loss.derivative)]),
+      .solution("beta", beta),
+      InstanceOutput(name: "W", value: w.scalars.map(\.value)) { dBeta, dTheta in
+        forward(dBeta, dTheta).scalars.map(\.derivative)
+      },
+      InstanceOutput(name: "val_loss", value: [loss.value]) { dBeta, dTheta in
+        [crossEntropy(forward(dBeta, dTheta), features: features, oneHot: labels).derivative]
+      },
     ]
   }
 }

@@ -2,7 +2,7 @@ public import ImplicitCore
 
 /// The reference-case families this module provides, for the core's registry:
 /// `nonnegative-least-squares`, `simplex-least-squares`, `box-qp` (solved by accelerated
-/// projected gradient, differentiated through ``ProjectedGradientCondition``),
+/// projected gradient, differentiated through ``ProximalGradientCondition`` with ``ProjectionProximal``),
 /// `multiclass-svm-dual` with method `projected-gradient`, and the projections themselves
 /// with their closed-form Jacobians: `projection-simplex` (default and `bisection`),
 /// `projection-l1-ball`, `projection-l2-ball`, `projection-box`.

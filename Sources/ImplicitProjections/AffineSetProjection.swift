@@ -68,9 +68,9 @@ public struct AffineSetProjection: Projection {
   }
 
   /// Requires finite data of matching shapes and `A` of full row rank.
-  public func validate(_ z: Vector<Double>, _ θ: AffineSet) throws {
-    try ProjectionChecks.finite("z", z)
-    try ImplicitError.checkDimension("A (one column per coordinate)", θ.A.columns, expected: z.count)
+  public func validate(dimension n: Int, _ θ: AffineSet) throws {
+    try ProjectionChecks.dimension(n)
+    try ImplicitError.checkDimension("A (one column per coordinate)", θ.A.columns, expected: n)
     try ProjectionChecks.count("b (one entry per row of A)", θ.b, θ.A.rows)
     guard θ.A.isFinite else { throw ImplicitError.nonFinite(what: "A") }
     try ProjectionChecks.finite("b", θ.b)

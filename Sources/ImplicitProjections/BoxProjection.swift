@@ -41,16 +41,20 @@ public struct BoxProjection: Projection {
     )
   }
 
-  /// Requires finite `z`, bounds with one entry per coordinate of `z`, no NaN (infinite bounds
-  /// are fine) and `lower ≤ upper`.
-  public func validate(_ z: Vector<Double>, _ θ: BoxBounds) throws {
-    try ProjectionChecks.finite("z", z)
-    try ProjectionChecks.count("lower (one bound per coordinate)", θ.lower, z.count)
-    try ProjectionChecks.count("upper (one bound per coordinate)", θ.upper, z.count)
+  /// Requires bounds with one entry per coordinate, no NaN (infinite bounds are fine, but not
+  /// `lower = +∞` or `upper = −∞`) and `lower ≤ upper`.
+  public func validate(dimension n: Int, _ θ: BoxBounds) throws {
+    try ProjectionChecks.dimension(n)
+    try ProjectionChecks.count("lower (one bound per coordinate)", θ.lower, n)
+    try ProjectionChecks.count("upper (one bound per coordinate)", θ.upper, n)
     if θ.lower.scalars.contains(where: \.isNaN) { throw ImplicitError.nonFinite(what: "lower") }
     if θ.upper.scalars.contains(where: \.isNaN) { throw ImplicitError.nonFinite(what: "upper") }
-    if let i = (0..<z.count).first(where: { θ.lower[$0] > θ.upper[$0] }) {
+    if let i = (0..<n).first(where: { θ.lower[$0] > θ.upper[$0] }) {
       throw ImplicitError.invalidArgument("empty box: lower[\(i)] = \(θ.lower[i]) > upper[\(i)] = \(θ.upper[i])")
+    }
+    // lower = +∞ or upper = −∞ leaves no finite point (the projection would be ±∞).
+    if let i = (0..<n).first(where: { θ.lower[$0] == .infinity || θ.upper[$0] == -.infinity }) {
+      throw ImplicitError.invalidArgument("empty box: coordinate \(i) has bounds [\(θ.lower[i]), \(θ.upper[i])]")
     }
   }
 }

@@ -20,7 +20,8 @@ public import ImplicitCore
 ///
 /// One-sided choices: a coordinate exactly at a bound counts as clipped (as in
 /// ``BoxProjection``); when no coordinate is free (`W = 0`) `τ` does not move (`k = 0`).
-/// An infeasible section makes ``project(_:_:)`` return NaN and ``validate(_:_:)`` throw.
+/// Bounds may be infinite. An infeasible section makes ``project(_:_:)`` return NaN and
+/// ``validate(_:_:)`` throw.
 public struct BoxSectionProjection: Projection {
   public init() {}
 
@@ -50,21 +51,29 @@ public struct BoxSectionProjection: Projection {
     }
     breakpoints.sort()
     guard let first = breakpoints.first, let last = breakpoints.last else {
-      return excess(z, θ, 0) == 0 ? 0 : nil
+      // One linear piece: constant unless a weighted coordinate is unbounded.
+      return excess(z, θ, 0) == 0 ? 0 : linearRoot(z, θ, probe: 0, in: -Double.infinity, Double.infinity)
     }
-    // g is constant beyond the extreme breakpoints: no root there unless it is zero.
-    if excess(z, θ, first) < 0 || excess(z, θ, last) > 0 { return nil }
+    // Beyond the extreme breakpoints g is linear: constant, or (an infinite bound on a weighted
+    // coordinate) unbounded, with its root on that piece.
+    if excess(z, θ, first) < 0 { return linearRoot(z, θ, probe: first - (1 + abs(first)), in: -.infinity, first) }
+    if excess(z, θ, last) > 0 { return linearRoot(z, θ, probe: last + (1 + abs(last)), in: last, .infinity) }
     // Invariant: g(breakpoints[lo]) ≥ 0 ≥ g(breakpoints[hi]).
     var lo = 0, hi = breakpoints.count - 1
     while hi - lo > 1 {
       let mid = (lo + hi) / 2
       if excess(z, θ, breakpoints[mid]) >= 0 { lo = mid } else { hi = mid }
     }
-    // On [b_lo, b_hi] g is linear: solve it from the pieces at the midpoint.
     let a = breakpoints[lo], b = breakpoints[hi]
-    let side = sides(z, θ, 0.5 * (a + b))
+    return linearRoot(z, θ, probe: 0.5 * (a + b), in: a, b) ?? a
+  }
+
+  /// The root of `g` on the linear piece that contains `probe`, clamped to `[a, b]`; `nil` when
+  /// `g` is constant there (no free weighted coordinate).
+  func linearRoot(_ z: Vector<Double>, _ θ: BoxSection, probe: Double, in a: Double, _ b: Double) -> Double? {
+    let side = sides(z, θ, probe)
     var numerator = -θ.value, w2 = 0.0
-    for i in 0..<n {
+    for i in 0..<z.count {
       let w = θ.weights[i]
       switch side[i] {
       case -1: numerator += w * θ.lower[i]
@@ -74,7 +83,7 @@ public struct BoxSectionProjection: Projection {
         w2 += w * w
       }
     }
-    guard w2 > 0 else { return a }
+    guard w2 > 0 else { return nil }
     return min(max(numerator / w2, a), b)
   }
 
@@ -130,13 +139,21 @@ public struct BoxSectionProjection: Projection {
 
   /// Requires finite `z`, `w`, `c`, bounds of matching sizes without NaN, `lower ≤ upper`, and a
   /// non-empty section.
-  public func validate(_ z: Vector<Double>, _ θ: BoxSection) throws {
-    try BoxProjection().validate(z, BoxBounds(lower: θ.lower, upper: θ.upper))
-    try ProjectionChecks.count("weights (one per coordinate)", θ.weights, z.count)
+  public func validate(dimension n: Int, _ θ: BoxSection) throws {
+    try BoxProjection().validate(dimension: n, BoxBounds(lower: θ.lower, upper: θ.upper))
+    try ProjectionChecks.count("weights (one per coordinate)", θ.weights, n)
     try ProjectionChecks.finite("weights", θ.weights)
     try ProjectionChecks.finite("the value c", θ.value)
-    if multiplier(z, θ) == nil {
+    // Whether the section is empty does not depend on the point.
+    if multiplier(Vector.zeros(n), θ) == nil {
       throw ImplicitError.invalidArgument("empty box section: no lower ≤ x ≤ upper has wᵀx = \(θ.value)")
     }
+  }
+
+  /// ``validate(dimension:_:)``, finite `z`, and a finite result (no overflow in `wᵀz`).
+  public func validate(_ z: Vector<Double>, _ θ: BoxSection) throws {
+    try ProjectionChecks.finite("z", z)
+    try validate(dimension: z.count, θ)
+    try ProjectionChecks.finiteResult(project(z, θ), "the projection onto the box section")
   }
 }

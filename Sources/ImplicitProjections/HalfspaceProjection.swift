@@ -23,6 +23,10 @@ public struct HalfspaceProjection: Projection {
     isInside(z, θ) ? (u.expanded(to: z.count), θ.zeroLike) : HyperplaneProjection().vjp(at: z, θ, u)
   }
 
-  /// Requires finite `z`, a finite non-zero normal with one entry per coordinate, a finite `b`.
+  /// Requires a finite non-zero normal with one entry per coordinate (‖a‖² finite) and a
+  /// finite `b`.
+  public func validate(dimension n: Int, _ θ: Hyperplane) throws { try θ.check(dimension: n) }
+
+  /// Also requires finite `z` and no overflow in `aᵀz`.
   public func validate(_ z: Vector<Double>, _ θ: Hyperplane) throws { try θ.check(z) }
 }

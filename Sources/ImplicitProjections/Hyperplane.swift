@@ -38,13 +38,25 @@ public struct Hyperplane: InnerProductSpace, Sendable {
     Hyperplane(normal: Vector(Array(values.dropLast())), offset: values.last ?? 0)
   }
 
-  func check(_ z: Vector<Double>) throws {
-    try ProjectionChecks.finite("z", z)
-    try ProjectionChecks.count("the normal a (one entry per coordinate)", normal, z.count)
+  /// A finite normal with `n` entries whose squared norm neither vanishes nor overflows, and a
+  /// finite offset.
+  func check(dimension n: Int) throws {
+    try ProjectionChecks.dimension(n)
+    try ProjectionChecks.count("the normal a (one entry per coordinate)", normal, n)
     try ProjectionChecks.finite("the normal a", normal)
     try ProjectionChecks.finite("the offset b", offset)
-    if !(normal.squaredNorm() > 0) {
-      throw ImplicitError.invalidArgument("the normal a of a hyperplane must be non-zero")
+    let squaredNorm = normal.squaredNorm()
+    if !(squaredNorm > 0) {
+      throw ImplicitError.invalidArgument("the normal a of a hyperplane must be non-zero (‖a‖² = \(squaredNorm))")
     }
+    // ‖a‖² = ∞ would make the step c = (aᵀz − b)/‖a‖² zero: P(z) = z, a plausible wrong vector.
+    try ProjectionChecks.finite("‖a‖² (rescale the normal a and the offset b)", squaredNorm)
+  }
+
+  /// ``check(dimension:)``, finite `z`, and a finite step `c = (aᵀz − b)/‖a‖²`.
+  func check(_ z: Vector<Double>) throws {
+    try ProjectionChecks.finite("z", z)
+    try check(dimension: z.count)
+    try ProjectionChecks.finite("(aᵀz − b)/‖a‖² (the data overflow)", (normal.dot(z) - offset) / normal.squaredNorm())
   }
 }

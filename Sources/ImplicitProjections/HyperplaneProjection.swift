@@ -37,6 +37,10 @@ public struct HyperplaneProjection: Projection {
     return (u - k * a, Hyperplane(normal: -c * u - k * (z - 2 * c * a), offset: k))
   }
 
-  /// Requires finite `z`, a finite non-zero normal with one entry per coordinate, a finite `b`.
+  /// Requires a finite non-zero normal with one entry per coordinate (‖a‖² finite) and a
+  /// finite `b`.
+  public func validate(dimension n: Int, _ θ: Hyperplane) throws { try θ.check(dimension: n) }
+
+  /// Also requires finite `z` and no overflow in `aᵀz`.
   public func validate(_ z: Vector<Double>, _ θ: Hyperplane) throws { try θ.check(z) }
 }

@@ -33,9 +33,16 @@ public struct L1BallProjection: Projection {
     return L1SphereProjection().vjp(at: z, r, u)
   }
 
-  /// Requires finite `z` and a finite radius `r ≥ 0`.
+  /// Requires a finite radius `r ≥ 0`.
+  public func validate(dimension n: Int, _ r: Double) throws {
+    try ProjectionChecks.dimension(n)
+    try ProjectionChecks.nonNegative("the radius r", r)
+  }
+
+  /// Also requires finite `z` and a finite result.
   public func validate(_ z: Vector<Double>, _ r: Double) throws {
     try ProjectionChecks.finite("z", z)
-    try ProjectionChecks.nonNegative("the radius r", r)
+    try validate(dimension: z.count, r)
+    try ProjectionChecks.finiteResult(project(z, r), "the projection onto the l1 ball")
   }
 }

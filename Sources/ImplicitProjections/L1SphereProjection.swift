@@ -43,10 +43,17 @@ public struct L1SphereProjection: Projection {
     return (Vector((0..<z.count).map { i in sign[i] == 0 ? 0 : u[i] - sign[i] * mean }), mean)
   }
 
-  /// Requires a non-empty finite `z` and a finite radius `r ≥ 0`.
+  /// Requires a finite radius `r ≥ 0`, and `n > 0` when `r > 0`.
+  public func validate(dimension n: Int, _ r: Double) throws {
+    try ProjectionChecks.dimension(n)
+    try ProjectionChecks.nonNegative("the radius r", r)
+    if n == 0 && r > 0 { throw ImplicitError.invalidArgument("the l1 sphere in dimension 0 is empty") }
+  }
+
+  /// Also requires finite `z` and a finite result.
   public func validate(_ z: Vector<Double>, _ r: Double) throws {
     try ProjectionChecks.finite("z", z)
-    try ProjectionChecks.nonNegative("the radius r", r)
-    if z.isEmpty && r > 0 { throw ImplicitError.invalidArgument("the l1 sphere in dimension 0 is empty") }
+    try validate(dimension: z.count, r)
+    try ProjectionChecks.finiteResult(project(z, r), "the projection onto the l1 sphere")
   }
 }

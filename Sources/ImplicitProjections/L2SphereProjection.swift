@@ -12,19 +12,19 @@ public struct L2SphereProjection: Projection {
   public init() {}
 
   public func project(_ z: Vector<Double>, _ r: Double) -> Vector<Double> {
-    let norm = z.norm
+    let norm = stableNorm(z)
     guard norm > 0 else { return z.isEmpty ? z : r * Vector.basis(0, count: z.count) }
     return (r / norm) * z
   }
 
   public func jvp(at z: Vector<Double>, _ r: Double, _ dz: Vector<Double>, _ dr: Double) -> Vector<Double> {
-    let norm = z.norm
+    let norm = stableNorm(z)
     guard norm > 0 else { return z.isEmpty ? z : dr * Vector.basis(0, count: z.count) }
     return L2SphereProjection.sphereJVP(z, norm, r, dz.expanded(to: z.count), dr)
   }
 
   public func vjp(at z: Vector<Double>, _ r: Double, _ u: Vector<Double>) -> (z: Vector<Double>, θ: Double) {
-    let norm = z.norm
+    let norm = stableNorm(z)
     let u = u.expanded(to: z.count)
     guard norm > 0 else { return (Vector.zeros(z.count), z.isEmpty ? 0 : u[0]) }
     return L2SphereProjection.sphereVJP(z, norm, r, u)
@@ -47,10 +47,20 @@ public struct L2SphereProjection: Projection {
     return ((r / norm) * (u - along * unit), along)
   }
 
-  /// Requires a finite non-zero `z` and a finite radius `r ≥ 0`.
+  /// Requires a finite radius `r ≥ 0`, and `n > 0` when `r > 0`.
+  public func validate(dimension n: Int, _ r: Double) throws {
+    try ProjectionChecks.dimension(n)
+    try ProjectionChecks.nonNegative("the radius r", r)
+    if n == 0 && r > 0 { throw ImplicitError.invalidArgument("the l2 sphere in dimension 0 is empty") }
+  }
+
+  /// Also requires a finite non-zero `z` and a finite result.
   public func validate(_ z: Vector<Double>, _ r: Double) throws {
     try ProjectionChecks.finite("z", z)
-    try ProjectionChecks.nonNegative("the radius r", r)
-    if !(z.norm > 0) { throw ImplicitError.invalidArgument("the projection onto the l2 sphere is not unique at z = 0") }
+    try validate(dimension: z.count, r)
+    if !(stableNorm(z) > 0) {
+      throw ImplicitError.invalidArgument("the projection onto the l2 sphere is not unique at z = 0")
+    }
+    try ProjectionChecks.finiteResult(project(z, r), "the projection onto the l2 sphere")
   }
 }

@@ -31,9 +31,9 @@ public struct LInfinityBallProjection: Projection {
     return (Vector(zip(sign, u.scalars).map { $0 == 0 ? $1 : 0 }), zip(sign, u.scalars).map { $0 * $1 }.reduce(0, +))
   }
 
-  /// Requires finite `z` and a finite radius `r ≥ 0`.
-  public func validate(_ z: Vector<Double>, _ r: Double) throws {
-    try ProjectionChecks.finite("z", z)
+  /// Requires a finite radius `r ≥ 0`.
+  public func validate(dimension n: Int, _ r: Double) throws {
+    try ProjectionChecks.dimension(n)
     try ProjectionChecks.nonNegative("the radius r", r)
   }
 }

@@ -25,9 +25,9 @@ public struct NonNegativeProjection: Projection {
     (jvp(at: z, θ, u, θ), θ.zeroLike)
   }
 
-  /// Requires finite `z` and an empty `θ`.
-  public func validate(_ z: Vector<Double>, _ θ: Vector<Double>) throws {
-    try ProjectionChecks.finite("z", z)
+  /// Requires an empty `θ`.
+  public func validate(dimension n: Int, _ θ: Vector<Double>) throws {
+    try ProjectionChecks.dimension(n)
     try ProjectionChecks.count("θ (NonNegativeProjection has no parameters)", θ, 0)
   }
 }

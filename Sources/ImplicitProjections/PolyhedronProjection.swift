@@ -140,19 +140,39 @@ public struct PolyhedronProjection: Projection {
     return (gz, g)
   }
 
-  /// Requires finite data of matching shapes, and a successful solve (a non-empty polyhedron,
-  /// independent active constraints).
-  public func validate(_ z: Vector<Double>, _ θ: Polyhedron) throws {
-    try ImplicitError.checkFinite("z", z)
-    let n = z.count
+  /// Finite data of matching shapes and a positive iteration budget.
+  func checkShapes(dimension n: Int, _ θ: Polyhedron) throws {
+    try ProjectionChecks.dimension(n)
+    guard maxIterations >= 1 else {
+      throw ImplicitError.invalidArgument("PolyhedronProjection needs maxIterations ≥ 1, got \(maxIterations)")
+    }
     if θ.E.rows > 0 { try ImplicitError.checkDimension("E (one column per coordinate)", θ.E.columns, expected: n) }
     if θ.G.rows > 0 { try ImplicitError.checkDimension("G (one column per coordinate)", θ.G.columns, expected: n) }
     try ImplicitError.checkDimension("d (one entry per row of E)", θ.d.count, expected: θ.E.rows)
     try ImplicitError.checkDimension("h (one entry per row of G)", θ.h.count, expected: θ.G.rows)
     try ImplicitError.checkFinite("the polyhedron", θ)
-    if solve(z, θ) == nil {
+  }
+
+  /// Requires finite data of matching shapes, and a successful solve at `z = 0` (a non-empty
+  /// polyhedron, independent active constraints).
+  public func validate(dimension n: Int, _ θ: Polyhedron) throws {
+    try checkShapes(dimension: n, θ)
+    try checkSolve(Vector.zeros(n), θ)
+  }
+
+  /// Requires finite data of matching shapes, and a successful solve at `z` (a non-empty
+  /// polyhedron, independent active constraints, convergence).
+  public func validate(_ z: Vector<Double>, _ θ: Polyhedron) throws {
+    try ImplicitError.checkFinite("z", z)
+    try checkShapes(dimension: z.count, θ)
+    try checkSolve(z, θ)
+  }
+
+  func checkSolve(_ z: Vector<Double>, _ θ: Polyhedron) throws {
+    guard let solution = solve(z, θ) else {
       throw ImplicitError.invalidArgument(
         "the projection onto the polyhedron failed (empty set, dependent active constraints, or no convergence)")
     }
+    try ProjectionChecks.finiteResult(solution.p, "the projection onto the polyhedron")
   }
 }

@@ -16,28 +16,45 @@ import _Differentiation
 ///
 /// Tangents and cotangents may be symbolic zeros (an empty `Vector`, or a parameter struct
 /// built from empty vectors): products treat them as zeros of the right shape.
+///
+/// ``project(_:_:)``, ``jvp(at:_:_:_:)`` and ``vjp(at:_:_:)`` assume input that
+/// ``validate(_:_:)`` accepts, as `Array` subscripts assume a valid index: on anything else they
+/// may trap or return NaN. Every library entry point that takes user data calls `validate` first.
 public protocol Projection {
   /// The parameters of the set (a radius, bounds, …): `Double`, `Vector<Double>`, or a
   /// struct. A set without parameters uses a zero-dimensional `Vector<Double>`.
   associatedtype Parameter: InnerProductSpace
 
-  /// `P(z, θ)`.
+  /// `P(z, θ)`. Assumes `(z, θ)` accepted by ``validate(_:_:)``.
   func project(_ z: Vector<Double>, _ θ: Parameter) -> Vector<Double>
 
-  /// The forward product `∂P/∂z · dz + ∂P/∂θ · dθ` at `z`.
+  /// The forward product `∂P/∂z · dz + ∂P/∂θ · dθ` at `z`. Assumes `(z, θ)` accepted by
+  /// ``validate(_:_:)``, `dz` shaped like `z` and `dθ` like `θ` (or symbolic zeros).
   func jvp(at z: Vector<Double>, _ θ: Parameter, _ dz: Vector<Double>, _ dθ: Parameter) -> Vector<Double>
 
-  /// The reverse product `((∂P/∂z)ᵀ u, (∂P/∂θ)ᵀ u)` at `z`.
+  /// The reverse product `((∂P/∂z)ᵀ u, (∂P/∂θ)ᵀ u)` at `z`. Assumes `(z, θ)` accepted by
+  /// ``validate(_:_:)`` and `u` shaped like `z` (or a symbolic zero).
   func vjp(at z: Vector<Double>, _ θ: Parameter, _ u: Vector<Double>) -> (z: Vector<Double>, θ: Parameter)
 
-  /// Throws a typed error (``ImplicitError``) when `z` and `θ` do not fit together (sizes) or
-  /// `θ` describes no set (a negative radius, crossed bounds, an infeasible section). Call it
-  /// on user input before ``project(_:_:)``, which does not check. Default: accepts everything.
+  /// Throws a typed error (``ImplicitError``) unless `θ` describes a non-empty set of points of
+  /// dimension `n`: shapes, NaN and infinities, signs, structure (crossed bounds, an empty
+  /// section, dependent constraints, unequal marginal totals). The checks that do not need the
+  /// point; a prox built on the projection (``ImplicitProximal``'s `ProjectionProximal`) calls it.
+  func validate(dimension n: Int, _ θ: Parameter) throws
+
+  /// Throws a typed error (``ImplicitError``) unless `z` is finite and `(z, θ)` can be projected:
+  /// ``validate(dimension:_:)`` with `n = z.count`, plus what depends on the point (the
+  /// projection onto a sphere at its centre, a solve that does not converge, an overflow). Call
+  /// it on user input before ``project(_:_:)``, which does not check. Default: finite `z` and
+  /// ``validate(dimension:_:)``.
   func validate(_ z: Vector<Double>, _ θ: Parameter) throws
 }
 
 extension Projection {
-  public func validate(_ z: Vector<Double>, _ θ: Parameter) throws {}
+  public func validate(_ z: Vector<Double>, _ θ: Parameter) throws {
+    try ProjectionChecks.finite("z", z)
+    try validate(dimension: z.count, θ)
+  }
 
   /// `P(z, θ)`, differentiable through the hand-written derivatives.
   @differentiable(reverse)
@@ -107,4 +124,23 @@ enum ProjectionChecks {
   static func count(_ what: String, _ v: Vector<Double>, _ n: Int) throws {
     try ImplicitError.checkDimension(what, v.count, expected: n)
   }
+
+  static func dimension(_ n: Int) throws {
+    if n < 0 { throw ImplicitError.invalidArgument("the dimension must be non-negative, got \(n)") }
+  }
+
+  /// Throws when a projection of validated-looking data still overflowed (entries near the
+  /// largest `Double`): a typed error rather than a vector of ±∞ or NaN.
+  static func finiteResult(_ p: Vector<Double>, _ what: String) throws {
+    if !p.isFinite { throw ImplicitError.nonFinite(what: "\(what) (the data overflow)") }
+  }
+}
+
+/// `‖z‖₂` without overflow or underflow of the squares (scaled by `max|zᵢ|` when needed).
+func stableNorm(_ z: Vector<Double>) -> Double {
+  let direct = z.norm
+  if direct.isFinite && direct > 1e-150 { return direct }
+  let top = z.scalars.reduce(0) { max($0, abs($1)) }
+  guard top > 0, top.isFinite else { return top }
+  return top * z.scalars.reduce(0) { $0 + ($1 / top) * ($1 / top) }.squareRoot()
 }

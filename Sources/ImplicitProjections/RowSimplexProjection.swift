@@ -37,14 +37,14 @@ public struct RowSimplexProjection: Projection {
     )
   }
 
-  /// Requires `columns > 0`, `z.count` a multiple of `columns`, finite `z` and an empty `θ`.
-  public func validate(_ z: Vector<Double>, _ θ: Vector<Double>) throws {
+  /// Requires `columns > 0`, `n` a multiple of `columns` and an empty `θ`.
+  public func validate(dimension n: Int, _ θ: Vector<Double>) throws {
+    try ProjectionChecks.dimension(n)
     guard columns > 0 else { throw ImplicitError.invalidArgument("RowSimplexProjection needs columns > 0") }
-    guard z.count % columns == 0 else {
+    guard n % columns == 0 else {
       throw ImplicitError.shapeMismatch(
-        what: "z (rows of \(columns) entries)", expected: "a multiple of \(columns)", actual: "\(z.count)")
+        what: "z (rows of \(columns) entries)", expected: "a multiple of \(columns)", actual: "\(n)")
     }
-    try ProjectionChecks.finite("z", z)
     try ProjectionChecks.count("θ (RowSimplexProjection has no parameters)", θ, 0)
   }
 }

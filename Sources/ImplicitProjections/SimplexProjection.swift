@@ -11,31 +11,48 @@ public import ImplicitCore
 /// (differentiate `Σ_S (zᵢ − τ) = s`: `dτ = (𝟙_Sᵀdz − ds)/|S|`, `dpᵢ = 𝟙_S(dzᵢ − dτ)`).
 /// `∂P/∂z` is symmetric. At ties (`zᵢ − τ = 0` exactly) the one-sided choice
 /// `S = {pᵢ > 0}` is used, i.e. such entries count as outside the support.
+///
+/// Precision: the threshold is computed relative to `m = max z` (`τ = m + τ′`), and
+/// `pᵢ = (zᵢ − m) − τ′`. Entries of the support lie within `s` of `m`, so `zᵢ − m` is exact or
+/// rounded relative to `s`, and `Σp = s` holds to a few ulps of `s` even when `s` is tiny next
+/// to `|z|` (with `τ` itself, `zᵢ − τ` would be rounded relative to `|z|`).
+///
+/// ``project(_:_:)`` and the products assume input accepted by ``validate(_:_:)``.
 public struct SimplexProjection: Projection {
   public init() {}
 
   public func project(_ z: Vector<Double>, _ s: Double) -> Vector<Double> {
-    let tau = SimplexProjection.threshold(z, s)
-    return Vector(z.scalars.map { max($0 - tau, 0) })
+    Vector(SimplexProjection.shiftedThreshold(z, s).entries)
   }
 
-  /// The `τ` with `Σ max(zᵢ − τ, 0) = s` (for `s ≥ 0`), by sorting (`O(n log n)`).
+  /// The `τ` with `Σ max(zᵢ − τ, 0) = s` (for `s ≥ 0`), by sorting (`O(n log n)`). Rounded
+  /// relative to `max|z|`; ``project(_:_:)`` does not go through it.
   public static func threshold(_ z: Vector<Double>, _ s: Double) -> Double {
-    let sorted = z.scalars.sorted(by: >)
-    var cumulative = 0.0
-    var tau = sorted.first.map { $0 - s } ?? 0
-    for (k, value) in sorted.enumerated() {
-      cumulative += value
-      let candidate = (cumulative - s) / Double(k + 1)
-      if value - candidate > 0 { tau = candidate } else { break }
-    }
-    return tau
+    let shifted = shiftedThreshold(z, s)
+    return shifted.top + shifted.offset
   }
 
-  /// The support indicator `𝟙_S` of `P(z, s)` and its size.
+  /// `m = max z`, `τ′ = τ − m` and the projected entries `max((zᵢ − m) − τ′, 0)`.
+  static func shiftedThreshold(_ z: Vector<Double>, _ s: Double) -> (top: Double, offset: Double, entries: [Double]) {
+    guard let top = z.scalars.max() else { return (0, 0, []) }
+    let shifted = z.scalars.map { $0 - top }
+    let sorted = shifted.sorted(by: >)
+    // Compensated running sum (Neumaier): the partial sums reach |S|·s, their rounding must not.
+    var sum = 0.0, compensation = 0.0
+    var offset = -s
+    for (k, value) in sorted.enumerated() {
+      let t = sum + value
+      compensation += abs(sum) >= abs(value) ? (sum - t) + value : (value - t) + sum
+      sum = t
+      let candidate = ((sum - s) + compensation) / Double(k + 1)
+      if value - candidate > 0 { offset = candidate } else { break }
+    }
+    return (top, offset, shifted.map { max($0 - offset, 0) })
+  }
+
+  /// The support indicator `𝟙_S` of `P(z, s)` (`S = {pᵢ > 0}`) and its size.
   func support(_ z: Vector<Double>, _ s: Double) -> (indicator: [Double], size: Double) {
-    let tau = SimplexProjection.threshold(z, s)
-    let indicator = z.scalars.map { $0 - tau > 0 ? 1.0 : 0.0 }
+    let indicator = SimplexProjection.shiftedThreshold(z, s).entries.map { $0 > 0 ? 1.0 : 0.0 }
     return (indicator, indicator.reduce(0, +))
   }
 
@@ -55,10 +72,17 @@ public struct SimplexProjection: Projection {
     return (Vector(zip(indicator, u.scalars).map { $0 * ($1 - mean) }), mean)
   }
 
-  /// Requires finite `z`, a finite `s ≥ 0`, and at least one entry when `s > 0`.
+  /// Requires a finite `s ≥ 0`, and `n > 0` when `s > 0`.
+  public func validate(dimension n: Int, _ s: Double) throws {
+    try ProjectionChecks.dimension(n)
+    try ProjectionChecks.nonNegative("the simplex value s", s)
+    if n == 0 && s > 0 { throw ImplicitError.invalidArgument("the simplex in dimension 0 is empty") }
+  }
+
+  /// Also requires finite `z` and a finite result (`zᵢ − max z` can overflow near ±1.8e308).
   public func validate(_ z: Vector<Double>, _ s: Double) throws {
     try ProjectionChecks.finite("z", z)
-    try ProjectionChecks.nonNegative("the simplex value s", s)
-    if z.isEmpty && s > 0 { throw ImplicitError.invalidArgument("the simplex in dimension 0 is empty") }
+    try validate(dimension: z.count, s)
+    try ProjectionChecks.finiteResult(project(z, s), "the projection onto the simplex")
   }
 }

@@ -22,6 +22,10 @@ public enum SimplexThresholdBisection {
     _ z: Vector<Double>, simplexValue s: Double = 1, tolerance: Double = 0, maxIterations: Int = 200
   ) throws -> Result {
     try SimplexThresholdCondition(simplexValue: s).validate(0, z)
+    guard tolerance >= 0, maxIterations >= 0 else {
+      throw ImplicitError.invalidArgument(
+        "the bisection needs tolerance ≥ 0 and maxIterations ≥ 0, got \(tolerance), \(maxIterations)")
+    }
     func g(_ tau: Double) -> Double { z.scalars.reduce(0) { $0 + max($1 - tau, 0) } - s }
     let top = z.scalars.max()!
     var lo = top - s, hi = top

@@ -23,8 +23,10 @@ public struct SimplexThresholdCondition: OptimalityCondition {
     (z - tau).relu().sum() - simplexValue
   }
 
-  /// Requires finite `z` with at least one entry and `s > 0` (else `A = 0` at the root).
+  /// Requires a finite `τ`, finite `z` with at least one entry and `s > 0` (else `A = 0` at
+  /// the root).
   public func validate(_ tau: Double, _ z: Vector<Double>) throws {
+    try ProjectionChecks.finite("the threshold τ", tau)
     try ImplicitError.checkFinite("z", z)
     if z.isEmpty { throw ImplicitError.invalidArgument("the simplex threshold needs at least one entry") }
     if !(simplexValue > 0) || !simplexValue.isFinite {

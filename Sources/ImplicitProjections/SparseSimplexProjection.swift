@@ -47,9 +47,16 @@ public struct SparseSimplexProjection: Projection {
     return (scattered(gz, top, count: z.count), gs)
   }
 
-  /// Requires `k ≥ 1`, finite `z` with at least one entry, and a finite `s ≥ 0`.
-  public func validate(_ z: Vector<Double>, _ s: Double) throws {
+  /// Requires `k ≥ 1` and what ``SimplexProjection/validate(dimension:_:)`` requires.
+  public func validate(dimension n: Int, _ s: Double) throws {
     guard maxNonzeros >= 1 else { throw ImplicitError.invalidArgument("maxNonzeros must be ≥ 1, got \(maxNonzeros)") }
-    try SimplexProjection().validate(z, s)
+    try SimplexProjection().validate(dimension: n, s)
+  }
+
+  /// Also requires finite `z` and a finite result.
+  public func validate(_ z: Vector<Double>, _ s: Double) throws {
+    try ProjectionChecks.finite("z", z)
+    try validate(dimension: z.count, s)
+    try ProjectionChecks.finiteResult(project(z, s), "the projection onto the sparse simplex")
   }
 }

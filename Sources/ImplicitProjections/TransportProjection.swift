@@ -201,17 +201,23 @@ public struct TransportProjection: Projection {
     return (gz, TransportMarginals(a: Vector(Array(y[0..<rows])), b: Vector(Array(y[rows...]))))
   }
 
-  /// Requires matching sizes, finite data, `γ > 0`, marginals `≥ 0` (`> 0` for the entropic
-  /// case) with equal totals, and a converged solve.
-  public func validate(_ z: Vector<Double>, _ θ: TransportMarginals) throws {
+  /// Requires `rows × columns = n`, finite marginals, `γ > 0`, marginals `≥ 0` (`> 0` for the
+  /// entropic case) with equal totals, a tolerance `> 0` and `maxIterations ≥ 1`.
+  public func validate(dimension n: Int, _ θ: TransportMarginals) throws {
     guard rows > 0, columns > 0 else {
       throw ImplicitError.invalidArgument("the transport plan needs rows and columns")
     }
-    try ImplicitError.checkDimension("Z (rows × columns, flattened)", z.count, expected: rows * columns)
+    let (size, overflow) = rows.multipliedReportingOverflow(by: columns)
+    guard !overflow else { throw ImplicitError.invalidArgument("rows × columns overflows (\(rows) × \(columns))") }
+    try ImplicitError.checkDimension("Z (rows × columns, flattened)", n, expected: size)
     try ImplicitError.checkDimension("a (one entry per row)", θ.a.count, expected: rows)
     try ImplicitError.checkDimension("b (one entry per column)", θ.b.count, expected: columns)
-    try ImplicitError.checkFinite("Z", z)
     try ImplicitError.checkFinite("the marginals", θ)
+    guard tolerance > 0, tolerance.isFinite, maxIterations >= 1 else {
+      throw ImplicitError.invalidArgument(
+        "TransportProjection needs a positive finite tolerance and maxIterations ≥ 1, got \(tolerance), \(maxIterations)"
+      )
+    }
     guard gamma > 0, gamma.isFinite else {
       throw ImplicitError.invalidArgument("γ must be positive and finite, got \(gamma)")
     }
@@ -222,6 +228,12 @@ public struct TransportProjection: Projection {
     guard abs(θ.a.sum() - θ.b.sum()) <= 1e-12 * max(1, θ.a.sum()) else {
       throw ImplicitError.invalidArgument("the marginals must have equal totals (Σa = \(θ.a.sum()), Σb = \(θ.b.sum()))")
     }
+  }
+
+  /// ``validate(dimension:_:)``, finite `Z`, and a converged solve.
+  public func validate(_ z: Vector<Double>, _ θ: TransportMarginals) throws {
+    try validate(dimension: z.count, θ)
+    try ImplicitError.checkFinite("Z", z)
     if potentials(z, θ) == nil {
       throw ImplicitError.solverDidNotConverge(
         solver: "transport dual ascent", iterations: maxIterations, residual: .nan)

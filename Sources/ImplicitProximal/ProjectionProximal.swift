@@ -32,12 +32,25 @@ public struct ProjectionProximal<Base: Projection>: ProximalOperator {
   public func jvp(
     at z: Vector<Double>, _ θ: Base.Parameter, scaling η: Double, _ dz: Vector<Double>, _ dθ: Base.Parameter
   ) -> Vector<Double> {
-    projection.jvp(at: z, θ, dz.orZeros(z.count), dθ.dimension == θ.dimension ? dθ : θ.zeroLike)
+    // A symbolic zero (dimension 0) becomes a zero of θ's shape; any other tangent is passed on
+    // as is (never replaced by zero: a wrongly shaped tangent is a programming error).
+    projection.jvp(at: z, θ, dz.orZeros(z.count), dθ.dimension == 0 && θ.dimension > 0 ? θ.zeroLike : dθ)
   }
 
   public func vjp(
     at z: Vector<Double>, _ θ: Base.Parameter, scaling η: Double, _ u: Vector<Double>
   ) -> (z: Vector<Double>, θ: Base.Parameter) {
     projection.vjp(at: z, θ, u.orZeros(z.count))
+  }
+
+  /// The projection's own checks of `θ` for points of dimension `n`
+  /// (``Projection/validate(dimension:_:)``: shapes, signs, a non-empty set), and a finite
+  /// non-negative ``feasibilityTolerance``.
+  public func validate(dimension n: Int, _ θ: Base.Parameter) throws {
+    guard feasibilityTolerance >= 0, feasibilityTolerance.isFinite else {
+      throw ImplicitError.invalidArgument(
+        "the feasibility tolerance must be finite and ≥ 0, got \(feasibilityTolerance)")
+    }
+    try projection.validate(dimension: n, θ)
   }
 }

@@ -17,6 +17,14 @@ import _Differentiation
 /// constant), so they are always finite; ``kinkMargin(at:_:scaling:)`` tells how far `z` is from
 /// a kink.
 ///
+/// ``prox(_:_:scaling:)``, ``jvp(at:_:scaling:_:_:)`` and ``vjp(at:_:scaling:_:)`` assume input
+/// that ``validate(dimension:_:)`` accepts, a finite `z` and a finite step `η > 0`, as `Array`
+/// subscripts assume a valid index: on anything else they may trap (a group index out of range,
+/// a strength vector of the wrong length) or return a wrong number (`η < 0`);
+/// ``validate(_:_:scaling:)`` checks all of it. Every library entry point that takes user data
+/// validates first (the proximal-gradient condition checks `η` when it
+/// is built and calls ``validate(dimension:_:)`` in its `validate`; FISTA's `solve` does too).
+///
 /// ```swift
 /// let prox = LassoProximal()
 /// let p = prox(z, Vector([0.3]), scaling: 0.5)                  // soft threshold at 0.15
@@ -30,7 +38,8 @@ public protocol ProximalOperator {
   /// The penalty `g(x, θ)` (`+∞` outside the domain of an indicator).
   func penalty(_ x: Vector<Double>, _ θ: Parameter) -> Double
 
-  /// `prox_{ηg}(z, θ)`; `η` is the `scaling` (a step size), not differentiated.
+  /// `prox_{ηg}(z, θ)`; `η` is the `scaling` (a step size), not differentiated. Assumes `θ`
+  /// accepted by ``validate(dimension:_:)`` for `n = z.count`, finite `z` and `η > 0`.
   func prox(_ z: Vector<Double>, _ θ: Parameter, scaling η: Double) -> Vector<Double>
 
   /// The forward product `∂prox/∂z · dz + ∂prox/∂θ · dθ` at `(z, θ)`. `dz` has the dimension of
@@ -44,8 +53,10 @@ public protocol ProximalOperator {
     at z: Vector<Double>, _ θ: Parameter, scaling η: Double, _ u: Vector<Double>
   ) -> (z: Vector<Double>, θ: Parameter)
 
-  /// Throws a typed error unless `θ` fits inputs of dimension `n` (shape, finiteness, sign).
-  /// Default: accepts everything.
+  /// Throws a typed error (``ImplicitError``) unless `θ` fits inputs of dimension `n`: every
+  /// shape, NaN, sign or structure problem (groups out of range, a set that is empty) that
+  /// would make the prox or its products trap or return a plausible wrong number. No default:
+  /// each penalty states what it accepts.
   func validate(dimension n: Int, _ θ: Parameter) throws
 
   /// For each coordinate of `z`, the distance from `z` to the nearest point where the prox is
@@ -56,7 +67,16 @@ public protocol ProximalOperator {
 }
 
 extension ProximalOperator {
-  public func validate(dimension n: Int, _ θ: Parameter) throws {}
+  /// Everything ``prox(_:_:scaling:)`` assumes, for a direct call on user data: finite `z`, a
+  /// finite step `η > 0`, and ``validate(dimension:_:)`` with `n = z.count`.
+  public func validate(_ z: Vector<Double>, _ θ: Parameter, scaling η: Double) throws {
+    try ImplicitError.checkFinite("z", z)
+    guard η > 0, η.isFinite else {
+      throw ImplicitError.invalidArgument("the prox scaling η must be finite and positive, got \(η)")
+    }
+    try validate(dimension: z.count, θ)
+  }
+
   public func kinkMargin(at z: Vector<Double>, _ θ: Parameter, scaling η: Double) -> Vector<Double>? { nil }
 
   /// `prox_{ηg}(z, θ)`, differentiable in `(z, θ)` through the hand-written products.

@@ -24,8 +24,9 @@ public enum ElasticNetFamily {
       "lam = [λ₁, λ₂] ≥ 0",
     ],
     module: "ImplicitProximalGradient",
-    makeInstance: { c in try PenalizedLeastSquaresCase.makeInstance(c, prox: ElasticNetProximal()) },
-    evaluate: { c in try PenalizedLeastSquaresCase.evaluate(c, prox: ElasticNetProximal(), proxName: "elastic net") })
+    makeInstance: { c in
+      try PenalizedLeastSquaresCase.makeInstance(c, prox: ElasticNetProximal(), proxName: "elastic net")
+    })
 
   /// The `elastic-net-jaxopt` descriptor (JAXopt's parametrisation).
   public static let jaxopt = ConditionFamily(
@@ -37,9 +38,8 @@ public enum ElasticNetFamily {
       "lam = [λ₁, λ₂] ≥ 0",
     ],
     module: "ImplicitProximalGradient",
-    makeInstance: { c in try PenalizedLeastSquaresCase.makeInstance(c, prox: JAXoptElasticNetProximal()) },
-    evaluate: { c in
-      try PenalizedLeastSquaresCase.evaluate(c, prox: JAXoptElasticNetProximal(), proxName: "elastic net (JAXopt)")
+    makeInstance: { c in
+      try PenalizedLeastSquaresCase.makeInstance(c, prox: JAXoptElasticNetProximal(), proxName: "elastic net (JAXopt)")
     })
 
   /// Registers both parametrisations with `registry`.

@@ -26,7 +26,7 @@ import ImplicitProximal
 /// **Non-unique solutions.** When `A_S` is rank-deficient (e.g. duplicated columns on the support)
 /// `A` is singular: the dense LU reports `.singular` and the derivative fails with
 /// ``ImplicitError/linearSolveFailed(_:)`` — no silent number. A regularised derivative is the
-/// library's ridge path: `ImplicitOptions(linearSolver: LinearSolver(.denseLU, ridge: −r))`, flagged
+/// library's ridge path: `ImplicitOptions(linearSolver: DenseLU(), ridge: −r)`, flagged
 /// by ``ProximalGradientJacobian/ridge`` (negative, because `A`'s eigenvalues lie in `[−1, 0]`).
 public enum LassoFamily {
   /// The registry descriptor.
@@ -40,13 +40,11 @@ public enum LassoFamily {
       "lam ≥ 0, a scalar or one entry per column of A",
     ],
     module: "ImplicitProximalGradient",
-    makeInstance: { c in try PenalizedLeastSquaresCase.makeInstance(c, prox: LassoProximal()) },
-    evaluate: evaluate)
+    makeInstance: { c in
+      try PenalizedLeastSquaresCase.makeInstance(c, prox: LassoProximal(), proxName: "soft thresholding")
+    })
 
   /// Registers the family with `registry`.
   public static func register(in registry: FamilyRegistry = .shared) throws { try registry.register(descriptor) }
 
-  @Sendable static func evaluate(_ c: ReferenceCase) throws -> CaseEvaluation {
-    try PenalizedLeastSquaresCase.evaluate(c, prox: LassoProximal(), proxName: "soft thresholding")
-  }
 }

@@ -6,7 +6,7 @@ import _Differentiation
 ///
 /// `A = ∂F/∂x = AᵀA + θI` is symmetric, and positive definite for `θ > 0` (or `A` of full
 /// column rank), so CG applies; `B = ∂F/∂θ = x`. Closed form: `∂x*/∂θ = −(AᵀA + θI)⁻¹x*`.
-public struct RidgeCondition: OptimalityCondition {
+public struct RidgeCondition: OptimalityCondition, Sendable {
   /// The design matrix (`n × p`).
   public let A: Matrix<Double>
   /// The targets (`n`).
@@ -59,7 +59,7 @@ public struct RidgeCondition: OptimalityCondition {
 
 /// Ridge regression with one strength per feature,
 /// `x*(θ) = argmin_x ½‖Ax − b‖² + ½Σⱼ θⱼxⱼ²`: `F(x, θ) = Aᵀ(Ax − b) + θ ⊙ x`, `B = diag(x)`.
-public struct PerFeatureRidgeCondition: OptimalityCondition {
+public struct PerFeatureRidgeCondition: OptimalityCondition, Sendable {
   public let A: Matrix<Double>
   public let b: Vector<Double>
 

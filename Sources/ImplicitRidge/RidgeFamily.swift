@@ -13,64 +13,61 @@ public enum RidgeFamily {
       "theta is a scalar or has one entry per column of A",
     ],
     module: "ImplicitRidge",
-    makeInstance: makeInstance,
-    evaluate: evaluate)
+    makeInstance: makeInstance)
 
   /// Registers the family with `registry`.
   public static func register(in registry: FamilyRegistry = .shared) throws { try registry.register(descriptor) }
 
-  /// The case's condition, with its differentiated inputs packed into one vector.
-  static func packedCondition(_ c: ReferenceCase) throws -> PackedRidgeCondition {
+  /// Ridge on all its inputs, reparametrised by the case's packed parameters.
+  @Sendable static func makeInstance(_ c: any CaseData) throws -> any RunnableInstance {
     let A = try c.matrix("A")
-    let b = try c.vector("b", count: A.rows)
+    _ = try c.vector("b", count: A.rows)
     let theta = try c.array("theta")
-    guard theta.count == 1 || theta.count == A.columns else {
-      throw CaseFormatError(
-        file: c.file, field: "theta", message: "expected a scalar or \(A.columns) entries, got \(theta.count)")
+    guard theta.values.count == 1 || theta.values.count == A.columns else {
+      throw c.formatError(
+        field: "theta", message: "expected a scalar or \(A.columns) entries, got \(theta.values.count)")
     }
-    return PackedRidgeCondition(A: A, b: b, theta: theta.vector, pack: ParameterPack(c))
-  }
-
-  @Sendable static func makeInstance(_ c: ReferenceCase) throws -> any RunnableInstance {
-    let condition = try packedCondition(c)
-    return Instance(condition: condition, parameter: condition.pack.packed) { p, _ in try condition.solve(p) }
-  }
-
-  @Sendable static func evaluate(_ c: ReferenceCase) throws -> CaseEvaluation {
-    let condition = try packedCondition(c)
-    let pack = condition.pack
-    let x = try condition.solve(pack.packed)
-    let jacobian = try ImplicitDifferentiator(condition).jacobian(at: x, pack.packed)
-    return CaseEvaluation(
-      outputs: ["x": pack.output(NDArray(x), jacobian: jacobian.matrix)],
-      notes: ["solver: dense Cholesky", "implicit: \(jacobian.assembly); \(jacobian.diagnostics)"])
+    let layout = try ParameterLayout(c)
+    let base = RidgeInputsCondition(rows: A.rows, columns: A.columns, strengths: theta.values.count)
+    let condition = Reparametrized(
+      base, map: try InputSelection(c, layout: layout, concatenating: ["A", "b", "theta"]))
+    return Instance(
+      condition: condition, parameter: layout.packed,
+      reference: { (try base.solve(condition.map(layout.packed)), ["solver: dense Cholesky"]) }
+    ) { p, _ in try base.solve(condition.map(p)) }
   }
 }
 
-/// Ridge with its differentiated inputs packed into one vector (see ``ParameterPack``).
-struct PackedRidgeCondition: OptimalityCondition {
-  let A: Matrix<Double>
-  let b: Vector<Double>
-  let theta: Vector<Double>
-  let pack: ParameterPack
+/// Ridge posed on all its inputs, `θ = [vec(A); b; strength]` (one strength, or one per feature):
+/// `F(x, θ) = Aᵀ(Ax − b) + strength·x`.
+struct RidgeInputsCondition: OptimalityCondition {
+  let rows: Int
+  let columns: Int
+  let strengths: Int
 
   @differentiable(reverse)
-  func callAsFunction(_ x: Vector<Double>, _ p: Vector<Double>) -> Vector<Double> {
-    let a = pack.matrix("A", in: p, else: A)
-    let target = pack.vector("b", in: p, else: b)
-    let strength = pack.vector("theta", in: p, else: theta)
+  func callAsFunction(_ x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
+    let a = θ.slice(from: 0, count: rows * columns).reshaped(rows: rows, columns: columns)
+    let target = θ.slice(from: rows * columns, count: rows)
+    let strength = θ.slice(from: rows * columns + rows, count: strengths)
     let gradient = a.transposedTimes(a * x - target)
-    if strength.count == 1 { return gradient + strength.sum() * x }
+    if strengths == 1 { return gradient + strength.sum() * x }
     return gradient + strength * x
   }
 
   var structure: LinearStructure { .symmetricPositiveDefinite }
 
-  /// The exact solution at packed parameters `p` (dense Cholesky).
-  func solve(_ p: Vector<Double>) throws -> Vector<Double> {
-    let a = pack.matrix("A", in: p, else: A)
-    let strength = pack.vector("theta", in: p, else: theta)
-    let penalty = strength.count == 1 ? Vector(repeating: strength[0], count: a.columns) : strength
-    return try solveRidge(A: a, b: pack.vector("b", in: p, else: b), penalty: penalty)
+  func validate(_ x: Vector<Double>, _ θ: Vector<Double>) throws {
+    try ImplicitError.checkDimension("θ = [A; b; theta]", θ.count, expected: rows * columns + rows + strengths)
+    try ImplicitError.checkDimension("x (one entry per column of A)", x.count, expected: columns)
+  }
+
+  /// The exact solution at `θ` (dense Cholesky).
+  func solve(_ θ: Vector<Double>) throws -> Vector<Double> {
+    let a = Matrix(rows: rows, columns: columns, scalars: Array(θ.scalars[0..<(rows * columns)]))
+    let b = Vector(Array(θ.scalars[(rows * columns)..<(rows * columns + rows)]))
+    let strength = Array(θ.scalars[(rows * columns + rows)...])
+    let penalty = strengths == 1 ? Vector(repeating: strength[0], count: columns) : Vector(strength)
+    return try solveRidge(A: a, b: b, penalty: penalty)
   }
 }

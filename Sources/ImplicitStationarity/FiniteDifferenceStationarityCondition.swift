@@ -44,7 +44,7 @@ extension OpaqueObjectiveGradient {
 /// When `g` itself carries noise above rounding (an inner solver, a simulator), the products are
 /// accurate only to about that noise divided by the step, and a linear solve checked against
 /// them cannot meet the default relative residual of 1e-10: pass
-/// `ImplicitOptions(linearSolver: LinearSolver(relativeTolerance: 1e-7))` (or what the noise
+/// `ImplicitOptions(linearSolver: AutomaticLinearSolver(relativeTolerance: 1e-7))` (or what the noise
 /// allows) instead of accepting a failed solve.
 public struct FiniteDifferenceStationarityCondition<Gradient: OpaqueObjectiveGradient>: OptimalityCondition {
   /// The gradient map `g = ∇ₓf`.

@@ -1,5 +1,6 @@
 public import ImplicitCore
 import ImplicitObjectives
+import _Differentiation
 
 /// Gradient descent, plain or accelerated (Nesterov), with step `1/L`:
 ///
@@ -10,6 +11,8 @@ import ImplicitObjectives
 /// estimated (see ``StepSize``). Stops when `‖∇ₓf‖ ≤ tolerance` (at the point where the gradient
 /// was evaluated, which is then returned), or runs exactly the given number of steps in fixed mode
 /// (benchmarks: no early stopping, the returned point is the last `x`, as in JAXopt).
+/// ``unrolled(_:_:from:iterations:)`` runs the fixed iterations as a function differentiable
+/// through them.
 public struct GradientDescent: Minimizer, Sendable {
   /// How the step `1/L` is chosen.
   public enum StepSize: Sendable, Hashable {
@@ -78,22 +81,24 @@ public struct GradientDescent: Minimizer, Sendable {
     }
   }
 
-  public func minimize<Objective: ParametricObjective>(
-    _ objective: Objective, from initial: Vector<Double>, _ θ: Vector<Double>
-  ) -> MinimizationResult {
+  /// Minimises `f(·, θ)` from `initial`; the result's `residual` is `‖∇ₓf‖` at the returned
+  /// point. Throws ``ImplicitError`` for NaN input, rejected shapes or a step that is not
+  /// positive and finite.
+  public func solve<Objective: ParametricObjective>(
+    _ objective: Objective, _ θ: Vector<Double>, from initial: Vector<Double>
+  ) throws -> SolverResult<Vector<Double>> {
     let (limit, fixed): (Int, Bool) =
       switch mode {
       case .untilConverged(let m): (max(m, 0), false)
       case .fixedIterations(let k): (max(k, 0), true)
       }
-    func result(_ x: Vector<Double>, _ norm: Double, _ k: Int, _ status: MinimizationStatus) -> MinimizationResult {
-      MinimizationResult(
-        solution: x, gradientNorm: norm, iterations: k, status: status, tolerance: tolerance, solver: name)
+    func result(_ x: Vector<Double>, _ norm: Double, _ k: Int, _ status: SolverStatus) -> SolverResult<Vector<Double>> {
+      SolverResult(solution: x, status: status, iterations: k, residual: norm, tolerance: tolerance, solver: name)
     }
-    if let problem = inputProblem(objective, initial, θ) { return result(initial, .nan, 0, .invalidInput(problem)) }
+    try validateInput(objective, initial, θ)
     let eta = step(for: objective, at: initial, θ)
     guard eta > 0, eta.isFinite else {
-      return result(initial, .nan, 0, .invalidInput("step size \(eta) is not positive and finite"))
+      throw ImplicitError.invalidArgument("gradient descent: step size \(eta) is not positive and finite")
     }
     var x = initial
     var y = initial
@@ -132,5 +137,82 @@ public struct GradientDescent: Minimizer, Sendable {
     guard finalNorm.isFinite else { return result(returned, finalNorm, limit, .nonFinite) }
     if fixed { return result(returned, finalNorm, limit, .completedFixedIterations) }
     return result(returned, finalNorm, limit, finalNorm <= tolerance ? .converged : .maxIterationsReached)
+  }
+
+  /// The unrolled solver `θ ↦ x_K(θ)`: exactly `iterations` steps from `initial` (plain or
+  /// Nesterov-accelerated, as this solver is configured; no restart, no early stopping, so the
+  /// iterates are those of `mode: .fixedIterations(iterations)`), differentiable by Swift's
+  /// reverse mode *through the iterations* (JAXopt's `implicit_diff=False`).
+  ///
+  /// Use it instead of ``ImplicitFunction/init(minimizing:stronglyConvex:solver:initialGuess:options:)``
+  /// to get `∂x_K/∂θ` of the truncated solver rather than the implicit `∂x*/∂θ`; the two agree
+  /// as `K` grows when the iteration converges. The step `1/L` is computed once at
+  /// `(initial, θ)` and held constant in the derivative (as with a fixed step in JAXopt). Each
+  /// step's derivative is the exact `(I − η∇²ₓₓf, −η∂∇ₓf/∂θ)` from
+  /// ``ParametricObjective/gradientPullback(at:_:_:)`` (AD cannot differentiate `∇ₓf` again).
+  /// Memory grows linearly with `iterations` (every iterate is kept for the reverse pass).
+  ///
+  /// A differentiable function cannot throw: invalid input (NaN, rejected shapes, a step that is
+  /// not positive and finite) returns a NaN vector; ``solve(_:_:from:)`` reports why.
+  ///
+  /// ```swift
+  /// let solver = GradientDescent(stepSize: .inverseLipschitz(L))
+  /// let g = gradient(at: θ) { θ in validationLoss(solver.unrolled(f, θ, from: x0, iterations: 200)) }
+  /// ```
+  @differentiable(reverse,wrt: θ)
+  public func unrolled<Objective: ParametricObjective>(
+    _ objective: Objective, _ θ: Vector<Double>, from initial: Vector<Double>, iterations: Int
+  ) -> Vector<Double> {
+    let fixedθ = withoutDerivative(at: θ)
+    let eta = isValidInput(objective, initial, fixedθ) ? step(for: objective, at: initial, fixedθ) : .nan
+    guard eta > 0, eta.isFinite else { return Vector(repeating: .nan, count: initial.count) }
+    let gradientStep = GradientStep(objective: objective, eta: eta)
+    var x = initial
+    if !accelerated {
+      for _ in 0..<max(iterations, 0) { x = gradientStep(x, θ) }
+      return x
+    }
+    var y = initial
+    var t = 1.0
+    for _ in 0..<max(iterations, 0) {
+      let next = gradientStep(y, θ)
+      let tNext = (1 + (1 + 4 * t * t).squareRoot()) / 2
+      y = next + ((t - 1) / tNext) * (next - x)
+      x = next
+      t = tNext
+    }
+    return x
+  }
+}
+
+/// One gradient step `(x, θ) ↦ x − η∇ₓf(x, θ)`, differentiable in both arguments with a
+/// hand-registered derivative: AD cannot differentiate the gradient a second time, so the
+/// pullback is `(u − η∇²ₓₓf·u, −η(∂∇ₓf/∂θ)ᵀu)`, exact, from one reverse pass over dual numbers.
+struct GradientStep<Objective: ParametricObjective> {
+  let objective: Objective
+  let eta: Double
+
+  @differentiable(reverse)
+  func callAsFunction(_ x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
+    var next = x
+    next.addScaled(-eta, objective.solutionGradient(at: x, θ))
+    return next
+  }
+
+  @derivative(of: callAsFunction)
+  func _vjpCallAsFunction(_ x: Vector<Double>, _ θ: Vector<Double>) -> (
+    value: Vector<Double>, pullback: (Vector<Double>) -> (Vector<Double>, Vector<Double>)
+  ) {
+    let (objective, eta) = (self.objective, self.eta)
+    return (
+      callAsFunction(x, θ),
+      { u in
+        if u.isEmpty { return (Vector.zeros(x.count), Vector.zeros(θ.count)) }
+        let (hu, bu) = objective.gradientPullback(at: x, θ, u)
+        var dx = u
+        dx.addScaled(-eta, hu)
+        return (dx, bu.scaled(by: -eta))
+      }
+    )
   }
 }

@@ -21,14 +21,15 @@ public struct LBFGS: Minimizer, Sendable {
     self.maxIterations = maxIterations
   }
 
-  public func minimize<Objective: ParametricObjective>(
-    _ objective: Objective, from initial: Vector<Double>, _ θ: Vector<Double>
-  ) -> MinimizationResult {
-    func result(_ x: Vector<Double>, _ norm: Double, _ k: Int, _ status: MinimizationStatus) -> MinimizationResult {
-      MinimizationResult(
-        solution: x, gradientNorm: norm, iterations: k, status: status, tolerance: tolerance, solver: "l-bfgs")
+  /// Minimises `f(·, θ)` from `initial`; the result's `residual` is `‖∇ₓf‖` at the returned
+  /// point. Throws ``ImplicitError`` for NaN input or shapes the objective rejects.
+  public func solve<Objective: ParametricObjective>(
+    _ objective: Objective, _ θ: Vector<Double>, from initial: Vector<Double>
+  ) throws -> SolverResult<Vector<Double>> {
+    func result(_ x: Vector<Double>, _ norm: Double, _ k: Int, _ status: SolverStatus) -> SolverResult<Vector<Double>> {
+      SolverResult(solution: x, status: status, iterations: k, residual: norm, tolerance: tolerance, solver: "l-bfgs")
     }
-    if let problem = inputProblem(objective, initial, θ) { return result(initial, .nan, 0, .invalidInput(problem)) }
+    try validateInput(objective, initial, θ)
     var x = initial
     var (value, gradient) = objective.valueWithSolutionGradient(at: x, θ)
     var history = [(s: Vector<Double>, y: Vector<Double>, rho: Double)]()

@@ -19,7 +19,7 @@ import _Differentiation
 /// ```swift
 /// let f = try BinaryLogisticRegression(features: X, labels: y)
 /// let condition = StationarityCondition(f, stronglyConvex: true)
-/// let w = try NewtonCG().minimize(f, from: .zeros(X.columns), θ).converged()
+/// let w = try NewtonCG().solve(f, θ, from: .zeros(X.columns)).converged()
 /// let J = try ImplicitDifferentiator(condition).jacobian(at: w, θ).matrix
 /// ```
 public struct StationarityCondition<Objective: ParametricObjective>: OptimalityCondition {

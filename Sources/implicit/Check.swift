@@ -1,5 +1,6 @@
 import Foundation
 import ImplicitCore
+import ImplicitReferenceCases
 
 /// `implicit check PATH... [--tol T] [--json] [--verbose]`.
 @MainActor func runCheck(_ arguments: [String]) -> Int32 {

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Block `k` (counted from 1) of `docs/NAME.md` must equal, after dedenting, the region between
 /// `// docs-example: NAME-k` and `// end-docs-example` in a Swift file below one of the example
-/// folders (default `Tests/DocsExamplesTests` and `Examples`); the README's blocks are `readme-k`.
+/// folders (default `Tests` and `Examples`); the README's blocks are `readme-k`.
 /// Setup the page does not show (data, imports) and the checks of the result stand outside the
 /// markers, as in the catalogue's compiled examples.
 @MainActor func runDocs(_ arguments: [String]) -> Int32 {
@@ -22,7 +22,7 @@ import Foundation
   }
   let docs = options.values["--docs"] ?? "docs"
   let readme = options.values["--readme"] ?? "README.md"
-  let folders = options.values["--examples"].map { [$0] } ?? ["Tests/DocsExamplesTests", "Examples"]
+  let folders = options.values["--examples"].map { [$0] } ?? ["Tests", "Examples"]
   var compiled = [String: String]()
   for folder in folders {
     compiled.merge(compiledExamples(in: folder, marker: "docs-example", recursive: true)) { first, _ in first }

@@ -1,5 +1,5 @@
 import ImplicitCore
-import ImplicitProjectedGradient
+import ImplicitGradientStep
 import ImplicitProjections
 import ImplicitTestSupport
 import Testing
@@ -20,21 +20,18 @@ func boxQPExample() throws {
   let f = Quadratic(Q: Q)
   let bounds = BoxBounds(lower: Vector(repeating: -0.5, count: 5), upper: Vector(repeating: 0.5, count: 5))
   let η = 1 / Q.squaredSpectralNorm().squareRoot()  // 1/L, L = ‖Q‖₂
-  let boxQP = try ProjectedGradientCondition(
-    objective: f, projection: BoxProjection(), stepSize: η, objectiveParameterCount: 5,
-    projectionParameter: bounds)
-  let θ = boxQP.parameter(objective: c, projection: bounds)  // θ = [c; lower; upper]
-  let x = try ProjectedGradientSolver(stepSize: .fixed(η), tolerance: 1e-13)
-    .solve(f, c, projection: BoxProjection(), bounds, from: .zeros(5)).solution
+  let boxQP = try ProximalGradientCondition(  // projected gradient: the prox is the projection
+    objective: f, projection: BoxProjection(), objectiveParameterCount: 5, projectionParameter: bounds,
+    stepSize: η)
+  let θ = boxQP.packParameters(objective: c, prox: bounds)  // θ = [c; lower; upper]
+  let x = try FISTA(stepSize: .fixed(η), tolerance: 1e-13).solve(boxQP, θ, from: .zeros(5)).converged()
   let jacobian = try ImplicitDifferentiator(boxQP).jacobian(at: x, θ).matrix  // 5 × 15
   // end-catalog-example
   // Independent check: central differences of re-solving.
   let clipped = x.scalars.filter { abs($0) == 0.5 }.count
   #expect(clipped > 0 && clipped < 5)
   let reference = resolvedJacobian(at: θ) { θ in
-    let (c, b) = boxQP.split(θ)
-    return try ProjectedGradientSolver(stepSize: .fixed(η), tolerance: 1e-13)
-      .solve(f, c, projection: BoxProjection(), b, from: .zeros(5)).solution
+    try FISTA(stepSize: .fixed(η), tolerance: 1e-13).solve(boxQP, θ, from: .zeros(5)).converged()
   }
   #expect(TestSupport.relativeError(jacobian, reference) < 1e-6)
 }

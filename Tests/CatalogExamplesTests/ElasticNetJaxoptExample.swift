@@ -1,7 +1,7 @@
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitObjectives
 import ImplicitProximal
-import ImplicitProximalGradient
 import ImplicitTestSupport
 import Testing
 
@@ -18,7 +18,7 @@ func elasticNetJAXoptExample() throws {
     proxParameter: λ, stepSize: 1 / A.squaredSpectralNorm())
   let θ = net.packParameters(objective: b, prox: λ)
   let solve = { (θ: Vector<Double>) in
-    net.refined(try FISTA(tolerance: 1e-12).solve(net, θ, from: .zeros(6)).solution, θ).solution
+    net.refined(try FISTA(tolerance: 1e-12).solve(net, θ, from: .zeros(6)).converged(), θ).solution
   }
   let jacobian = try net.implicitJacobian(at: try solve(θ), θ).matrix  // 6 × 14
   // end-catalog-example

@@ -23,7 +23,7 @@ func entropicQPSimplexExample() throws {
   let condition = try MirrorDescentCondition(objective: f, mirrorMap: KLSimplexMirrorMap())
   let step = 1 / (γ + Q.squaredSpectralNorm().squareRoot())  // 1/(γ + ‖Q‖₂) converges
   let p = try MirrorDescent(stepSize: step, tolerance: 1e-13)
-    .solve(f, θ, mirrorMap: KLSimplexMirrorMap(), from: Vector(repeating: 0.25, count: 4)).solution
+    .solve(condition, θ, from: Vector(repeating: 0.25, count: 4)).converged()
   let jacobian = try ImplicitDifferentiator(condition).jacobian(at: p, θ).matrix  // ∂p*/∂θ, 4 × 4
   // end-catalog-example
   // Independent check: p is interior, so (dp, dμ) solves [[Q + γ diag(1/p), 𝟙], [𝟙ᵀ, 0]]·(dp, dμ) = (dθ, 0).

@@ -13,7 +13,7 @@ func equalityQPExample() throws {
   let d = rng.normalVector(2)
   // catalog-example: equality-qp
   let program = QuadraticProgram(Q: Q, c: c, E: E, d: d)  // min ½xᵀQx + cᵀx s.t. Ex = d
-  let solution = try EqualityQPSolver().solve(program)  // checks rank(E) and convexity on null(E)
+  let solution = try EqualityQPSolver().solve(program).converged()  // checks rank(E) and convexity on null(E)
   let kkt = ImplicitDifferentiator(QuadraticProgramKKTCondition())
   let jacobian = try kkt.jacobian(at: solution.point, program).matrix  // rows (x, ν); columns Q, c, E, d
   // ∇_c and ∇_d of ‖x*‖², as a QuadraticProgram-shaped cotangent (one reverse solve):

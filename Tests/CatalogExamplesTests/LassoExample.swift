@@ -1,7 +1,7 @@
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitObjectives
 import ImplicitProximal
-import ImplicitProximalGradient
 import ImplicitTestSupport
 import Testing
 
@@ -17,7 +17,7 @@ func lassoExample() throws {
     proxParameter: λ, stepSize: 1 / A.squaredSpectralNorm())
   let θ = lasso.packParameters(objective: b, prox: λ)  // θ = [b; λ]
   let run = try FISTA(tolerance: 1e-12).solve(lasso, θ, from: .zeros(6))
-  let x = lasso.refined(run.solution, θ).solution  // semismooth Newton polish
+  let x = lasso.refined(try run.converged(), θ).solution  // semismooth Newton polish
   let jacobian = try lasso.implicitJacobian(at: x, θ)  // throws at a zero-width margin
   let dxdλ = try ImplicitDifferentiator(lasso).jvp(.basis(12, count: 13), at: x, θ).value  // ∂x*/∂λ
   // end-catalog-example

@@ -23,17 +23,17 @@ func logisticRegressionL2Example() throws {
   let validation = try BinaryLogisticRegression(features: Xval, labels: yval)
   let fit = ImplicitFunction(
     minimizing: f, stronglyConvex: true, solver: NewtonCG(tolerance: 1e-12), initialGuess: .zeros(4))
-  let dwdθ = try fit.jacobian(at: θ).matrix  // ∂w*/∂θ, 4 × 4
+  let dwdθ = try fit.differentiator.jacobian(at: fit.solver(θ), θ).matrix  // ∂w*/∂θ, 4 × 4
   let hypergradient = gradient(at: θ) { θ in validation(fit(θ), Vector([0])) }  // ∇_θ val_loss(w*(θ))
   // end-catalog-example
   // Independent check: central differences of re-solving (the validation loss at the re-solved w*).
   func valLoss(_ θ: Vector<Double>) throws -> Double {
-    let w = try NewtonCG(tolerance: 1e-12).minimize(f, from: .zeros(4), θ).converged()
+    let w = try NewtonCG(tolerance: 1e-12).solve(f, θ, from: .zeros(4)).converged()
     let margins = (0..<20).map { i in yval[i] * (0..<4).reduce(0) { $0 + Xval[i, $1] * w[$1] } }
     return margins.map { Foundation.log1p(Foundation.exp(-$0)) }.reduce(0, +) / 20
   }
   let fd = resolvedJacobian(at: θ) { θ in Vector([try valLoss(θ)]) }
   #expect(TestSupport.relativeError(hypergradient.scalars, fd.scalars) < 1e-6)
-  let fdw = resolvedJacobian(at: θ) { θ in try NewtonCG(tolerance: 1e-12).minimize(f, from: .zeros(4), θ).converged() }
+  let fdw = resolvedJacobian(at: θ) { θ in try NewtonCG(tolerance: 1e-12).solve(f, θ, from: .zeros(4)).converged() }
   #expect(TestSupport.relativeError(dwdθ, fdw) < 1e-6)
 }

@@ -1,6 +1,6 @@
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitObjectives
-import ImplicitProjectedGradient
 import ImplicitProjections
 import ImplicitTestSupport
 import Testing
@@ -17,17 +17,16 @@ func multiclassSVMDualExample() throws {
   let svm = try MulticlassSVMDual(X: X, Y: Y)  // ½/θ‖Xᵀ(Y − β)‖² + ⟨β, Y − 1⟩, rows of β on simplices
   let rows = RowSimplexProjection(columns: 3)
   let η = 1 / svm.lipschitzConstant(θ[0])
-  let condition = try ProjectedGradientCondition(
-    objective: svm, projection: rows, stepSize: η, objectiveParameterCount: 1, projectionParameter: Vector([]))
-  let β = try ProjectedGradientSolver(stepSize: .fixed(η), tolerance: 1e-13)
-    .solve(svm, θ, projection: rows, Vector([]), from: svm.uniformStart).solution
+  let condition = try ProximalGradientCondition(  // projected gradient: the prox is the projection
+    objective: svm, projection: rows, objectiveParameterCount: 1, projectionParameter: Vector([]), stepSize: η)
+  let β = try FISTA(stepSize: .fixed(η), tolerance: 1e-13).solve(condition, θ, from: svm.uniformStart).converged()
   let dβdθ = try ImplicitDifferentiator(condition).jacobian(at: β, θ).matrix  // 12 × 1
   let W = svm.weights(β, θ[0])  // primal weights Xᵀ(Y − β)/θ, 5 × 3
   // end-catalog-example
   // Independent check: central differences of re-solving, and W from its formula.
   let reference = resolvedJacobian(at: θ) { θ in
-    try ProjectedGradientSolver(stepSize: .fixed(1 / svm.lipschitzConstant(θ[0])), tolerance: 1e-13)
-      .solve(svm, θ, projection: rows, Vector([]), from: svm.uniformStart).solution
+    try FISTA(stepSize: .fixed(1 / svm.lipschitzConstant(θ[0])), tolerance: 1e-13)
+      .solve(condition, θ, from: svm.uniformStart).converged()
   }
   #expect(TestSupport.relativeError(dβdθ, reference) < 1e-6)
   #expect(dβdθ.scalars.contains { abs($0) > 1e-3 })

@@ -1,6 +1,6 @@
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitObjectives
-import ImplicitProjectedGradient
 import ImplicitProjections
 import ImplicitTestSupport
 import Testing
@@ -13,11 +13,10 @@ func nonnegativeLeastSquaresExample() throws {
   // catalog-example: nonnegative-least-squares
   let f = try LeastSquares(A: A)  // f(x, b) = ½‖Ax − b‖²
   let η = 1 / A.squaredSpectralNorm()
-  let nnls = try ProjectedGradientCondition(
-    objective: f, projection: NonNegativeProjection(), stepSize: η, objectiveParameterCount: b.count,
-    projectionParameter: Vector([]))
-  let x = try ProjectedGradientSolver(stepSize: .fixed(η), tolerance: 1e-13)
-    .solve(f, b, projection: NonNegativeProjection(), Vector([]), from: .zeros(5)).solution
+  let nnls = try ProximalGradientCondition(  // projected gradient: the prox is the projection
+    objective: f, projection: NonNegativeProjection(), objectiveParameterCount: b.count,
+    projectionParameter: Vector([]), stepSize: η)
+  let x = try FISTA(stepSize: .fixed(η), tolerance: 1e-13).solve(nnls, b, from: .zeros(5)).converged()
   let jacobian = try ImplicitDifferentiator(nnls).jacobian(at: x, b).matrix  // ∂x*/∂b, 5 × 10
   // end-catalog-example
   // Independent check: on the free set F = {x > 0}, ∂x_F/∂b = (A_FᵀA_F)⁻¹A_Fᵀ; zero elsewhere.

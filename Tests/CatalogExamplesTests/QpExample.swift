@@ -15,7 +15,7 @@ func qpExample() throws {
   // catalog-example: qp
   // min ½xᵀQx + cᵀx s.t. Ex = d, Gx ≤ h
   let program = QuadraticProgram(Q: Q, c: c, E: E, d: .zeros(1), G: G, h: h)
-  let solution = try ActiveSetQPSolver().solve(program)  // or ADMMQPSolver (method `osqp`)
+  let solution = try ActiveSetQPSolver().solve(program).converged()  // or ADMMQPSolver (method `osqp`)
   // solution.weaklyActiveConstraints() must be empty (strict complementarity): else no unique derivative
   let kkt = ImplicitDifferentiator(QuadraticProgramKKTCondition())
   let jacobian = try kkt.jacobian(at: solution.point, program).matrix  // rows (x, ν, λ); columns Q, c, E, d, G, h
@@ -26,7 +26,7 @@ func qpExample() throws {
   #expect(solution.weaklyActiveConstraints().isEmpty)
   #expect(!solution.activeSet.isEmpty && solution.activeSet.count < 4)
   let reference = resolvedJacobian(at: Vector(program.flattened), step: 1e-6) { θ in
-    Vector(try ActiveSetQPSolver().solve(program.unflattened(θ.scalars)).point.flattened)
+    Vector(try ActiveSetQPSolver().solve(program.unflattened(θ.scalars)).converged().point.flattened)
   }
   #expect(TestSupport.relativeError(jacobian, reference) < 1e-7)
   let sumRows = (0..<reference.columns).map { j in (0..<4).reduce(0) { $0 + reference[$1, j] } }

@@ -12,7 +12,7 @@ func ridgeExample() throws {
   // catalog-example: ridge
   let condition = try RidgeCondition(A: A, b: b)
   let ridge = ImplicitFunction(condition: condition) { θ in try! condition.solve(θ) }
-  let jacobian = try ridge.jacobian(at: 0.5)  // ∂x*/∂θ, 5 × 1
+  let jacobian = try ridge.differentiator.jacobian(at: ridge.solver(0.5), 0.5)  // ∂x*/∂θ, 5 × 1
   let slope = gradient(at: 0.5) { θ in ridge(θ).squaredNorm() }  // d‖x*‖²/dθ
   // end-catalog-example
   // Independent check: d‖x*‖²/dθ = 2⟨x*, ∂x*/∂θ⟩ with the closed form −(AᵀA + θI)⁻¹x*.

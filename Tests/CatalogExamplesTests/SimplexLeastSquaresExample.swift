@@ -1,6 +1,6 @@
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitObjectives
-import ImplicitProjectedGradient
 import ImplicitProjections
 import ImplicitTestSupport
 import Testing
@@ -13,12 +13,12 @@ func simplexLeastSquaresExample() throws {
   // catalog-example: simplex-least-squares
   let f = try LeastSquares(A: A)  // f(x, b) = ½‖Ax − b‖², x ≥ 0, Σx = s
   let η = 1 / A.squaredSpectralNorm()
-  let condition = try ProjectedGradientCondition(
-    objective: f, projection: SimplexProjection(), stepSize: η, objectiveParameterCount: b.count,
-    projectionParameter: 1.0)
-  let θ = condition.parameter(objective: b, projection: 1.0)  // θ = [b; s]
-  let x = try ProjectedGradientSolver(stepSize: .fixed(η), tolerance: 1e-13)
-    .solve(f, b, projection: SimplexProjection(), 1.0, from: Vector(repeating: 0.2, count: 5)).solution
+  let condition = try ProximalGradientCondition(  // projected gradient: the prox is the projection
+    objective: f, projection: SimplexProjection(), objectiveParameterCount: b.count, projectionParameter: 1.0,
+    stepSize: η)
+  let θ = condition.packParameters(objective: b, prox: 1.0)  // θ = [b; s]
+  let x = try FISTA(stepSize: .fixed(η), tolerance: 1e-13).solve(condition, θ, from: Vector(repeating: 0.2, count: 5))
+    .converged()
   let jacobian = try ImplicitDifferentiator(condition).jacobian(at: x, θ).matrix  // 5 × 11
   // end-catalog-example
   // Independent check: on the support S, (x_S, μ) solves [[A_SᵀA_S, 1], [1ᵀ, 0]]·(x_S, μ) = (A_Sᵀb, s).

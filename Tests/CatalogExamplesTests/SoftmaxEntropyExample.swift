@@ -19,7 +19,7 @@ func softmaxEntropyExample() throws {
   let f = NegativeEntropyLinear(γ: γ)
   let condition = try MirrorDescentCondition(objective: f, mirrorMap: KLSimplexMirrorMap())
   let p = try MirrorDescent(stepSize: 1 / γ)  // with step 1/γ one step lands on softmax(θ/γ)
-    .solve(f, θ, mirrorMap: KLSimplexMirrorMap(), from: Vector(repeating: 0.2, count: 5)).solution
+    .solve(condition, θ, from: Vector(repeating: 0.2, count: 5)).converged()
   let jacobian = try ImplicitDifferentiator(condition).jacobian(at: p, θ).matrix  // ∂p*/∂θ, 5 × 5
   // end-catalog-example
   // Independent check: p = softmax(θ/γ) and ∂p/∂θ = (diag(p) − ppᵀ)/γ, with plain loops.

@@ -47,9 +47,8 @@ import _Differentiation
     let inner = PrototypeLogisticRegression(classes: classes, pixels: pixels, l2Strength: 0.1)
     let solver = NewtonCG(tolerance: 1e-12)
     let start = Vector<Double>.zeros(pixels * classes)
-    func solve(_ prototypes: Vector<Double>) -> Vector<Double> {
-      let result = solver.minimize(inner, from: start, prototypes)
-      return result.isConverged ? result.solution : Vector(repeating: .nan, count: start.count)
+    @Sendable func solve(_ prototypes: Vector<Double>) -> Vector<Double> {
+      (try? solver.solve(inner, prototypes, from: start).converged()) ?? Vector(repeating: .nan, count: start.count)
     }
     let train = ImplicitFunction(condition: StationarityCondition(inner, stronglyConvex: true)) { solve($0) }
     let evaluation = LinearSoftmaxEvaluation(real)

@@ -14,7 +14,7 @@ struct BlockCoordinateDescentConditionTests {
     try BlockCoordinateDescentCondition(
       objective: CoupledQuadratic(Q: randomSPD(6, seed: 4), center: Vector([0.5, 0.1, 0.4, 0.2, 0.2, 0.6])),
       blockProjection: SimplexProjection(), projectionParameter: 1, blocks: BlockPartition(blockSize: 3, dimension: 6),
-      stepSize: stepSize)
+      objectiveParameterCount: 6, stepSize: stepSize)
   }
 
   /// `A` and `B` from the hand-written pullback (through Swift's AD, which uses the explicit
@@ -24,7 +24,7 @@ struct BlockCoordinateDescentConditionTests {
     let condition = try coupledCondition(stepSize: 0.4)
     let x = Vector([0.2, 0.5, 0.3, 0.6, 0.1, 0.3])
     let θ = Vector([0.3, -0.1, 2.5, 0.9, -0.4, 0.2])
-    #expect(condition.blockProx(condition.gradientStepPoint(x, θ)).scalars.contains(0))
+    #expect(condition.prox.projected(condition.proxInput(at: x, θ)).scalars.contains(0))
     let (_, pb) = valueWithPullback(at: x, θ) { x, θ in condition(x, θ) }
     var a = Matrix<Double>.zeros(rows: 6, columns: 6), b = Matrix<Double>.zeros(rows: 6, columns: 6)
     for r in 0..<6 {
@@ -74,7 +74,7 @@ struct BlockCoordinateDescentConditionTests {
     let theta = 0.7
     let condition = try BlockCoordinateDescentCondition(
       objective: svm, blockProjection: SimplexProjection(), projectionParameter: 1,
-      blocks: BlockPartition(blockSize: 3, dimension: 24))
+      blocks: BlockPartition(blockSize: 3, dimension: 24), objectiveParameterCount: 1)
     let beta = try BlockCoordinateDescent(tolerance: 1e-15, maxSweeps: 100_000)
       .solve(condition, Vector([theta]), from: svm.uniformStart, gradients: MulticlassSVMDualBlockGradients(svm))
       .solution

@@ -12,7 +12,8 @@ struct BlockCoordinateDescentSolverTests {
   > {
     try BlockCoordinateDescentCondition(
       objective: svm, blockProjection: SimplexProjection(), projectionParameter: 1,
-      blocks: BlockPartition(blockSize: svm.classes, dimension: svm.samples * svm.classes))
+      blocks: BlockPartition(blockSize: svm.classes, dimension: svm.samples * svm.classes),
+      objectiveParameterCount: 1)
   }
 
   /// BCD on the catalogue's SVM dual reaches the solution JAXopt's mirror descent found (an
@@ -52,18 +53,15 @@ struct BlockCoordinateDescentSolverTests {
   @Test func reportsNonConvergenceAndRunsFixedSweeps() throws {
     let svm = try randomSVM(samples: 6, features: 3, classes: 3, seed: 2)
     let condition = try svmCondition(svm)
-    #expect(throws: ImplicitError.self) {
-      _ = try BlockCoordinateDescent(tolerance: 1e-15, maxSweeps: 2)
-        .solve(condition, Vector([1]), from: svm.uniformStart, gradients: MulticlassSVMDualBlockGradients(svm))
-    }
     let partial = try BlockCoordinateDescent(tolerance: 1e-15, maxSweeps: 2)
-      .iterate(condition, Vector([1]), from: svm.uniformStart, gradients: MulticlassSVMDualBlockGradients(svm))
-    #expect(partial.status == .maxSweepsReached)
-    #expect(partial.sweeps == 2 && partial.residual > 1e-15)
+      .solve(condition, Vector([1]), from: svm.uniformStart, gradients: MulticlassSVMDualBlockGradients(svm))
+    #expect(throws: ImplicitError.self) { try partial.converged() }
+    #expect(partial.status == .maxIterationsReached)
+    #expect(partial.iterations == 2 && partial.residual > 1e-15)
     let fixed = try BlockCoordinateDescent(fixedSweeps: 3)
       .solve(condition, Vector([1]), from: svm.uniformStart, gradients: MulticlassSVMDualBlockGradients(svm))
-    #expect(fixed.sweeps == 3)
-    #expect(fixed.status == .completedFixedSweeps)
+    #expect(fixed.iterations == 3)
+    #expect(fixed.status == .completedFixedIterations)
   }
 
   @Test func rejectsBadInput() throws {
@@ -81,7 +79,7 @@ struct BlockCoordinateDescentSolverTests {
     #expect(throws: ImplicitError.self) {
       _ = try BlockCoordinateDescentCondition(
         objective: svm, blockProjection: SimplexProjection(), projectionParameter: 1,
-        blocks: BlockPartition(blockSize: 2, dimension: 8), stepSize: .nan)
+        blocks: BlockPartition(blockSize: 2, dimension: 8), objectiveParameterCount: 1, stepSize: .nan)
     }
   }
 }

@@ -92,7 +92,7 @@ struct FiniteDifferenceCubic: OptimalityCondition {
   func scenario() -> ConformanceScenario<FiniteDifferenceCubic> {
     ConformanceScenario(
       name: "finite-difference-cubic", condition: self, parameter: Fixtures.θ,
-      options: ImplicitOptions(linearSolver: LinearSolver(relativeTolerance: 1e-7)),
+      options: ImplicitOptions(linearSolver: AutomaticLinearSolver(relativeTolerance: 1e-7)),
       solve: { θ, tolerance in try self.solve(θ, tolerance: tolerance) })
   }
 }

@@ -34,9 +34,9 @@ struct FixedPointConditionTests {
     #expect(Reference.relativeError(x, Reference.solve(iMinusHalfM, θ)!) < 1e-14)
 
     let expected = Reference.inverse(iMinusHalfM)!
-    for method in [LinearSolverMethod.automatic, .gmres(restart: 5), .bicgstab, .denseQR] {
+    for method in [AutomaticLinearSolver(), GMRES(restart: 5), BiCGSTAB(), DenseQR()] as [any LinearSolver] {
       let d = ImplicitDifferentiator(
-        condition, options: ImplicitOptions(linearSolver: LinearSolver(method, relativeTolerance: 1e-13)))
+        condition, options: ImplicitOptions(linearSolver: tuned(method, 1e-13)))
       let j = try d.jacobian(at: Vector(x), Vector(θ))
       #expect(Reference.relativeError(Reference.rows(j.matrix), expected) < 1e-11, "\(method)")
       let u = Reference.randomVector(n, seed: 163)

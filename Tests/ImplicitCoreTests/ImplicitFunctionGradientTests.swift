@@ -52,27 +52,30 @@ struct ImplicitFunctionGradientTests {
     let function = ImplicitFunction(condition: condition) { θ in Vector(condition.newtonSolve(θ.scalars)) }
     let θ = Reference.randomVector(3, seed: 63)
     let j = condition.referenceJacobian(condition.newtonSolve(θ), θ)
-    let full = try function.jacobian(at: Vector(θ))
+    // The throwing API, through the function's own differentiator and solver.
+    let x = function.solver(Vector(θ))
+    let full = try function.differentiator.jacobian(at: x, Vector(θ))
     #expect(Reference.relativeError(Reference.rows(full.matrix), j) < 1e-11)
     let u = Reference.randomVector(5, seed: 64), t = Reference.randomVector(3, seed: 65)
-    let vjp = try function.vjp(Vector(u), at: Vector(θ)).value
+    let vjp = try function.differentiator.vjp(Vector(u), at: x, Vector(θ)).value
     #expect(Reference.relativeError(vjp.scalars, Reference.matvec(Reference.transpose(j), u)) < 1e-11)
-    let jvp = try function.jvp(Vector(t), at: Vector(θ)).value
+    let jvp = try function.differentiator.jvp(Vector(t), at: x, Vector(θ)).value
     #expect(Reference.relativeError(jvp.scalars, Reference.matvec(j, t)) < 1e-11)
   }
 
   @Test("a pullback whose linear solve fails returns NaN and records the failure")
   func failingSolveGivesNaNGradient() {
     let condition = CoupledCubicCondition.example()
+    let recorder = DiagnosticsRecorder()
     let options = ImplicitOptions(
-      linearSolver: LinearSolver(.gmres(restart: 2), relativeTolerance: 1e-14, maxIterations: 1))
+      linearSolver: GMRES(restart: 2, relativeTolerance: 1e-14, maxIterations: 1), onDiagnostics: recorder.handler)
     let function = ImplicitFunction(condition: condition, options: options) { θ in
       Vector(condition.newtonSolve(θ.scalars))
     }
     let g = gradient(at: Vector([0.3, -0.2, 0.5])) { θ in function(θ).sum() }
     #expect(g.count == 3 && g.scalars.allSatisfy(\.isNaN), "\(g)")
-    guard case .failure(let error)? = function.lastDiagnostics else {
-      Issue.record("expected a recorded failure, got \(String(describing: function.lastDiagnostics))")
+    guard case .failure(let error)? = recorder.last else {
+      Issue.record("expected a recorded failure, got \(String(describing: recorder.last))")
       return
     }
     guard case ImplicitError.linearSolveFailed(let summary) = error else {

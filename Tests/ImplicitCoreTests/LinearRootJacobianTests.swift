@@ -46,8 +46,9 @@ struct TwoMatrixRoot: OptimalityCondition {
 }
 
 /// Linear solver settings the implicit-differentiation tests run through.
-let implicitSolverMethods: [LinearSolverMethod] = [
-  .automatic, .gmres(restart: 20), .gmres(restart: 3), .bicgstab, .normalConjugateGradient, .denseLU, .denseQR,
+let implicitSolverMethods: [any LinearSolver] = [
+  AutomaticLinearSolver(), GMRES(restart: 20), GMRES(restart: 3), BiCGSTAB(), NormalConjugateGradient(), DenseLU(),
+  DenseQR(),
 ]
 
 @Suite("Linear root F(x, θ) = Mx − θ with non-symmetric M")
@@ -63,11 +64,11 @@ struct LinearRootJacobianTests {
   }
 
   @Test("jacobian = M⁻¹ (independent inverse, and M·J = I)", arguments: implicitSolverMethods)
-  func jacobianIsInverse(method: LinearSolverMethod) throws {
+  func jacobianIsInverse(method: any LinearSolver) throws {
     let m = Reference.matrix(mRows)
     let θ = Vector(Reference.randomVector(n, seed: 12))
     let x = Vector(Reference.solve(mRows, θ.scalars)!)
-    let options = ImplicitOptions(linearSolver: LinearSolver(method, relativeTolerance: 1e-13))
+    let options = ImplicitOptions(linearSolver: tuned(method, 1e-13))
     let result = try ImplicitDifferentiator(LinearRoot(M: m), options: options).jacobian(at: x, θ)
     let j = Reference.rows(result.matrix)
     let inverse = Reference.inverse(mRows)!
@@ -78,13 +79,13 @@ struct LinearRootJacobianTests {
   }
 
   @Test("JVP with exact hand-written products and with finite-difference products", arguments: implicitSolverMethods)
-  func jvpMatchesInverse(method: LinearSolverMethod) throws {
+  func jvpMatchesInverse(method: any LinearSolver) throws {
     let m = Reference.matrix(mRows)
     let θ = Vector(Reference.randomVector(n, seed: 13))
     let x = Vector(Reference.solve(mRows, θ.scalars)!)
     let t = Vector(Reference.randomVector(n, seed: 14))
     let expected = Reference.solve(mRows, t.scalars)!  // M⁻¹ t
-    let options = ImplicitOptions(linearSolver: LinearSolver(method, relativeTolerance: 1e-13))
+    let options = ImplicitOptions(linearSolver: tuned(method, 1e-13))
 
     let exact = try ImplicitDifferentiator(LinearRootWithProducts(M: m), options: options).jvp(t, at: x, θ)
     #expect(Reference.relativeError(exact.value.scalars, expected) < 1e-10, "\(method)")
@@ -93,22 +94,22 @@ struct LinearRootJacobianTests {
     // Without hand-written products the iterative JVP falls back to central differences of F
     // (about 1e-11 relative here, F being linear), so only a looser solve can converge; the
     // diagnostics must say where the products came from.
-    let looser = ImplicitOptions(linearSolver: LinearSolver(method, relativeTolerance: 1e-9))
+    let looser = ImplicitOptions(linearSolver: tuned(method, 1e-9))
     let fallback = try ImplicitDifferentiator(LinearRoot(M: m), options: looser).jvp(t, at: x, θ)
     #expect(Reference.relativeError(fallback.value.scalars, expected) < 1e-8, "\(method)")
-    if !method.isDense && method != .automatic {
+    if !method.products.contains(.matrix) {
       #expect(fallback.diagnostics.forwardProducts == .finiteDifference)
     }
   }
 
   @Test("VJP = uᵀM⁻¹", arguments: implicitSolverMethods)
-  func vjpMatchesInverse(method: LinearSolverMethod) throws {
+  func vjpMatchesInverse(method: any LinearSolver) throws {
     let m = Reference.matrix(mRows)
     let θ = Vector(Reference.randomVector(n, seed: 15))
     let x = Vector(Reference.solve(mRows, θ.scalars)!)
     let u = Vector(Reference.randomVector(n, seed: 16))
     let expected = Reference.solve(Reference.transpose(mRows), u.scalars)!  // M⁻ᵀ u
-    let options = ImplicitOptions(linearSolver: LinearSolver(method, relativeTolerance: 1e-13))
+    let options = ImplicitOptions(linearSolver: tuned(method, 1e-13))
     let d = try ImplicitDifferentiator(LinearRoot(M: m), options: options).vjp(u, at: x, θ)
     #expect(Reference.relativeError(d.value.scalars, expected) < 1e-10, "\(method)")
     #expect(d.diagnostics.isReliable)
@@ -117,17 +118,17 @@ struct LinearRootJacobianTests {
   @Test(
     "adjoint identity ⟨u, J v⟩ = ⟨Jᵀu, v⟩ with A and B both non-symmetric (exact forward products)",
     arguments: implicitSolverMethods)
-  func adjointIdentity(method: LinearSolverMethod) throws {
+  func adjointIdentity(method: any LinearSolver) throws {
     try checkAdjointIdentity(method: method, exactForwardProducts: true, relativeTolerance: 1e-13, agreement: 1e-10)
   }
 
   @Test("adjoint identity with finite-difference forward products (looser solve)", arguments: implicitSolverMethods)
-  func adjointIdentityFiniteDifferenceProducts(method: LinearSolverMethod) throws {
+  func adjointIdentityFiniteDifferenceProducts(method: any LinearSolver) throws {
     try checkAdjointIdentity(method: method, exactForwardProducts: false, relativeTolerance: 1e-9, agreement: 1e-7)
   }
 
   func checkAdjointIdentity(
-    method: LinearSolverMethod, exactForwardProducts: Bool, relativeTolerance: Double, agreement: Double
+    method: any LinearSolver, exactForwardProducts: Bool, relativeTolerance: Double, agreement: Double
   ) throws {
     let q = 3
     let nRows = Reference.randomRows(n, q, seed: 17)
@@ -137,7 +138,7 @@ struct LinearRootJacobianTests {
     let x = Vector(Reference.solve(mRows, Reference.matvec(nRows, θ.scalars))!)
     let u = Vector(Reference.randomVector(n, seed: 19))
     let v = Vector(Reference.randomVector(q, seed: 20))
-    let options = ImplicitOptions(linearSolver: LinearSolver(method, relativeTolerance: relativeTolerance))
+    let options = ImplicitOptions(linearSolver: tuned(method, relativeTolerance))
     let differentiator = ImplicitDifferentiator(condition, options: options)
 
     let forward = try differentiator.jvp(v, at: x, θ)
@@ -159,8 +160,8 @@ struct LinearRootJacobianTests {
 
   @Test(
     "Cholesky or CG on a non-symmetric A never yields an unflagged wrong Jacobian",
-    arguments: [LinearSolverMethod.denseCholesky, .conjugateGradient])
-  func spdMethodsOnNonSymmetricA(method: LinearSolverMethod) {
+    arguments: [DenseCholesky(), ConjugateGradient()] as [any LinearSolver])
+  func spdMethodsOnNonSymmetricA(method: any LinearSolver) {
     // M's lower triangle with its diagonal describes an SPD matrix, so a Cholesky that reads
     // only that part succeeds on the wrong matrix; the result must still be flagged.
     let m = Reference.matrix(mRows)
@@ -168,7 +169,7 @@ struct LinearRootJacobianTests {
     let x = Vector(Reference.solve(mRows, θ.scalars)!)
     let inverse = Reference.inverse(mRows)!
     let differentiator = ImplicitDifferentiator(
-      LinearRoot(M: m), options: ImplicitOptions(linearSolver: LinearSolver(method, relativeTolerance: 1e-12)))
+      LinearRoot(M: m), options: ImplicitOptions(linearSolver: tuned(method, 1e-12)))
     do {
       let result = try differentiator.jacobian(at: x, θ)
       let error = Reference.relativeError(Reference.rows(result.matrix), inverse)

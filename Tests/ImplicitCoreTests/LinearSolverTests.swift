@@ -21,17 +21,17 @@ struct LinearSolverTests {
     return Reference.norm((0..<b.count).map { b[$0] - ax[$0] - ridge * x[$0] })
   }
 
-  static let allMethods: [LinearSolverMethod] = [
-    .conjugateGradient, .gmres(restart: 100), .gmres(restart: 12), .gmres(restart: 3), .bicgstab,
-    .normalConjugateGradient, .denseLU, .denseCholesky, .denseQR, .automatic,
+  static let allMethods: [any LinearSolver] = [
+    ConjugateGradient(), GMRES(restart: 100), GMRES(restart: 12), GMRES(restart: 3), BiCGSTAB(),
+    NormalConjugateGradient(), DenseLU(), DenseCholesky(), DenseQR(), AutomaticLinearSolver(),
   ]
-  /// Methods that apply to any non-singular matrix.
-  static let generalMethods: [LinearSolverMethod] = [
-    .gmres(restart: 100), .gmres(restart: 12), .gmres(restart: 3), .bicgstab, .normalConjugateGradient, .denseLU,
-    .denseQR, .automatic,
-  ]
-  static let iterativeMethods: [LinearSolverMethod] = [
-    .conjugateGradient, .gmres(restart: 100), .gmres(restart: 3), .bicgstab, .normalConjugateGradient,
+  /// Whether a method applies to any non-singular matrix (not only SPD ones).
+  static func isGeneral(_ method: any LinearSolver) -> Bool {
+    !(method is ConjugateGradient || method is DenseCholesky)
+  }
+  static let generalMethods = allMethods.filter(isGeneral)
+  static let iterativeMethods: [any LinearSolver] = [
+    ConjugateGradient(), GMRES(restart: 100), GMRES(restart: 3), BiCGSTAB(), NormalConjugateGradient(),
   ]
 
   /// The contract every result must meet: a `.converged` status implies a small true residual,
@@ -59,10 +59,10 @@ struct LinearSolverTests {
   }
 
   @Test("SPD system: every method returns the right answer", arguments: allMethods)
-  func spdSystem(method: LinearSolverMethod) {
+  func spdSystem(method: any LinearSolver) {
     let a = Reference.spd(12, seed: 71), b = Reference.randomVector(12, seed: 72)
     let expected = Reference.solve(a, b)!
-    let r = LinearSolver(method, relativeTolerance: 1e-12).solve(
+    let r = tuned(method, 1e-12).solve(
       Self.op(a, structure: .symmetricPositiveDefinite), Vector(b))
     #expect(r.status == .converged, "\(method): \(r.summary)")
     #expect(Reference.relativeError(r.solution.scalars, expected) < 1e-9, "\(method)")
@@ -72,12 +72,12 @@ struct LinearSolverTests {
   @Test(
     "non-symmetric system: general methods converge; CG / Cholesky never claim a wrong answer",
     arguments: allMethods)
-  func nonSymmetricSystem(method: LinearSolverMethod) {
+  func nonSymmetricSystem(method: any LinearSolver) {
     let a = Reference.nonSymmetric(12, seed: 73, shift: 3, scale: 2.5)
     let b = Reference.randomVector(12, seed: 74)
     let expected = Reference.solve(a, b)!
-    let r = LinearSolver(method, relativeTolerance: 1e-12, maxIterations: 400).solve(Self.op(a), Vector(b))
-    if Self.generalMethods.contains(method) {
+    let r = tuned(method, 1e-12, maxIterations: 400).solve(Self.op(a), Vector(b))
+    if Self.isGeneral(method) {
       #expect(r.status == .converged, "\(method): \(r.summary)")
     }
     if r.status == .converged {
@@ -91,33 +91,32 @@ struct LinearSolverTests {
     // Lower triangle + diagonal of `a` describe an SPD matrix; the upper triangle differs.
     let a: Reference.Rows = [[4, 3, -2], [1, 5, 2], [0.5, -1, 6]]
     let b = [1.0, -2, 0.5]
-    let r = LinearSolver(.denseCholesky).solve(Self.op(a), Vector(b))
+    let r = DenseCholesky().solve(Self.op(a), Vector(b))
     #expect(r.status != .converged, "\(r.summary)")
     Self.expectHonest(r, a, b, tolerance: 1e-10)
   }
 
   @Test("singular matrix with ridge: solves (A + rI)x = b", arguments: allMethods)
-  func singularWithRidge(method: LinearSolverMethod) {
+  func singularWithRidge(method: any LinearSolver) {
     let g = Reference.randomRows(4, 10, seed: 75)
     let a = Reference.matmul(Reference.transpose(g), g)  // rank 4, PSD
     let b = Reference.randomVector(10, seed: 76)
     let ridge = 0.5
     let expected = Reference.solve(Reference.add(a, Reference.identity(10), scale: ridge), b)!
-    let r = LinearSolver(method, relativeTolerance: 1e-12, maxIterations: 1000, ridge: ridge)
-      .solve(Self.op(a, structure: .symmetric), Vector(b))
+    let r = tuned(method, 1e-12, maxIterations: 1000).solve(
+      Self.op(a, structure: .symmetric).shifted(by: ridge), Vector(b))
     #expect(r.status == .converged, "\(method): \(r.summary)")
     #expect(Reference.relativeError(r.solution.scalars, expected) < 1e-9, "\(method)")
     Self.expectHonest(r, a, b, ridge: ridge, tolerance: 1e-12)
   }
 
   @Test("non-symmetric singular matrix with ridge", arguments: generalMethods)
-  func nonSymmetricSingularWithRidge(method: LinearSolverMethod) {
+  func nonSymmetricSingularWithRidge(method: any LinearSolver) {
     var a = Reference.nonSymmetric(8, seed: 77, shift: 2, scale: 1)
     a[5] = a[2]  // two equal rows: singular
     let b = Reference.randomVector(8, seed: 78), ridge = 1.0
     let expected = Reference.solve(Reference.add(a, Reference.identity(8), scale: ridge), b)!
-    let r = LinearSolver(method, relativeTolerance: 1e-12, maxIterations: 400, ridge: ridge).solve(
-      Self.op(a), Vector(b))
+    let r = tuned(method, 1e-12, maxIterations: 400).solve(Self.op(a).shifted(by: ridge), Vector(b))
     #expect(r.status == .converged, "\(method): \(r.summary)")
     #expect(Reference.relativeError(r.solution.scalars, expected) < 1e-8, "\(method)")
     Self.expectHonest(r, a, b, ridge: ridge, tolerance: 1e-12)
@@ -126,13 +125,13 @@ struct LinearSolverTests {
   @Test(
     "singular matrix without ridge: dense LU / QR report .singular, nobody claims convergence",
     arguments: allMethods)
-  func singularWithoutRidge(method: LinearSolverMethod) {
+  func singularWithoutRidge(method: any LinearSolver) {
     // Row 1 is twice row 0: elimination produces an exact zero pivot.
     let a: Reference.Rows = [[1, 2, 3, 4], [2, 4, 6, 8], [0, 1, 1, 1], [1, 0, 2, 1]]
     let b = [1.0, 0, 0, 0]  // not in the range (it would need b₁ = 2b₀)
-    let r = LinearSolver(method, relativeTolerance: 1e-12).solve(Self.op(a), Vector(b))
+    let r = tuned(method, 1e-12).solve(Self.op(a), Vector(b))
     #expect(r.status != .converged, "\(method): \(r.summary)")
-    if method == .denseLU || method == .denseQR || method == .automatic {
+    if method is DenseLU || method is DenseQR || method is AutomaticLinearSolver {
       #expect(r.status == .singular, "\(method): \(r.summary)")
     }
     Self.expectHonest(r, a, b, tolerance: 1e-12)
@@ -141,24 +140,24 @@ struct LinearSolverTests {
   @Test("singular symmetric PSD matrix: dense Cholesky reports .notPositiveDefinite")
   func singularCholesky() {
     let a: Reference.Rows = [[2, 1, 0], [1, 2, 0], [0, 0, 0]]
-    let r = LinearSolver(.denseCholesky).solve(Self.op(a, structure: .symmetric), Vector([1.0, 1, 1]))
+    let r = DenseCholesky().solve(Self.op(a, structure: .symmetric), Vector([1.0, 1, 1]))
     #expect(r.status == .notPositiveDefinite, "\(r.summary)")
   }
 
   @Test("NaN in b → .nonFiniteInput", arguments: allMethods)
-  func nanRightHandSide(method: LinearSolverMethod) {
+  func nanRightHandSide(method: any LinearSolver) {
     let a = Reference.spd(5, seed: 79)
     var b = Reference.randomVector(5, seed: 80)
     b[2] = .nan
-    let r = LinearSolver(method).solve(Self.op(a, structure: .symmetricPositiveDefinite), Vector(b))
+    let r = method.solve(Self.op(a, structure: .symmetricPositiveDefinite), Vector(b))
     #expect(r.status == .nonFiniteInput, "\(method): \(r.summary)")
     b[2] = .infinity
-    let r2 = LinearSolver(method).solve(Self.op(a, structure: .symmetricPositiveDefinite), Vector(b))
+    let r2 = method.solve(Self.op(a, structure: .symmetricPositiveDefinite), Vector(b))
     #expect(r2.status == .nonFiniteInput, "\(method): \(r2.summary)")
   }
 
   @Test("NaN produced by the operator → a non-converged status", arguments: allMethods)
-  func nanFromOperator(method: LinearSolverMethod) {
+  func nanFromOperator(method: any LinearSolver) {
     let a = Reference.spd(5, seed: 81)
     let poisoned = LinearOperator<Vector<Double>>(
       template: Vector.zeros(5), structure: .symmetricPositiveDefinite,
@@ -167,17 +166,17 @@ struct LinearSolverTests {
         y[3] = .nan
         return y
       })
-    let r = LinearSolver(method).solve(poisoned, Vector(Reference.randomVector(5, seed: 82)))
+    let r = method.solve(poisoned, Vector(Reference.randomVector(5, seed: 82)))
     #expect(r.status != .converged, "\(method): \(r.summary)")
     #expect(r.status != .maxIterationsReached || r.iterations > 0)
   }
 
   @Test(
     "maxIterations too small → .maxIterationsReached with iterations and true residual", arguments: iterativeMethods)
-  func iterationBudget(method: LinearSolverMethod) {
+  func iterationBudget(method: any LinearSolver) {
     let n = 30
     let a = Reference.spd(n, seed: 83, shift: 0.05), b = Reference.randomVector(n, seed: 84)
-    let r = LinearSolver(method, relativeTolerance: 1e-12, maxIterations: 2)
+    let r = tuned(method, 1e-12, maxIterations: 2)
       .solve(Self.op(a, structure: .symmetricPositiveDefinite), Vector(b))
     #expect(r.status == .maxIterationsReached, "\(method): \(r.summary)")
     #expect(r.iterations >= 1 && r.iterations <= 2, "\(method): \(r.iterations) iterations")
@@ -193,38 +192,49 @@ struct LinearSolverTests {
   func automaticOnLargeSystems() {
     let n = 80
     let spd = Reference.spd(n, seed: 85), b = Reference.randomVector(n, seed: 86)
-    let r1 = LinearSolver(relativeTolerance: 1e-12).solve(
+    // Above the dense threshold (lowered here to keep the test fast): CG for SPD, else GMRES.
+    let automatic = AutomaticLinearSolver(relativeTolerance: 1e-12, denseThreshold: 64)
+    let r1 = automatic.solve(
       Self.op(spd, structure: .symmetricPositiveDefinite), Vector(b))
     #expect(r1.status == .converged, "\(r1.summary)")
     #expect(Reference.relativeError(r1.solution.scalars, Reference.solve(spd, b)!) < 1e-9)
-    #expect(r1.method == LinearSolverMethod.conjugateGradient.description)
+    #expect(automatic.resolved(dimension: n, structure: .symmetricPositiveDefinite) is ConjugateGradient)
 
     let general = Reference.nonSymmetric(n, seed: 87, shift: 3, scale: 1.5)
-    let r2 = LinearSolver(relativeTolerance: 1e-12).solve(Self.op(general), Vector(b))
+    let r2 = automatic.solve(Self.op(general), Vector(b))
     #expect(r2.status == .converged, "\(r2.summary)")
     #expect(Reference.relativeError(r2.solution.scalars, Reference.solve(general, b)!) < 1e-9)
-    #expect(LinearSolver.automatic.resolvedMethod(dimension: 10, structure: .general) == .denseLU)
+    #expect(automatic.resolved(dimension: n, structure: .general) is GMRES)
+    // At or below the one threshold: dense Cholesky for SPD, else dense LU.
+    let standard = AutomaticLinearSolver()
+    #expect(standard.resolved(dimension: 10, structure: .general) is DenseLU)
+    #expect(standard.resolved(dimension: 10, structure: .symmetricPositiveDefinite) is DenseCholesky)
+    #expect(standard.resolved(dimension: AutomaticLinearSolver.defaultDenseThreshold, structure: .general) is DenseLU)
     #expect(
-      LinearSolver.automatic.resolvedMethod(dimension: 10, structure: .symmetricPositiveDefinite) == .denseCholesky)
+      standard.resolved(
+        dimension: AutomaticLinearSolver.defaultDenseThreshold + 1, structure: .symmetricPositiveDefinite)
+        is ConjugateGradient)
+    // The tolerance is handed to the chosen method.
+    #expect(automatic.resolved(dimension: 10, structure: .general).tolerance == automatic.tolerance)
   }
 
   @Test(
     "Jacobi preconditioning: right answers on badly scaled systems",
-    arguments: [LinearSolverMethod.conjugateGradient, .gmres(restart: 5), .bicgstab, .normalConjugateGradient])
-  func jacobiPreconditioning(method: LinearSolverMethod) {
+    arguments: [ConjugateGradient(), GMRES(restart: 5), BiCGSTAB(), NormalConjugateGradient()] as [any LinearSolver])
+  func jacobiPreconditioning(method: any LinearSolver) {
     let n = 15
     // D S D with D spanning three orders of magnitude, plus a skew part for the general methods.
     let s = Reference.spd(n, seed: 88)
     let d = (0..<n).map { Reference.exp(Double($0) * 0.5) }
     var a = (0..<n).map { i in (0..<n).map { j in d[i] * s[i][j] * d[j] } }
-    let symmetric = method == .conjugateGradient
+    let symmetric = method is ConjugateGradient
     if !symmetric {
       let skew = Reference.randomRows(n, n, seed: 89, scale: 0.1)
       for i in 0..<n { for j in 0..<n { a[i][j] += d[i] * (skew[i][j] - skew[j][i]) * d[j] } }
     }
     let diagonal = Vector((0..<n).map { a[$0][$0] })
     let b = Reference.randomVector(n, seed: 90)
-    let r = LinearSolver(method, relativeTolerance: 1e-12, maxIterations: 2000).solve(
+    let r = tuned(method, 1e-12, maxIterations: 2000).solve(
       Self.op(a, structure: symmetric ? .symmetricPositiveDefinite : .general), Vector(b),
       preconditioner: .jacobi(diagonal: diagonal))
     #expect(r.status == .converged, "\(method): \(r.summary)")
@@ -233,10 +243,10 @@ struct LinearSolverTests {
   }
 
   @Test("an exact initial guess converges at once", arguments: iterativeMethods)
-  func exactInitialGuess(method: LinearSolverMethod) {
+  func exactInitialGuess(method: any LinearSolver) {
     let a = Reference.spd(9, seed: 91), b = Reference.randomVector(9, seed: 92)
     let x = Vector(Reference.solve(a, b)!)
-    let r = LinearSolver(method, relativeTolerance: 1e-8).solve(
+    let r = tuned(method, 1e-8).solve(
       Self.op(a, structure: .symmetricPositiveDefinite), Vector(b), initialGuess: x)
     #expect(r.status == .converged, "\(method): \(r.summary)")
     #expect(r.iterations <= 1, "\(method): \(r.iterations)")
@@ -244,9 +254,9 @@ struct LinearSolverTests {
   }
 
   @Test("b = 0 gives x = 0, converged, for every method", arguments: allMethods)
-  func zeroRightHandSide(method: LinearSolverMethod) {
+  func zeroRightHandSide(method: any LinearSolver) {
     let a = Reference.spd(4, seed: 93)
-    let r = LinearSolver(method).solve(Self.op(a, structure: .symmetricPositiveDefinite), Vector.zeros(4))
+    let r = method.solve(Self.op(a, structure: .symmetricPositiveDefinite), Vector.zeros(4))
     #expect(r.status == .converged)
     #expect(r.solution.scalars == [0, 0, 0, 0])
   }
@@ -263,4 +273,64 @@ struct LinearSolverTests {
     let m = Matrix<Double>([[p, q], [r, s]])
     #expect(Swift.abs(m.squaredSpectralNorm() - expected) < 1e-8 * expected)
   }
+
+  @Test(
+    "NaN, negative or all-zero tolerances are refused with .invalidTolerance, never a silent x = 0",
+    arguments: allMethods)
+  func invalidTolerances(method: any LinearSolver) {
+    let a = Reference.spd(5, seed: 94), b = Vector(Reference.randomVector(5, seed: 95))
+    let invalid = [
+      LinearSolverTolerance(relative: .nan), LinearSolverTolerance(relative: -1e-8),
+      LinearSolverTolerance(relative: 0, absolute: 0), LinearSolverTolerance(relative: 1e-8, absolute: .nan),
+      LinearSolverTolerance(relative: .infinity),
+    ]
+    for tolerance in invalid {
+      var solver = method
+      solver.tolerance = tolerance
+      let r = solver.solve(Self.op(a, structure: .symmetricPositiveDefinite), b)
+      guard case .invalidTolerance = r.status else {
+        Issue.record("\(method) with \(tolerance): \(r.summary)")
+        continue
+      }
+      #expect(!r.isConverged)
+    }
+  }
+
+  @Test("an invalid tolerance in ImplicitOptions is a typed error, not a derivative")
+  func invalidToleranceThroughTheDifferentiator() {
+    let m = Reference.matrix(Reference.nonSymmetric(4, seed: 96, shift: 3, scale: 1))
+    for solver in [
+      GMRES(relativeTolerance: .nan), DenseLU(relativeTolerance: -1), ConjugateGradient(relativeTolerance: 0),
+    ]
+      as [any LinearSolver]
+    {
+      let d = ImplicitDifferentiator(LinearRoot(M: m), options: ImplicitOptions(linearSolver: solver))
+      #expect(throws: ImplicitError.self, "\(solver)") {
+        try d.vjp(Vector([1.0, 1, 1, 1]), at: Vector.zeros(4), Vector.zeros(4))
+      }
+    }
+  }
+
+  @Test("a prepared iterative solver solves A x = b and Aᵀ y = c with the transposed preconditioner")
+  func preparedTransposedSolve() {
+    let a = Reference.nonSymmetric(10, seed: 97, shift: 3, scale: 1.5)
+    let b = Reference.randomVector(10, seed: 98)
+    for method in [GMRES(restart: 10, relativeTolerance: 1e-12), BiCGSTAB(relativeTolerance: 1e-12)]
+      as [any LinearSolver]
+    {
+      let prepared = method.prepare(Self.op(a), preconditioner: .jacobi(diagonal: Vector((0..<10).map { a[$0][$0] })))
+      let x = prepared.solve(Vector(b)), y = prepared.solveTransposed(Vector(b))
+      #expect(x.status == .converged && y.status == .converged, "\(method): \(x.summary); \(y.summary)")
+      #expect(Reference.relativeError(x.solution.scalars, Reference.solve(a, b)!) < 1e-9)
+      #expect(Reference.relativeError(y.solution.scalars, Reference.solve(Reference.transpose(a), b)!) < 1e-9)
+      Self.expectHonest(y, Reference.transpose(a), b, tolerance: 1e-12)
+    }
+  }
+}
+
+/// `solver` with the given stopping rule.
+func tuned(_ solver: any LinearSolver, _ relative: Double, maxIterations: Int? = nil) -> any LinearSolver {
+  var solver = solver
+  solver.tolerance = LinearSolverTolerance(relative: relative, maxIterations: maxIterations)
+  return solver
 }

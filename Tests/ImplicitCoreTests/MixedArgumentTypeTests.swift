@@ -46,9 +46,9 @@ struct MixedArgumentTypeTests {
     let jvp = try differentiator.jvp(0.5, at: x, θ).value
     #expect(Reference.relativeError(jvp.scalars, expected.map { 0.5 * $0 }) < 1e-13)
 
-    for method in [LinearSolverMethod.gmres(restart: 4), .bicgstab, .conjugateGradient, .denseQR] {
+    for method in [GMRES(restart: 4), BiCGSTAB(), ConjugateGradient(), DenseQR()] as [any LinearSolver] {
       let iterative = ImplicitDifferentiator(
-        condition, options: ImplicitOptions(linearSolver: LinearSolver(method, relativeTolerance: 1e-13)))
+        condition, options: ImplicitOptions(linearSolver: tuned(method, 1e-13)))
       let value: Double = try iterative.vjp(v, at: x, θ).value
       #expect(Swift.abs(value - vjp) < 1e-10 * Swift.abs(vjp), "\(method)")
     }
@@ -57,15 +57,16 @@ struct MixedArgumentTypeTests {
   @Test("gradient(at: θ) through ImplicitFunction of a loss mixing θ and x*(θ)")
   func gradientThroughImplicitFunction() {
     let c = condition
-    let function = ImplicitFunction(condition: c) { θ in Vector(c.rootByBisection(θ)) }
+    let recorder = DiagnosticsRecorder()
+    let function = ImplicitFunction(condition: c, options: recorder.options) { θ in Vector(c.rootByBisection(θ)) }
     let target = Vector([0.5, 1.0, 1.5, 0.2])
     // L(θ) = ½‖x*(θ) − target‖² + θ·Σx*(θ): dL/dθ = Σ(xᵢ − targetᵢ + θ)·x'ᵢ + Σxᵢ.
     let g = gradient(at: θ) { θ in 0.5 * (function(θ) - target).squaredNorm() + θ * function(θ).sum() }
     let x = c.closedFormRoot(θ), dx = c.closedFormDerivative(θ)
     let expected = (0..<x.count).map { (x[$0] - target[$0] + θ) * dx[$0] }.reduce(0, +) + x.reduce(0, +)
     #expect(Swift.abs(g - expected) < 1e-12 * Swift.abs(expected), "\(g) vs \(expected)")
-    guard case .success(let diagnostics)? = function.lastDiagnostics else {
-      Issue.record("no diagnostics recorded: \(String(describing: function.lastDiagnostics))")
+    guard case .success(let diagnostics)? = recorder.last else {
+      Issue.record("no diagnostics recorded: \(String(describing: recorder.last))")
       return
     }
     #expect(diagnostics.isReliable)

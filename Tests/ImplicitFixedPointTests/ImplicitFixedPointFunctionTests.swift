@@ -14,7 +14,7 @@ import _Differentiation
     let M = rng.normalMatrix(rows: 6, columns: 6, scale: 0.3)
     let f = ImplicitFunction(
       fixedPointOf: LinearMap(M: M), solver: AndersonAcceleration(tolerance: 1e-13), initialGuess: Vector.zeros(6))
-    let J = try f.jacobian(at: θ).matrix
+    let J = try f.differentiator.jacobian(at: f.solver(θ), θ).matrix
     var iMinusM = Reference.rows(M).map { $0.map { -$0 } }
     for i in 0..<6 { iMinusM[i][i] += 1 }
     for j in 0..<6 {
@@ -26,14 +26,16 @@ import _Differentiation
   @Test func gradientThroughANonlinearFixedPointMatchesFiniteDifferences() throws {
     let map = SigmoidMap.example()
     let solver = AndersonAcceleration(tolerance: 1e-13)
-    let f = ImplicitFunction(fixedPointOf: map, solver: solver, initialGuess: Vector.zeros(6))
+    let recorder = DiagnosticsRecorder()
+    let f = ImplicitFunction(
+      fixedPointOf: map, solver: solver, initialGuess: Vector.zeros(6), options: recorder.options)
     let weights = Vector([1.0, -2, 0.5, 0.3, 1.5, -1])
     let g = gradient(at: θ) { θ in f(θ).dot(weights) }
     let reference = FiniteDifferences.gradient(at: θ.scalars) { θ in
-      (try? solver.solve(map, from: Vector.zeros(6), Vector(θ)).converged().dot(weights)) ?? .nan
+      (try? solver.solve(map, Vector(θ), from: Vector.zeros(6)).converged().dot(weights)) ?? .nan
     }
     #expect(Reference.relativeError(g.scalars, reference) < 1e-7)
-    if case .success(let diagnostics) = f.lastDiagnostics {
+    if case .success(let diagnostics) = recorder.last {
       #expect(diagnostics.isReliable)
       #expect(diagnostics.residualNorm <= 1e-13)
     } else {

@@ -19,30 +19,30 @@ import Testing
   func jacobianWithRespectToAllDataMatchesReSolving(_ n: Int, _ p: Int, _ m: Int, _ active: Int, _ seed: UInt64) throws
   {
     let planted = PlantedQuadraticProgram(variables: n, equalities: p, inequalities: m, active: active, seed: seed)
-    let solution = try ActiveSetQPSolver().solve(planted.program)
+    let solution = try ActiveSetQPSolver().solve(planted.program).converged()
     let implicit = try ImplicitDifferentiator(QuadraticProgramKKTCondition()).jacobian(
       at: solution.point, planted.program)
-    let reference = Self.reSolvedJacobian(planted.program) { try ActiveSetQPSolver().solve($0) }
+    let reference = Self.reSolvedJacobian(planted.program) { try ActiveSetQPSolver().solve($0).converged() }
     #expect(TestSupport.relativeError(implicit.matrix, reference) < 1e-7)
   }
 
   @Test func jacobianAtTheADMMSolutionMatchesReSolvingWithADMM() throws {
     let planted = PlantedQuadraticProgram(variables: 4, equalities: 1, inequalities: 5, active: 2, seed: 61)
-    let solution = try ADMMQPSolver().solve(planted.program)
+    let solution = try ADMMQPSolver().solve(planted.program).converged()
     let implicit = try ImplicitDifferentiator(QuadraticProgramKKTCondition()).jacobian(
       at: solution.point, planted.program)
-    let reference = Self.reSolvedJacobian(planted.program) { try ADMMQPSolver().solve($0) }
+    let reference = Self.reSolvedJacobian(planted.program) { try ADMMQPSolver().solve($0).converged() }
     #expect(TestSupport.relativeError(implicit.matrix, reference) < 1e-7)
   }
 
   /// JVPs (iterative, from the exact hand-written forward products) agree with the dense Jacobian.
   @Test func jvpAndVjpAgreeWithTheDenseJacobian() throws {
     let planted = PlantedQuadraticProgram(variables: 6, equalities: 2, inequalities: 7, active: 3, seed: 62)
-    let z = try ActiveSetQPSolver().solve(planted.program).point
+    let z = try ActiveSetQPSolver().solve(planted.program).converged().point
     let dense = try ImplicitDifferentiator(QuadraticProgramKKTCondition()).jacobian(at: z, planted.program).matrix
     var rng = SeededGenerator(seed: 1)
     let t = planted.program.unflattened(rng.normalVector(planted.program.dimension).scalars)
-    let options = ImplicitOptions(linearSolver: LinearSolver(.gmres(restart: 40), relativeTolerance: 1e-13))
+    let options = ImplicitOptions(linearSolver: GMRES(restart: 40, relativeTolerance: 1e-13))
     let differentiator = ImplicitDifferentiator(QuadraticProgramKKTCondition(), options: options)
     let jvp = try differentiator.jvp(t, at: z, planted.program)
     #expect(TestSupport.relativeError(Vector(jvp.value.flattened), dense * Vector(t.flattened)) < 1e-9)
@@ -66,7 +66,7 @@ import Testing
       }
     }
     let lu = try #require(LUFactorization(k))
-    let solution = try EqualityQPSolver().solve(program)
+    let solution = try EqualityQPSolver().solve(program).converged()
     let x = solution.x
     let jacobian = try ImplicitDifferentiator(QuadraticProgramKKTCondition()).jacobian(at: solution.point, program)
       .matrix
@@ -101,7 +101,7 @@ import Testing
       Q: Matrix([[2, 0.5], [0.5, 1]]), c: Vector([-2, -0.5]), E: Matrix([[1, 1]]), d: Vector([1]),
       G: Matrix([[1, 0], [0, 1]]), h: Vector([1, 3]))
     // Unconstrained by G the optimum of this equality QP is x = (1, 0): constraint 0 is weakly active.
-    let solution = try ActiveSetQPSolver().solve(program)
+    let solution = try ActiveSetQPSolver().solve(program).converged()
     #expect(solution.weaklyActiveConstraints() == [0])
     #expect(throws: ImplicitError.self) {
       try ImplicitDifferentiator(QuadraticProgramKKTCondition()).jacobian(at: solution.point, program)
@@ -111,7 +111,7 @@ import Testing
     // The reduced problem keeps only constraint 1 (inactive); compare the x and ν rows w.r.t. Q, c, E, d.
     let reduced = QuadraticProgram(
       Q: program.Q, c: program.c, E: program.E, d: program.d, G: Matrix([[0, 1]]), h: Vector([3]))
-    let reference = Self.reSolvedJacobian(reduced) { try ActiveSetQPSolver().solve($0) }
+    let reference = Self.reSolvedJacobian(reduced) { try ActiveSetQPSolver().solve($0).converged() }
     let shared = 4 + 2 + 2 + 1  // Q, c, E, d come first in both coordinate orders
     for row in 0..<3 {
       let got = (0..<shared).map { masked[row, $0] }, want = (0..<shared).map { reference[row, $0] }

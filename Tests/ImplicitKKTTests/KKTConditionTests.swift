@@ -99,13 +99,14 @@ struct QuadraticProgramAsProblem: ConstrainedProblem {
     let planted = PlantedQuadraticProgram(variables: 5, equalities: 1, inequalities: 5, active: 2, seed: 21)
     let problem = QuadraticProgramAsProblem(program: planted.program)
     let c = planted.program.c
-    let z = try ActiveSetQPSolver().solve(planted.program).point
+    let z = try ActiveSetQPSolver().solve(planted.program).converged().point
     let implicit = try ImplicitDifferentiator(KKTCondition(problem)).jacobian(at: z, c)
     let reference = TestSupport.finiteDifferenceJacobian(at: c) { c in
       var program = planted.program
       program.c = c
       return Vector(
-        (try? ActiveSetQPSolver().solve(program).point.flattened) ?? Array(repeating: .nan, count: z.dimension))
+        (try? ActiveSetQPSolver().solve(program).converged().point.flattened)
+          ?? Array(repeating: .nan, count: z.dimension))
     }
     #expect(TestSupport.relativeError(implicit.matrix, reference) < 1e-7)
   }
@@ -114,9 +115,10 @@ struct QuadraticProgramAsProblem: ConstrainedProblem {
   func qpConditionVanishesAtSolverSolutions(_ seed: UInt64) throws {
     let planted = PlantedQuadraticProgram(variables: 8, equalities: 2, inequalities: 10, active: 4, seed: seed)
     let condition = QuadraticProgramKKTCondition()
-    for s in [try ActiveSetQPSolver().solve(planted.program), try ADMMQPSolver().solve(planted.program)] {
+    for run in [try ActiveSetQPSolver().solve(planted.program), try ADMMQPSolver().solve(planted.program)] {
+      let s = try run.converged()
       let residual = condition(s.point, planted.program)
-      #expect(residual.norm < 1e-12 * max(1, s.point.norm), "\(s.solver)")
+      #expect(residual.norm < 1e-12 * max(1, s.point.norm), "\(run.solver)")
     }
   }
 

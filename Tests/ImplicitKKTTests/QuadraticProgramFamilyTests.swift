@@ -1,6 +1,7 @@
 import Foundation
 import ImplicitCore
 import ImplicitKKT
+import ImplicitReferenceCases
 import ImplicitTestSupport
 import Testing
 
@@ -49,7 +50,7 @@ import Testing
     let program = planted.program
     let c = try Self.referenceCase(program, family: "qp", method: method, differentiated: ["Q", "E", "G", "h"])
     let evaluation = try Self.registry().evaluate(c)
-    let reference = ImplicitJacobianTests.reSolvedJacobian(program) { try ActiveSetQPSolver().solve($0) }
+    let reference = ImplicitJacobianTests.reSolvedJacobian(program) { try ActiveSetQPSolver().solve($0).converged() }
     let n = 4, p = 1, m = 5
     // Offsets of each parameter in the program's coordinates (Q, c, E, d, G, h).
     let offsets = [

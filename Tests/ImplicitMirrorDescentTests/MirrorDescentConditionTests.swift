@@ -60,7 +60,7 @@ struct MirrorDescentConditionTests {
     let objective = EntropicQuadratic(Q: Matrix.zeros(rows: n, columns: n), gamma: gamma)
     let map = KLSimplexMirrorMap()
     let solved = try MirrorDescent(stepSize: 0.8, tolerance: 1e-14, maxIterations: 10_000)
-      .solve(objective, θ, mirrorMap: map, from: Vector(repeating: 0.2, count: n))
+      .solve(MirrorDescentCondition(objective: objective, mirrorMap: map), θ, from: Vector(repeating: 0.2, count: n))
     let p = referenceSoftmax(θ.scalars.map { $0 / gamma })
     #expect(relativeError(solved.solution, Vector(p)) < 1e-13)
 
@@ -81,7 +81,8 @@ struct MirrorDescentConditionTests {
     let solver = MirrorDescent(stepSize: 0.25, tolerance: 1e-15, maxIterations: 100_000)
     let start = Vector(repeating: 1 / Double(n), count: n)
     func solve(_ θ: Vector<Double>) -> Vector<Double> {
-      (try? solver.solve(objective, θ, mirrorMap: map, from: start).solution) ?? Vector(repeating: .nan, count: n)
+      (try? solver.solve(MirrorDescentCondition(objective: objective, mirrorMap: map), θ, from: start).solution)
+        ?? Vector(repeating: .nan, count: n)
     }
     let p = solve(θ)
     let condition = try MirrorDescentCondition(objective: objective, mirrorMap: map)
@@ -120,14 +121,14 @@ struct MirrorDescentConditionTests {
     let start = Vector(repeating: 1.0 / 3, count: 3)
 
     let converged = try MirrorDescent(stepSize: 1, tolerance: 1e-13, maxIterations: 10_000)
-      .solve(SquaredDistance(), θ, mirrorMap: map, from: start)
+      .solve(MirrorDescentCondition(objective: SquaredDistance(), mirrorMap: map), θ, from: start)
     #expect(converged.solution[2] > 0 && converged.solution[2] < 1e-12)
     let nearBoundary = try ImplicitDifferentiator(condition).jacobian(at: converged.solution, θ).matrix
     #expect(nearBoundary.isFinite)
     #expect(relativeError(nearBoundary, closedForm) < 1e-9)
 
     let underflowed = try MirrorDescent(stepSize: 1, fixedIterations: 1_000)
-      .solve(SquaredDistance(), θ, mirrorMap: map, from: start)
+      .solve(MirrorDescentCondition(objective: SquaredDistance(), mirrorMap: map), θ, from: start)
     #expect(underflowed.status == .completedFixedIterations)
     #expect(underflowed.solution[2] == 0)
     #expect(relativeError(underflowed.solution, Vector([0.75, 0.25, 0])) < 1e-14)
@@ -162,7 +163,7 @@ struct MirrorDescentConditionTests {
     let quadratic = Quadratic(Q: q)
     let step = 1 / q.squaredSpectralNorm().squareRoot()
     let x = try MirrorDescent(stepSize: step, tolerance: 1e-14, maxIterations: 100_000)
-      .solve(quadratic, θ, mirrorMap: EuclideanMap(), from: Vector.zeros(n)).solution
+      .solve(MirrorDescentCondition(objective: quadratic, mirrorMap: EuclideanMap()), θ, from: Vector.zeros(n)).solution
     #expect(relativeError(q * x, θ) < 1e-12)
     let condition = try MirrorDescentCondition(objective: quadratic, mirrorMap: EuclideanMap(), stepSize: step)
     let jacobian = try ImplicitDifferentiator(condition).jacobian(at: x, θ).matrix

@@ -9,13 +9,10 @@ struct MirrorDescentSolverTests {
   @Test func reportsNonConvergenceAsTypedError() throws {
     let objective = EntropicQuadratic(Q: randomSPD(4, seed: 2), gamma: 0.01)
     let solver = MirrorDescent(stepSize: 0.1, tolerance: 1e-15, maxIterations: 5)
-    #expect(throws: ImplicitError.self) {
-      _ = try solver.solve(
-        objective, Vector([1, 0, -1, 2]), mirrorMap: KLSimplexMirrorMap(), from: Vector(repeating: 0.25, count: 4))
-    }
-    let partial = try solver.iterate(mirrorMap: KLSimplexMirrorMap(), from: Vector(repeating: 0.25, count: 4)) {
-      objective.gradient(at: $0, Vector([1, 0, -1, 2]))
-    }
+    let partial = try solver.solve(
+      MirrorDescentCondition(objective: objective, mirrorMap: KLSimplexMirrorMap()), Vector([1, 0, -1, 2]),
+      from: Vector(repeating: 0.25, count: 4))
+    #expect(throws: ImplicitError.self) { try partial.converged() }
     #expect(partial.status == .maxIterationsReached)
     #expect(partial.iterations == 5 && partial.residual > 1e-15)
   }
@@ -24,7 +21,8 @@ struct MirrorDescentSolverTests {
     let objective = EntropicQuadratic(Q: randomSPD(4, seed: 2), gamma: 0.5)
     let result = try MirrorDescent(stepSize: 0.2, fixedIterations: 7)
       .solve(
-        objective, Vector([1, 0, -1, 2]), mirrorMap: KLSimplexMirrorMap(), from: Vector(repeating: 0.25, count: 4))
+        MirrorDescentCondition(objective: objective, mirrorMap: KLSimplexMirrorMap()), Vector([1, 0, -1, 2]),
+        from: Vector(repeating: 0.25, count: 4))
     #expect(result.iterations == 7)
     #expect(result.status == .completedFixedIterations)
     #expect(result.residual > 0)
@@ -34,18 +32,21 @@ struct MirrorDescentSolverTests {
     let objective = SquaredDistance()
     #expect(throws: ImplicitError.self) {
       _ = try MirrorDescent(stepSize: 1).solve(
-        objective, Vector([1, 0]), mirrorMap: KLSimplexMirrorMap(), from: Vector([0.7, 0.7]))
+        MirrorDescentCondition(objective: objective, mirrorMap: KLSimplexMirrorMap()), Vector([1, 0]),
+        from: Vector([0.7, 0.7]))
     }
     #expect(throws: ImplicitError.self) {
       _ = try MirrorDescent(stepSize: -1).solve(
-        objective, Vector([1, 0]), mirrorMap: KLSimplexMirrorMap(), from: Vector([0.5, 0.5]))
+        MirrorDescentCondition(objective: objective, mirrorMap: KLSimplexMirrorMap()), Vector([1, 0]),
+        from: Vector([0.5, 0.5]))
     }
     #expect(throws: ImplicitError.self) {
       _ = try MirrorDescentCondition(objective: objective, mirrorMap: KLSimplexMirrorMap(), stepSize: 0)
     }
     #expect(throws: ImplicitError.self) {
       _ = try MirrorDescent(stepSize: 1).solve(
-        objective, Vector([1, 0, 0]), mirrorMap: KLRowSimplexMirrorMap(columns: 2), from: Vector([0.5, 0.5, 1]))
+        MirrorDescentCondition(objective: objective, mirrorMap: KLRowSimplexMirrorMap(columns: 2)), Vector([1, 0, 0]),
+        from: Vector([0.5, 0.5, 1]))
     }
   }
 

@@ -1,4 +1,5 @@
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitProjectedGradient
 import ImplicitProjections
 import ImplicitTestSupport
@@ -106,7 +107,7 @@ struct ProjectedGradientConditionTests {
 
   @Test func parameterLayoutRoundTrips() throws {
     let box = BoxQPProblem()
-    let (c, bounds) = box.condition.split(box.parameter)
+    let (c, bounds) = box.condition.splitParameters(box.parameter)
     #expect(c == box.c)
     #expect(bounds.lower == box.bounds.lower && bounds.upper == box.bounds.upper)
     #expect(box.condition.parameterCount == 3 * box.n)
@@ -114,10 +115,9 @@ struct ProjectedGradientConditionTests {
 
   @Test func badInputIsATypedError() throws {
     #expect(throws: ImplicitError.self) {
-      try ProjectedGradientCondition(
-        objective: QuadraticObjective(Q: .identity(2)), projection: BoxProjection(), stepSize: -1,
-        objectiveParameterCount: 2,
-        projectionParameter: BoxBounds(lower: Vector.zeros(2), upper: Vector([1, 1])))
+      try ProximalGradientCondition(
+        objective: QuadraticObjective(Q: .identity(2)), projection: BoxProjection(), objectiveParameterCount: 2,
+        projectionParameter: BoxBounds(lower: Vector.zeros(2), upper: Vector([1, 1])), stepSize: -1)
     }
     let box = BoxQPProblem()
     // θ of the wrong length is reported by the differentiator, not trapped.

@@ -1,6 +1,7 @@
 import Foundation
 import ImplicitCore
 import ImplicitProjectedGradient
+import ImplicitReferenceCases
 import ImplicitTestSupport
 import Testing
 
@@ -41,10 +42,10 @@ struct ProjectedGradientFamilyTests {
     }
   }
 
-  @Test func everyFamilyOffersAConformanceInstance() throws {
-    for descriptor in ProjectedGradientFamilies.descriptors {
-      #expect(descriptor.makeInstance != nil, "\(descriptor.name)")
-    }
+  @Test func everyDescriptorIsRegistered() throws {
+    let registry = FamilyRegistry()
+    try ProjectedGradientFamilies.register(in: registry)
+    #expect(registry.families.count == ProjectedGradientFamilies.descriptors.count)
   }
 
   // MARK: - Other instances

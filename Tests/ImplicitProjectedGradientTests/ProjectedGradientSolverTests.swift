@@ -1,10 +1,13 @@
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitProjectedGradient
 import ImplicitProjections
+import ImplicitProximal
 import Testing
 import _Differentiation
 
-/// The accelerated projected-gradient solver against closed forms and hand-written loops.
+/// FISTA with a projection as its prox (accelerated projected gradient) against closed forms and
+/// hand-written loops.
 @Suite("Accelerated projected gradient")
 struct ProjectedGradientSolverTests {
   /// `f(x, a) = ½Σ dᵢ(xᵢ − aᵢ)²` over a box: separable, so `x* = clip(a, l, u)` coordinatewise.
@@ -22,11 +25,18 @@ struct ProjectedGradientSolverTests {
   let bounds = BoxBounds(lower: Vector(repeating: -0.5, count: 6), upper: Vector(repeating: 0.5, count: 6))
   var closedForm: Vector<Double> { a.mapScalars { min(max($0, -0.5), 0.5) } }
 
+  /// `P_box(x − η∇f(x, a)) − x` with `θ = [a; bounds]`.
+  func condition() throws -> ProximalGradientCondition<SeparableQuadratic, ProjectionProximal<BoxProjection>> {
+    try ProximalGradientCondition(
+      objective: objective, projection: BoxProjection(), objectiveParameterCount: n, projectionParameter: bounds)
+  }
+  var θ: Vector<Double> { get throws { try condition().packParameters(objective: a, prox: bounds) } }
+
   @Test func convergesToTheClosedForm() throws {
     for (acceleration, restart) in [(true, false), (true, true), (false, false)] {
-      let result = try ProjectedGradientSolver(
+      let result = try FISTA(
         stepSize: .fixed(1 / 3.5), tolerance: 1e-12, acceleration: acceleration, adaptiveRestart: restart
-      ).solve(objective, a, projection: BoxProjection(), bounds, from: Vector.zeros(n))
+      ).solve(condition(), θ, from: Vector.zeros(n))
       #expect(result.status == .converged)
       #expect(result.residual <= 1e-12)
       #expect((result.solution - closedForm).norm() <= 1e-11)
@@ -34,11 +44,12 @@ struct ProjectedGradientSolverTests {
   }
 
   @Test func backtrackingRecoversFromATooLongStep() throws {
-    let result = try ProjectedGradientSolver(stepSize: .backtracking(initial: 50, shrink: 0.5), tolerance: 1e-12)
-      .solve(objective, a, projection: BoxProjection(), bounds, from: Vector.zeros(n))
+    let result = try FISTA(stepSize: .backtracking(initial: 50, shrinkFactor: 0.5), tolerance: 1e-12)
+      .solve(condition(), θ, from: Vector.zeros(n))
     #expect(result.status == .converged)
-    #expect(result.stepSize < 50)
     #expect((result.solution - closedForm).norm() <= 1e-11)
+    let fixed = try FISTA(stepSize: .fixed(50), maxIterations: 100).solve(condition(), θ, from: Vector.zeros(n))
+    #expect(!fixed.isConverged)
   }
 
   @Test func fixedIterationRunsMatchHandWrittenLoops() throws {
@@ -49,8 +60,8 @@ struct ProjectedGradientSolverTests {
     // Plain projected gradient.
     var x = Vector<Double>.zeros(n)
     for _ in 0..<iterations { x = clip(x - eta * gradient(x)) }
-    let plain = try ProjectedGradientSolver.fixedIterations(iterations, stepSize: .fixed(eta), acceleration: false)
-      .solve(objective, a, projection: BoxProjection(), bounds, from: Vector.zeros(n))
+    let plain = try FISTA.fixedIterations(iterations, stepSize: eta, acceleration: false)
+      .solve(condition(), θ, from: Vector.zeros(n))
     #expect(plain.status == .completedFixedIterations)
     #expect(plain.iterations == iterations)
     #expect((plain.solution - x).norm() <= 1e-14)
@@ -64,20 +75,19 @@ struct ProjectedGradientSolverTests {
       xf = next
       t = nextT
     }
-    let fista = try ProjectedGradientSolver.fixedIterations(iterations, stepSize: .fixed(eta))
-      .solve(objective, a, projection: BoxProjection(), bounds, from: Vector.zeros(n))
+    let fista = try FISTA.fixedIterations(iterations, stepSize: eta).solve(condition(), θ, from: Vector.zeros(n))
     #expect(fista.iterations == iterations)
     #expect((fista.solution - xf).norm() <= 1e-14)
   }
 
   @Test func nonConvergenceIsReported() throws {
-    let solver = ProjectedGradientSolver(stepSize: .fixed(0.01), tolerance: 1e-14, maxIterations: 3)
-    let result = try solver.run(objective, a, projection: BoxProjection(), bounds, from: Vector.zeros(n))
+    let solver = FISTA(stepSize: .fixed(0.01), tolerance: 1e-14, maxIterations: 3)
+    let result = try solver.solve(condition(), θ, from: Vector.zeros(n))
     #expect(result.status == .maxIterationsReached)
     #expect(result.residual > 1e-14)
     #expect(result.iterations == 3)
     #expect {
-      try solver.solve(objective, a, projection: BoxProjection(), bounds, from: Vector.zeros(n))
+      try result.converged()
     } throws: { error in
       if case .solverDidNotConverge(_, let iterations, _) = error as? ImplicitError { return iterations == 3 }
       return false
@@ -85,28 +95,27 @@ struct ProjectedGradientSolverTests {
   }
 
   @Test func nonFiniteIteratesAreReported() throws {
-    let result = try ProjectedGradientSolver(stepSize: .fixed(0.1))
-      .run(from: Vector.zeros(3), gradient: { _ in Vector([.nan, 0, 0]) }, project: { $0 })
+    let result = try FISTA(stepSize: .fixed(0.1))
+      .solve(from: Vector.zeros(3), gradient: { _ in Vector([.nan, 0, 0]) }, prox: { z, _ in z })
     #expect(result.status == .nonFinite)
   }
 
   @Test func badConfigurationThrows() {
     #expect(throws: ImplicitError.self) {
-      try ProjectedGradientSolver(stepSize: .fixed(-1)).run(from: Vector.zeros(2), gradient: { $0 }, project: { $0 })
+      try FISTA(stepSize: .fixed(-1)).solve(from: Vector.zeros(2), gradient: { $0 }, prox: { z, _ in z })
     }
     #expect(throws: ImplicitError.self) {
-      try ProjectedGradientSolver(stepSize: .backtracking(initial: 1, shrink: 1.5))
-        .run(from: Vector.zeros(2), value: { $0.squaredNorm() }, gradient: { $0 }, project: { $0 })
+      try FISTA(stepSize: .backtracking(initial: 1, shrinkFactor: 1.5))
+        .solve(from: Vector.zeros(2), value: { $0.squaredNorm() }, gradient: { $0 }, prox: { z, _ in z })
     }
     #expect(throws: ImplicitError.self) {
       // Backtracking without the objective's value.
-      try ProjectedGradientSolver(stepSize: .backtracking(initial: 1, shrink: 0.5)).run(
-        from: Vector.zeros(2), gradient: { $0 }, project: { $0 })
+      try FISTA(stepSize: .backtracking(initial: 1, shrinkFactor: 0.5)).solve(
+        from: Vector.zeros(2), gradient: { $0 }, prox: { z, _ in z })
     }
     #expect(throws: ImplicitError.self) {
       // The starting point does not fit the set.
-      try ProjectedGradientSolver(stepSize: .fixed(0.1)).run(
-        objective, a, projection: BoxProjection(), bounds, from: Vector.zeros(2))
+      try FISTA(stepSize: .fixed(0.1)).solve(condition(), θ, from: Vector.zeros(2))
     }
   }
 }

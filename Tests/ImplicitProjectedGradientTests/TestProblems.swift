@@ -1,6 +1,8 @@
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitProjectedGradient
 import ImplicitProjections
+import ImplicitProximal
 import _Differentiation
 
 /// `f(x, c) = ½xᵀQx + cᵀx` (`θ_f = c`).
@@ -44,19 +46,17 @@ struct BoxQPProblem {
       .largestEigenvalue()
   }
 
-  var condition: ProjectedGradientCondition<QuadraticObjective, BoxProjection> {
-    try! ProjectedGradientCondition(
-      objective: QuadraticObjective(Q: Q), projection: BoxProjection(), stepSize: 1 / lipschitz,
-      objectiveParameterCount: n,
-      projectionParameter: bounds)
+  var condition: ProximalGradientCondition<QuadraticObjective, ProjectionProximal<BoxProjection>> {
+    try! ProximalGradientCondition(
+      objective: QuadraticObjective(Q: Q), projection: BoxProjection(), objectiveParameterCount: n,
+      projectionParameter: bounds, stepSize: 1 / lipschitz)
   }
 
-  var parameter: Vector<Double> { condition.parameter(objective: c, projection: bounds) }
+  var parameter: Vector<Double> { condition.packParameters(objective: c, prox: bounds) }
 
   func solve(_ θ: Vector<Double>) throws -> Vector<Double> {
-    let (c, bounds) = condition.split(θ)
-    return try ProjectedGradientSolver(stepSize: .fixed(1 / lipschitz), tolerance: 1e-13, maxIterations: 100_000)
-      .solve(QuadraticObjective(Q: Q), c, projection: BoxProjection(), bounds, from: Vector.zeros(n)).solution
+    try FISTA(stepSize: .fixed(1 / lipschitz), tolerance: 1e-13, maxIterations: 100_000)
+      .solve(condition, θ, from: Vector.zeros(n)).converged()
   }
 }
 
@@ -74,18 +74,16 @@ struct SoftplusBallProblem {
     thetaF = rng.normalVector(m, scale: 3)
   }
 
-  var condition: ProjectedGradientCondition<SoftplusObjective, L2BallProjection> {
-    try! ProjectedGradientCondition(
-      objective: objective, projection: L2BallProjection(), stepSize: 0.1, objectiveParameterCount: m,
-      projectionParameter: radius)
+  var condition: ProximalGradientCondition<SoftplusObjective, ProjectionProximal<L2BallProjection>> {
+    try! ProximalGradientCondition(
+      objective: objective, projection: L2BallProjection(), objectiveParameterCount: m, projectionParameter: radius,
+      stepSize: 0.1)
   }
 
-  var parameter: Vector<Double> { condition.parameter(objective: thetaF, projection: radius) }
+  var parameter: Vector<Double> { condition.packParameters(objective: thetaF, prox: radius) }
 
   func solve(_ θ: Vector<Double>) throws -> Vector<Double> {
-    let (θf, r) = condition.split(θ)
-    return try ProjectedGradientSolver(
-      stepSize: .backtracking(initial: 1, shrink: 0.5), tolerance: 1e-13, maxIterations: 100_000, adaptiveRestart: true
-    ).solve(objective, θf, projection: L2BallProjection(), r, from: Vector.zeros(n)).solution
+    try FISTA(stepSize: .backtracking(initial: 1, shrinkFactor: 0.5), tolerance: 1e-13, maxIterations: 100_000)
+      .solve(condition, θ, from: Vector.zeros(n)).converged()
   }
 }

@@ -1,5 +1,6 @@
 import ImplicitCore
 import ImplicitProximalGradient
+import ImplicitReferenceCases
 import ImplicitTestSupport
 import Testing
 

@@ -19,10 +19,10 @@ struct RidgeDiagnosticsTests {
     var actualError: Double
   }
 
-  func observe(method: LinearSolverMethod) throws -> [Observation] {
+  func observe(method: any LinearSolver) throws -> [Observation] {
     let condition = try RidgeCondition(A: problem.A, b: Vector(problem.b))
     let differentiator = ImplicitDifferentiator(
-      condition, options: ImplicitOptions(linearSolver: LinearSolver(method, relativeTolerance: 1e-13)))
+      condition, options: ImplicitOptions(linearSolver: withTolerance(method, 1e-13)))
     let exact = problem.jacobian(θ)
     let direction = Reference.randomVector(problem.columns, seed: 22)
     let unit = direction.map { $0 / Reference.norm(direction) }
@@ -51,8 +51,8 @@ struct RidgeDiagnosticsTests {
 
   @Test(
     "residual and estimate grow with δ; actual error ≤ 10 × estimate",
-    arguments: [LinearSolverMethod.automatic, .conjugateGradient])
-  func growsWithPerturbation(method: LinearSolverMethod) throws {
+    arguments: [AutomaticLinearSolver(), ConjugateGradient()] as [any LinearSolver])
+  func growsWithPerturbation(method: any LinearSolver) throws {
     let observations = try observe(method: method)
     for (previous, next) in zip(observations, observations.dropFirst()) {
       #expect(next.residual > previous.residual, "\(method): residual \(previous.residual) → \(next.residual)")
@@ -67,4 +67,11 @@ struct RidgeDiagnosticsTests {
       )
     }
   }
+}
+
+/// `solver` with its relative tolerance set to `relative`.
+func withTolerance(_ solver: any LinearSolver, _ relative: Double) -> any LinearSolver {
+  var solver = solver
+  solver.tolerance.relative = relative
+  return solver
 }

@@ -87,7 +87,7 @@ struct RidgeErrorTests {
   func nonConvergedSolve() throws {
     let condition = try RidgeCondition(A: problem.A, b: Vector(problem.b))
     let x = Vector(problem.solution(θ))
-    let starved = LinearSolver(.conjugateGradient, relativeTolerance: 1e-14, maxIterations: 1)
+    let starved = ConjugateGradient(relativeTolerance: 1e-14, maxIterations: 1)
     let throwing = ImplicitDifferentiator(
       condition, options: ImplicitOptions(linearSolver: starved, onFailure: .throwError))
     let v = Vector(Reference.randomVector(problem.columns, seed: 301))
@@ -120,7 +120,7 @@ struct RidgeErrorTests {
     let condition = try RidgeCondition(A: problem.A, b: Vector(problem.b))
     let θ = -5.0
     let x = Vector(problem.solution(θ))
-    let cholesky = LinearSolver(.denseCholesky)
+    let cholesky = DenseCholesky()
     let throwing = ImplicitDifferentiator(condition, options: ImplicitOptions(linearSolver: cholesky))
     expectThrows({ _ = try throwing.jacobian(at: x, θ) }, { Self.failedSolveStatus($0) == .notPositiveDefinite })
     expectThrows({ _ = try throwing.jvp(1, at: x, θ) }, { Self.failedSolveStatus($0) == .notPositiveDefinite })
@@ -130,22 +130,24 @@ struct RidgeErrorTests {
     #expect(!j.diagnostics.isReliable)
     #expect(j.matrix.scalars.allSatisfy { $0.isNaN })
     // LU handles the indefinite (but non-singular) system: the closed form still holds.
-    let lu = ImplicitDifferentiator(condition, options: ImplicitOptions(linearSolver: LinearSolver(.denseLU)))
+    let lu = ImplicitDifferentiator(condition, options: ImplicitOptions(linearSolver: DenseLU()))
     #expect(Reference.relativeError(try lu.jacobian(at: x, θ).matrix.scalars, problem.jacobian(θ)) < 1e-10)
   }
 
   @Test("ImplicitFunction: a failing solve in the pullback gives a NaN gradient and records the failure")
   func implicitFunctionFailure() throws {
     let condition = try RidgeCondition(A: problem.A, b: Vector(problem.b))
-    let starved = LinearSolver(.conjugateGradient, relativeTolerance: 1e-14, maxIterations: 1)
+    let starved = ConjugateGradient(relativeTolerance: 1e-14, maxIterations: 1)
     let p = problem.columns
-    let ridge = ImplicitFunction(condition: condition, options: ImplicitOptions(linearSolver: starved)) { θ in
+    let recorder = DiagnosticsRecorder()
+    let options = ImplicitOptions(linearSolver: starved, onDiagnostics: recorder.handler)
+    let ridge = ImplicitFunction(condition: condition, options: options) { θ in
       (try? condition.solve(θ)) ?? Vector(repeating: .nan, count: p)
     }
     let g = gradient(at: θ) { θ in ridge(θ).sum() }
     #expect(g.isNaN)
-    guard case .failure(let error)? = ridge.lastDiagnostics else {
-      Issue.record("expected a recorded failure, got \(String(describing: ridge.lastDiagnostics))")
+    guard case .failure(let error)? = recorder.last else {
+      Issue.record("expected a recorded failure, got \(String(describing: recorder.last))")
       return
     }
     #expect(Self.failedSolveStatus(error) == .maxIterationsReached, "\(error)")
@@ -153,7 +155,7 @@ struct RidgeErrorTests {
     // A NaN parameter: the linearisation fails, the gradient is NaN, the error is typed.
     let g2 = gradient(at: Double.nan) { θ in ridge(θ).sum() }
     #expect(g2.isNaN)
-    guard case .failure(let error2)? = ridge.lastDiagnostics else {
+    guard case .failure(let error2)? = recorder.last else {
       Issue.record("expected a recorded failure for θ = NaN")
       return
     }

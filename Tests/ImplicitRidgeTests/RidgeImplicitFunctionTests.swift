@@ -21,7 +21,8 @@ struct RidgeImplicitFunctionTests {
   func scalarStrength() throws {
     let condition = try RidgeCondition(A: problem.A, b: Vector(problem.b))
     let p = problem.columns
-    let ridge = ImplicitFunction(condition: condition) { θ in
+    let recorder = DiagnosticsRecorder()
+    let ridge = ImplicitFunction(condition: condition, options: recorder.options) { θ in
       (try? condition.solve(θ)) ?? Vector(repeating: .nan, count: p)
     }
     let aVal = validation.A, bVal = Vector(validation.b)
@@ -30,7 +31,7 @@ struct RidgeImplicitFunctionTests {
     let h = 1e-5
     let fd = (validationLoss(problem.solution(θ + h)) - validationLoss(problem.solution(θ - h))) / (2 * h)
     #expect(Swift.abs(g - fd) <= 1e-7 * Swift.abs(fd), "\(g) vs \(fd)")
-    guard case .success(let d)? = ridge.lastDiagnostics else {
+    guard case .success(let d)? = recorder.last else {
       Issue.record("no diagnostics recorded")
       return
     }

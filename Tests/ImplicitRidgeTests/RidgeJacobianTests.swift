@@ -3,9 +3,9 @@ import ImplicitRidge
 import ImplicitTestSupport
 import Testing
 
-let ridgeSolverMethods: [LinearSolverMethod] = [
-  .automatic, .conjugateGradient, .gmres(restart: 10), .gmres(restart: 2), .bicgstab, .normalConjugateGradient,
-  .denseLU, .denseCholesky, .denseQR,
+let ridgeSolverMethods: [any LinearSolver] = [
+  AutomaticLinearSolver(), ConjugateGradient(), GMRES(restart: 10), GMRES(restart: 2), BiCGSTAB(),
+  NormalConjugateGradient(), DenseLU(), DenseCholesky(), DenseQR(),
 ]
 
 /// Ridge Jacobians against the closed forms, through every linear solver.
@@ -15,9 +15,11 @@ struct RidgeJacobianTests {
   let θ = 0.7
   var perFeature: [Double] { [0.3, 1.2, 0.05, 0.8, 2.0] }
 
-  func options(_ method: LinearSolverMethod) -> ImplicitOptions {
+  func options(_ method: any LinearSolver) -> ImplicitOptions {
     // A generous budget: GMRES(2) needs many restarts at this tolerance.
-    ImplicitOptions(linearSolver: LinearSolver(method, relativeTolerance: 1e-13, maxIterations: 1000))
+    var solver = method
+    solver.tolerance = LinearSolverTolerance(relative: 1e-13, maxIterations: 1000)
+    return ImplicitOptions(linearSolver: solver)
   }
 
   @Test("the Cholesky solvers return the closed-form solution")
@@ -29,7 +31,7 @@ struct RidgeJacobianTests {
   }
 
   @Test("θ scalar: jacobian, VJP and JVP = −(AᵀA + θI)⁻¹x*", arguments: ridgeSolverMethods)
-  func scalarStrength(method: LinearSolverMethod) throws {
+  func scalarStrength(method: any LinearSolver) throws {
     let condition = try RidgeCondition(A: problem.A, b: Vector(problem.b))
     let x = Vector(problem.solution(θ))
     let expected = problem.jacobian(θ)
@@ -51,7 +53,7 @@ struct RidgeJacobianTests {
   }
 
   @Test("θ per feature: jacobian, VJP and JVP = −(AᵀA + diag θ)⁻¹diag(x*)", arguments: ridgeSolverMethods)
-  func perFeatureStrength(method: LinearSolverMethod) throws {
+  func perFeatureStrength(method: any LinearSolver) throws {
     let condition = try PerFeatureRidgeCondition(A: problem.A, b: Vector(problem.b))
     let θ = Vector(perFeature)
     let x = Vector(problem.solution(perFeature))
@@ -84,7 +86,7 @@ struct RidgeJacobianTests {
     let wide = RidgeProblem.random(rows: 4, columns: 9, seed: 7)
     let condition = try RidgeCondition(A: wide.A, b: Vector(wide.b))
     let x = Vector(wide.solution(0.2))
-    for method in [LinearSolverMethod.automatic, .conjugateGradient, .denseCholesky] {
+    for method: any LinearSolver in [AutomaticLinearSolver(), ConjugateGradient(), DenseCholesky()] {
       let j = try ImplicitDifferentiator(condition, options: options(method)).jacobian(at: x, 0.2)
       #expect(Reference.relativeError(j.matrix.scalars, wide.jacobian(0.2)) < 1e-9, "\(method)")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import ImplicitCore
+import ImplicitReferenceCases
 import ImplicitRidge
 import ImplicitTestSupport
 import Testing
@@ -31,7 +32,8 @@ struct RidgeRegistryTests {
     try RidgeFamily.register(in: registry)
     #expect(registry.registrations(named: "ridge").count == 1)
     let impostor = ConditionFamily(
-      name: "ridge", formula: "x", assumptions: [], module: "SomeOtherModule", evaluate: { _ in CaseEvaluation() })
+      name: "ridge", formula: "x", assumptions: [], module: "SomeOtherModule",
+      makeInstance: RidgeFamily.descriptor.makeInstance)
     #expect(throws: RegistryError.duplicateFamily(name: "ridge", modules: ["ImplicitRidge", "SomeOtherModule"])) {
       try registry.register(impostor)
     }

@@ -49,7 +49,7 @@ import _Differentiation
     let J = try ImplicitDifferentiator(condition).jacobian(at: Vector(x), p.θ)
     #expect(Reference.relativeError(J.matrix.scalars, reference) < 1e-12)
     // JVPs that iterate need B t, which only finite differences give here; they say so.
-    let cg = ImplicitDifferentiator(condition, options: ImplicitOptions(linearSolver: LinearSolver(.conjugateGradient)))
+    let cg = ImplicitDifferentiator(condition, options: ImplicitOptions(linearSolver: ConjugateGradient()))
     let jvp = try cg.jvp(Vector([1, 0, 0, 0, 0]), at: Vector(x), p.θ)
     #expect(jvp.diagnostics.forwardProducts == .finiteDifference)
     #expect(Reference.relativeError(jvp.value.scalars, (0..<5).map { reference[$0 * 5] }) < 1e-6)
@@ -96,7 +96,7 @@ import _Differentiation
     let condition = FiniteDifferenceStationarityCondition(
       OpaqueRidgeGradient(rows: Reference.rows(p.A), b: p.b.scalars), stronglyConvex: true)
     #expect(condition.derivativeSource == .finiteDifference)
-    let solvers: [LinearSolver] = [.automatic, LinearSolver(.conjugateGradient), LinearSolver(.denseLU)]
+    let solvers: [any LinearSolver] = [AutomaticLinearSolver(), ConjugateGradient(), DenseLU()]
     for solver in solvers {
       let d = ImplicitDifferentiator(condition, options: ImplicitOptions(linearSolver: solver))
       let J = try d.jacobian(at: Vector(x), p.θ)

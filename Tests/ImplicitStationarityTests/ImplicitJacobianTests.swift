@@ -86,7 +86,7 @@ import Testing
     let condition = StationarityCondition(p.objective, stronglyConvex: true)
     let dense = try ImplicitDifferentiator(condition).jacobian(at: w, p.θ).matrix
     let cg = ImplicitDifferentiator(
-      condition, options: ImplicitOptions(linearSolver: LinearSolver(.conjugateGradient, relativeTolerance: 1e-13)))
+      condition, options: ImplicitOptions(linearSolver: ConjugateGradient(relativeTolerance: 1e-13)))
     var rng = SeededGenerator(seed: 5)
     let t = rng.normalVector(p.θ.count), v = rng.normalVector(w.count)
     let jvp = try cg.jvp(t, at: w, p.θ)
@@ -98,8 +98,7 @@ import Testing
     // Columns by JVPs (iterative, exact forward products) equal the dense Jacobian.
     let byColumns = try ImplicitDifferentiator(
       condition,
-      options: ImplicitOptions(
-        linearSolver: LinearSolver(.conjugateGradient, relativeTolerance: 1e-13), denseJacobianThreshold: 0)
+      options: ImplicitOptions(linearSolver: ConjugateGradient(relativeTolerance: 1e-13))
     ).jacobian(at: w, p.θ)
     #expect(Reference.relativeError(byColumns.matrix.scalars, dense.scalars) < 1e-10)
   }

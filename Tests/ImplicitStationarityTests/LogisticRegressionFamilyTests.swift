@@ -1,6 +1,7 @@
 import Foundation
 import ImplicitCore
 import ImplicitObjectives
+import ImplicitReferenceCases
 import ImplicitStationarity
 import ImplicitTestSupport
 import Testing

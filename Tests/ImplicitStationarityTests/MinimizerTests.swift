@@ -18,9 +18,9 @@ import _Differentiation
       ("gradient descent", GradientDescent(tolerance: 1e-9)),
       ("accelerated", GradientDescent.accelerated(tolerance: 1e-9)),
     ]
-    let reference = try NewtonCG(tolerance: 1e-13).minimize(p.objective, from: start, p.θ).converged()
+    let reference = try NewtonCG(tolerance: 1e-13).solve(p.objective, p.θ, from: start).converged()
     for (name, solver) in solvers {
-      let result = solver.minimize(p.objective, from: start, p.θ)
+      let result = try solver.solve(p.objective, p.θ, from: start)
       let w = try result.converged()
       #expect(result.status == .converged, "\(name)")
       // The root of F = ∇f, measured by the condition itself and by the closed-form gradient.
@@ -44,7 +44,7 @@ import _Differentiation
     let p = try Problems.ridge()
     let L = 100.0
     let solver = GradientDescent(stepSize: .inverseLipschitz(L), mode: .fixedIterations(7))
-    let result = solver.minimize(p.objective, from: Vector.zeros(5), p.θ)
+    let result = try solver.solve(p.objective, p.θ, from: Vector.zeros(5))
     #expect(result.status == .completedFixedIterations)
     #expect(result.iterations == 7)
     // The same seven steps with plain loops.
@@ -61,8 +61,8 @@ import _Differentiation
   @Test func acceleratedFixedIterationsFollowNesterovsRecursion() throws {
     let p = try Problems.ridge()
     let L = 100.0
-    let result = GradientDescent(stepSize: .inverseLipschitz(L), accelerated: true, mode: .fixedIterations(6))
-      .minimize(p.objective, from: Vector.zeros(5), p.θ)
+    let result = try GradientDescent(stepSize: .inverseLipschitz(L), accelerated: true, mode: .fixedIterations(6))
+      .solve(p.objective, p.θ, from: Vector.zeros(5))
     let rows = Reference.rows(p.A)
     func gradient(_ x: [Double]) -> [Double] {
       let r = zip(Reference.matvec(rows, x), p.b.scalars).map { $0 - $1 }
@@ -114,22 +114,26 @@ import _Differentiation
     let p = try Problems.logistic()
     let start = Vector<Double>.zeros(p.X.columns)
     let results = [
-      NewtonCG(tolerance: 1e-14, maxIterations: 1).minimize(p.objective, from: start, p.θ),
-      LBFGS(tolerance: 1e-14, maxIterations: 2).minimize(p.objective, from: start, p.θ),
-      GradientDescent(tolerance: 1e-14, mode: .untilConverged(maxIterations: 3)).minimize(
-        p.objective, from: start, p.θ),
-      GradientDescent(mode: .fixedIterations(3)).minimize(p.objective, from: start, p.θ),
+      try NewtonCG(tolerance: 1e-14, maxIterations: 1).solve(p.objective, p.θ, from: start),
+      try LBFGS(tolerance: 1e-14, maxIterations: 2).solve(p.objective, p.θ, from: start),
+      try GradientDescent(tolerance: 1e-14, mode: .untilConverged(maxIterations: 3)).solve(
+        p.objective, p.θ, from: start),
     ]
     for result in results {
-      #expect(!result.isConverged)
-      #expect(result.gradientNorm > result.tolerance)
+      #expect(!result.isConverged && result.status == .maxIterationsReached)
+      #expect(result.residual > result.tolerance)
       #expect {
         _ = try result.converged()
       } throws: { error in
         guard case ImplicitError.solverDidNotConverge(_, let iterations, let residual) = error else { return false }
-        return iterations == result.iterations && residual == result.gradientNorm
+        return iterations == result.iterations && residual == result.residual
       }
     }
+    // Fixed iterations do what was asked: complete, not converged, the residual still reported.
+    let fixed = try GradientDescent(mode: .fixedIterations(3)).solve(p.objective, p.θ, from: start)
+    #expect(fixed.status == .completedFixedIterations && fixed.isComplete && !fixed.isConverged)
+    #expect(fixed.residual == p.objective.solutionGradient(at: fixed.solution, p.θ).norm)
+    #expect(try fixed.converged() == fixed.solution)
   }
 
   /// `f(x) = −½‖x‖² + ⟨θ, x⟩`: unbounded below, so no solver may claim a minimiser.
@@ -138,30 +142,35 @@ import _Differentiation
     func callAsFunction<S: RealScalar>(_ x: Vector<S>, _ θ: Vector<S>) -> S { θ.dot(x) - S(0.5) * x.squaredNorm() }
   }
 
-  @Test func unboundedObjectivesAreNotReportedAsSolved() {
+  @Test func unboundedObjectivesAreNotReportedAsSolved() throws {
     let θ = Vector([1.0, -2.0])
     for solver in [NewtonCG(maxIterations: 50) as any Minimizer, LBFGS(maxIterations: 50)] {
-      let result = solver.minimize(Unbounded(), from: Vector([0.5, 0.5]), θ)
+      let result = try solver.solve(Unbounded(), θ, from: Vector([0.5, 0.5]))
       #expect(!result.isConverged)
       #expect(throws: ImplicitError.self) { try result.converged() }
     }
   }
 
-  @Test func invalidInputIsReportedNotTrapped() throws {
+  @Test func invalidInputThrowsATypedError() throws {
     let p = try Problems.logistic()
-    let result = NewtonCG().minimize(p.objective, from: Vector.zeros(p.X.columns + 1), p.θ)
-    guard case .invalidInput = result.status else {
-      Issue.record("expected invalid input, got \(result.status)")
-      return
+    let solvers: [any Minimizer] = [NewtonCG(), LBFGS(), GradientDescent(), GradientDescent.accelerated()]
+    for solver in solvers {
+      #expect {
+        _ = try solver.solve(p.objective, p.θ, from: Vector.zeros(p.X.columns + 1))
+      } throws: { error in
+        if case ImplicitError.shapeMismatch = error { return true }
+        if case ImplicitError.invalidArgument = error { return true }
+        return false
+      }
+      #expect {
+        _ = try solver.solve(p.objective, p.θ, from: Vector(repeating: .nan, count: p.X.columns))
+      } throws: { error in
+        if case ImplicitError.nonFinite = error { return true }
+        return false
+      }
     }
-    #expect {
-      _ = try result.converged()
-    } throws: { error in
-      if case ImplicitError.invalidArgument = error { return true }
-      return false
+    #expect(throws: ImplicitError.self) {
+      try GradientDescent(stepSize: .fixed(-1)).solve(p.objective, p.θ, from: Vector.zeros(p.X.columns))
     }
-    let nan = GradientDescent().minimize(p.objective, from: Vector(repeating: .nan, count: p.X.columns), p.θ)
-    #expect(!nan.isConverged)
-    #expect(throws: ImplicitError.self) { try nan.converged() }
   }
 }

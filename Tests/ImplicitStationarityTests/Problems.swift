@@ -53,7 +53,7 @@ enum Problems {
   static func argmin<Objective: ParametricObjective>(
     _ objective: Objective, _ θ: Vector<Double>, dimension: Int
   ) throws -> Vector<Double> {
-    try NewtonCG(tolerance: 1e-13).minimize(objective, from: Vector.zeros(dimension), θ).converged()
+    try NewtonCG(tolerance: 1e-13).solve(objective, θ, from: Vector.zeros(dimension)).converged()
   }
 
   /// Central differences of re-solving: `(x*(θ + h eⱼ) − x*(θ − h eⱼ)) / 2h` for every `j`,

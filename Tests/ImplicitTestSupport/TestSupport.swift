@@ -1,5 +1,6 @@
 public import Foundation
 public import ImplicitCore
+public import ImplicitReferenceCases
 
 /// Helpers shared by the test targets: locating the catalogue's reference cases, running them
 /// through a registry, and finite differences to compare derivatives against.

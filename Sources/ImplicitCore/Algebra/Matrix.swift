@@ -14,17 +14,52 @@ public struct Matrix<Scalar: RealScalar>: Sendable {
   /// Entries in row-major order.
   public var scalars: [Scalar]
 
-  /// A matrix from row-major entries. `scalars.count` must equal `rows * columns`.
+  /// A matrix from row-major entries, for shapes the code itself guarantees.
+  ///
+  /// `scalars.count` must equal `rows * columns`; otherwise this traps, as `Array` does on a bad
+  /// index (a programming error). For data from users or files use the throwing
+  /// ``init(rows:columns:validating:)``.
   @inlinable public init(rows: Int, columns: Int, scalars: [Scalar]) {
-    precondition(scalars.count == rows * columns, "Matrix: \(scalars.count) entries for \(rows)×\(columns)")
+    precondition(
+      rows >= 0 && columns >= 0 && scalars.count == rows * columns,
+      "Matrix: \(scalars.count) entries for \(rows)×\(columns)")
     self.rows = rows
     self.columns = columns
     self.scalars = scalars
   }
-  /// A matrix from an array of equally long rows.
+  /// A matrix from an array of equally long rows, for literals and shapes the code itself
+  /// guarantees. Ragged rows trap (a programming error); for data from users or files use the
+  /// throwing ``init(validating:)``.
   @inlinable public init(_ rowArrays: [[Scalar]]) {
     let c = rowArrays.first?.count ?? 0
     precondition(rowArrays.allSatisfy { $0.count == c }, "Matrix: rows of different lengths")
+    self.init(rows: rowArrays.count, columns: c, scalars: rowArrays.flatMap { $0 })
+  }
+  /// A matrix from row-major entries given as data: throws
+  /// ``ImplicitError/shapeMismatch(what:expected:actual:)`` when `scalars.count ≠ rows × columns`
+  /// and ``ImplicitError/invalidArgument(_:)`` for a negative or overflowing shape, instead of
+  /// trapping like ``init(rows:columns:scalars:)``.
+  public init(rows: Int, columns: Int, validating scalars: [Scalar]) throws {
+    guard rows >= 0, columns >= 0 else {
+      throw ImplicitError.invalidArgument("a matrix shape must be non-negative, got \(rows)×\(columns)")
+    }
+    let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+    guard !overflow else { throw ImplicitError.invalidArgument("the matrix shape \(rows)×\(columns) overflows") }
+    guard scalars.count == count else {
+      throw ImplicitError.shapeMismatch(
+        what: "the entries of a \(rows)×\(columns) matrix", expected: "\(count) entries", actual: "\(scalars.count)")
+    }
+    self.init(rows: rows, columns: columns, scalars: scalars)
+  }
+  /// A matrix from rows given as data: throws ``ImplicitError/shapeMismatch(what:expected:actual:)``
+  /// naming the first row whose length differs from the first row's, instead of trapping like
+  /// ``init(_:)``.
+  public init(validating rowArrays: [[Scalar]]) throws {
+    let c = rowArrays.first?.count ?? 0
+    if let i = rowArrays.firstIndex(where: { $0.count != c }) {
+      throw ImplicitError.shapeMismatch(
+        what: "row \(i) of the matrix", expected: "\(c) entries (as row 0)", actual: "\(rowArrays[i].count)")
+    }
     self.init(rows: rowArrays.count, columns: c, scalars: rowArrays.flatMap { $0 })
   }
   /// A `rows`×`columns` matrix filled with `value`.
@@ -46,7 +81,7 @@ public struct Matrix<Scalar: RealScalar>: Sendable {
     self.init(rows: other.rows, columns: other.columns, scalars: Vector<Scalar>(converting: other.scalars).scalars)
   }
 
-  /// Entry access (not differentiable).
+  /// Entry access (not differentiable). Traps on an index outside the shape, like `Array`.
   @inlinable public subscript(row: Int, column: Int) -> Scalar {
     get { scalars[row * columns + column] }
     set { scalars[row * columns + column] = newValue }

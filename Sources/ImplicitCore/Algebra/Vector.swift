@@ -11,6 +11,8 @@ public import _Differentiation
 /// Shapes are checked with `precondition`, as `Array` checks its indices: shape errors in
 /// arithmetic are programming errors. User data is validated (and a typed error thrown) where
 /// it enters the library — condition initialisers, ``ImplicitDifferentiator``, case loading.
+/// A vector can be built from any array (every array is a vector); shape checks against a
+/// matrix or a parameter belong to the code that pairs them.
 @frozen
 public struct Vector<Scalar: RealScalar>: Sendable {
   /// The entries.
@@ -24,7 +26,8 @@ public struct Vector<Scalar: RealScalar>: Sendable {
   }
   /// The zero vector of dimension `count`.
   @inlinable public static func zeros(_ count: Int) -> Vector { Vector(repeating: .zero, count: count) }
-  /// The `index`-th standard basis vector of dimension `count`.
+  /// The `index`-th standard basis vector of dimension `count`. Traps unless
+  /// `0 ≤ index < count`, like an `Array` subscript.
   @inlinable public static func basis(_ index: Int, count: Int) -> Vector {
     var v = zeros(count)
     v.scalars[index] = 1
@@ -43,7 +46,8 @@ public struct Vector<Scalar: RealScalar>: Sendable {
   @inlinable public var count: Int { scalars.count }
   /// Whether the vector has no entries (the symbolic zero tangent has none).
   @inlinable public var isEmpty: Bool { scalars.isEmpty }
-  /// Entry access. Not differentiable on purpose: derivative code stays vector-level.
+  /// Entry access. Not differentiable on purpose: derivative code stays vector-level. Traps on
+  /// an index out of range, like `Array`.
   @inlinable public subscript(index: Int) -> Scalar {
     get { scalars[index] }
     set { scalars[index] = newValue }

@@ -1,27 +1,28 @@
 import _Differentiation
 
-/// The derivatives of a condition at one point `(x̂, θ)`, as linear maps.
+/// The derivatives of a condition at one point `(x̂, θ)`, as linear maps (package-internal:
+/// reusing them across products is an optimisation of the differentiator and the conformance kit).
 ///
 /// Reverse-mode AD of `F` is recorded once per argument (two pullbacks, so that iterating
 /// `Aᵀu` never pays for `Bᵀu`) and replayed for every product. Hand-written products of the
 /// condition take precedence, and a pullback is only recorded the first time it is needed — a
 /// condition that writes its own transposed products never pays for AD at all.
-public struct ConditionLinearization<Condition: OptimalityCondition> {
-  public typealias Solution = Condition.Solution
-  public typealias Parameter = Condition.Parameter
+package struct ConditionLinearization<Condition: OptimalityCondition> {
+  package typealias Solution = Condition.Solution
+  package typealias Parameter = Condition.Parameter
 
   /// The condition.
-  public let condition: Condition
+  package let condition: Condition
   /// The point `x̂`.
-  public let solution: Solution
+  package let solution: Solution
   /// The parameter `θ`.
-  public let parameter: Parameter
+  package let parameter: Parameter
   /// `F(x̂, θ)`.
-  public let residual: Solution
+  package let residual: Solution
   let pullbacks: PullbackCache<Condition>
 
   /// Linearises `condition` at `(x, θ)` after validating shapes and finiteness.
-  public init(_ condition: Condition, at x: Solution, _ θ: Parameter) throws {
+  package init(_ condition: Condition, at x: Solution, _ θ: Parameter) throws {
     try ImplicitError.checkFinite("the solution x", x)
     try ImplicitError.checkFinite("the parameter θ", θ)
     try condition.validate(x, θ)
@@ -36,63 +37,63 @@ public struct ConditionLinearization<Condition: OptimalityCondition> {
   }
 
   /// `‖F(x̂, θ)‖`.
-  public var residualNorm: Double { residual.norm }
+  package var residualNorm: Double { residual.norm }
 
   /// `Aᵀ u`.
-  public func applyATransposed(_ u: Solution) -> Solution {
+  package func applyATransposed(_ u: Solution) -> Solution {
     if let p = condition.solutionJacobianTransposedProduct(u, at: solution, parameter) { return p }
     let r = pullbacks.x(u)
     return r.materialized(like: solution)
   }
 
   /// `Bᵀ u`.
-  public func applyBTransposed(_ u: Solution) -> Parameter {
+  package func applyBTransposed(_ u: Solution) -> Parameter {
     if let p = condition.parameterJacobianTransposedProduct(u, at: solution, parameter) { return p }
     let r = pullbacks.θ(u)
     return r.materialized(like: parameter)
   }
 
   /// Whether `A v` is available exactly (hand-written, or `Aᵀ` of a symmetric `A`).
-  public var hasExactSolutionProduct: Bool {
+  package var hasExactSolutionProduct: Bool {
     condition.structure.contains(.symmetric)
       || condition.solutionJacobianProduct(solution.zeroLike, at: solution, parameter) != nil
   }
 
   /// Whether `B t` is available exactly (hand-written).
-  public var hasExactParameterProduct: Bool {
+  package var hasExactParameterProduct: Bool {
     condition.parameterJacobianProduct(parameter.zeroLike, at: solution, parameter) != nil
   }
 
   /// `A v`: hand-written, else `Aᵀ v` when `A` is symmetric, else central differences.
-  public func applyA(_ v: Solution) -> Solution {
+  package func applyA(_ v: Solution) -> Solution {
     if let p = condition.solutionJacobianProduct(v, at: solution, parameter) { return p }
     if condition.structure.contains(.symmetric) { return applyATransposed(v) }
     return centralDifference(of: { x in condition(x, parameter) }, at: solution, along: v)
   }
 
   /// `B t`: hand-written, else central differences.
-  public func applyB(_ t: Parameter) -> Solution {
+  package func applyB(_ t: Parameter) -> Solution {
     if let p = condition.parameterJacobianProduct(t, at: solution, parameter) { return p }
     return centralDifference(of: { θ in condition(solution, θ) }, at: parameter, along: t)
   }
 
   /// The operator `A` (with `Aᵀ` attached).
-  public var a: LinearOperator<Solution> {
+  package var a: LinearOperator<Solution> {
     LinearOperator(
       template: solution, structure: condition.structure, apply: applyA, applyTransposed: applyATransposed)
   }
 
   /// The operator `Aᵀ` (with `A` attached).
-  public var aTransposed: LinearOperator<Solution> {
+  package var aTransposed: LinearOperator<Solution> {
     LinearOperator(
       template: solution, structure: condition.structure, apply: applyATransposed, applyTransposed: applyA)
   }
 
   /// `A` as a dense matrix, built exactly from `dim(x)` reverse products (rows of `A`).
-  public func materializedA() -> Matrix<Double> { aTransposed.materialized()._transposed() }
+  package func materializedA() -> Matrix<Double> { aTransposed.materialized()._transposed() }
 
   /// `B` as a dense `dim(x) × dim(θ)` matrix, built exactly from `dim(x)` reverse products.
-  public func materializedB() -> Matrix<Double> {
+  package func materializedB() -> Matrix<Double> {
     let n = solution.dimension, p = parameter.dimension
     var b = Matrix<Double>.zeros(rows: n, columns: p)
     var e = [Double](repeating: 0, count: n)

@@ -76,25 +76,37 @@ public enum FailurePolicy: Sendable, Hashable {
   case flag
 }
 
-/// Options of implicit differentiation.
+/// Options of implicit differentiation, shared by ``ImplicitFunction`` and ``ImplicitDifferentiator``.
+///
+/// ```swift
+/// var options = ImplicitOptions(linearSolver: ConjugateGradient(relativeTolerance: 1e-12))
+/// options.onDiagnostics = { outcome in if case .failure(let e) = outcome { print("backward pass failed:", e) } }
+/// ```
 public struct ImplicitOptions: Sendable {
-  /// The linear solver for `Aᵀu = v` / `A w = −B t` (default: structure-driven, tolerance 1e-10).
-  public var linearSolver: LinearSolver
+  /// The linear solver for `Aᵀu = v` / `A w = −B t` (default: ``AutomaticLinearSolver``,
+  /// relative tolerance 1e-10). Any ``LinearSolver`` conformer, the library's or your own.
+  public var linearSolver: any LinearSolver
+  /// Solve with `A + ridge·I` instead of `A`: regularises singular or indefinite systems.
+  public var ridge: Double
   /// What a failed linear solve does.
   public var onFailure: FailurePolicy
   /// `L` in the error estimate (see ``DerivativeDiagnostics``).
   public var lipschitzConstant: Double
-  /// Dimension up to which ``ImplicitDifferentiator/jacobian(at:_:)`` factorises `A` densely
-  /// when the solver is `.automatic`.
-  public var denseJacobianThreshold: Int
+  /// Called with the outcome of every backward pass of an ``ImplicitFunction`` (a pullback
+  /// cannot throw: on failure it returns NaN and reports the error here). The throwing
+  /// ``ImplicitDifferentiator`` returns diagnostics as values and does not call it.
+  public var onDiagnostics: (@Sendable (Result<DerivativeDiagnostics, any Error>) -> Void)?
 
+  /// Options; every argument has a default.
   public init(
-    linearSolver: LinearSolver = .automatic, onFailure: FailurePolicy = .throwError,
-    lipschitzConstant: Double = 1, denseJacobianThreshold: Int = 1000
+    linearSolver: any LinearSolver = AutomaticLinearSolver(), ridge: Double = 0,
+    onFailure: FailurePolicy = .throwError, lipschitzConstant: Double = 1,
+    onDiagnostics: (@Sendable (Result<DerivativeDiagnostics, any Error>) -> Void)? = nil
   ) {
     self.linearSolver = linearSolver
+    self.ridge = ridge
     self.onFailure = onFailure
     self.lipschitzConstant = lipschitzConstant
-    self.denseJacobianThreshold = denseJacobianThreshold
+    self.onDiagnostics = onDiagnostics
   }
 }

@@ -1,4 +1,3 @@
-import Synchronization
 import _Differentiation
 
 /// Any solver, made differentiable: `θ ↦ x*(θ)` as a `@differentiable(reverse)` function whose
@@ -14,26 +13,31 @@ import _Differentiation
 /// ```
 ///
 /// A pullback cannot throw, so when its linear solve fails the gradient is filled with NaN —
-/// never a plausible number — and the diagnostics of every backward pass are kept in
-/// ``lastDiagnostics``. For typed errors call ``vjp(_:at:)`` or ``jacobian(at:)``.
+/// never a plausible number — and the outcome of every backward pass goes to
+/// ``ImplicitOptions/onDiagnostics`` when one is set. For typed errors and diagnostics as
+/// values use the one throwing API, ``differentiator``:
+/// `try f.differentiator.jacobian(at: f.solver(θ), θ)`.
+///
+/// With a `Sendable` condition the function is `Sendable`, so a global `let` of it and a global
+/// differentiable function using it compile in Swift 6 language mode.
 public struct ImplicitFunction<Condition: OptimalityCondition> {
+  /// The type of `x`.
   public typealias Solution = Condition.Solution
+  /// The type of `θ`.
   public typealias Parameter = Condition.Parameter
 
   /// Derivatives of the root, configured by the options given at creation.
   public var differentiator: ImplicitDifferentiator<Condition>
   /// The solver: any function returning (an approximation of) the root for `θ`.
-  public let solver: (Parameter) -> Solution
-  let log: DiagnosticsLog
+  public let solver: @Sendable (Parameter) -> Solution
 
   /// Wraps `solver`, differentiated through `condition`.
   public init(
     condition: Condition, options: ImplicitOptions = ImplicitOptions(),
-    solver: @escaping (Parameter) -> Solution
+    solver: @escaping @Sendable (Parameter) -> Solution
   ) {
     differentiator = ImplicitDifferentiator(condition, options: options)
     self.solver = solver
-    log = DiagnosticsLog()
   }
 
   /// The condition.
@@ -49,45 +53,22 @@ public struct ImplicitFunction<Condition: OptimalityCondition> {
   ) {
     let x = solver(θ)
     let differentiator = self.differentiator
-    let log = self.log
+    let report = differentiator.options.onDiagnostics
     let linearization = Result { try differentiator.linearize(at: x, θ) }
     return (
       x,
       { v in
         do {
           let d = try differentiator.vjp(v, linearization: linearization.get())
-          log.record(.success(d.diagnostics))
+          report?(.success(d.diagnostics))
           return d.value
         } catch {
-          log.record(.failure(error))
+          report?(.failure(error))
           return θ.unflattened([Double](repeating: .nan, count: θ.dimension))
         }
       }
     )
   }
-
-  /// The outcome of the most recent backward pass through this function (or a copy of it).
-  public var lastDiagnostics: Result<DerivativeDiagnostics, any Error>? { log.last }
-
-  /// `vᵀ ∂x*/∂θ` with typed errors, solving first.
-  public func vjp(_ v: Solution, at θ: Parameter) throws -> Derivative<Parameter> {
-    try differentiator.vjp(v, at: solver(θ), θ)
-  }
-
-  /// `∂x*/∂θ · t` with typed errors, solving first.
-  public func jvp(_ t: Parameter, at θ: Parameter) throws -> Derivative<Solution> {
-    try differentiator.jvp(t, at: solver(θ), θ)
-  }
-
-  /// The full Jacobian `∂x*/∂θ`, solving first.
-  public func jacobian(at θ: Parameter) throws -> JacobianResult {
-    try differentiator.jacobian(at: solver(θ), θ)
-  }
 }
 
-/// Thread-safe record of the last backward pass's outcome.
-final class DiagnosticsLog: Sendable {
-  private let state = Mutex<Result<DerivativeDiagnostics, any Error>?>(nil)
-  func record(_ outcome: Result<DerivativeDiagnostics, any Error>) { state.withLock { $0 = outcome } }
-  var last: Result<DerivativeDiagnostics, any Error>? { state.withLock { $0 } }
-}
+extension ImplicitFunction: Sendable where Condition: Sendable {}

@@ -119,159 +119,273 @@ public struct CholeskyFactorization: Sendable {
   }
 }
 
-/// Householder QR factorisation `A = Q R` of a square matrix.
+/// Householder QR with column pivoting, completed to an orthogonal decomposition
+/// `A P = Q [T 0; 0 0] Zᵀ` (`T` lower triangular, `r × r`, `r` the numerical rank).
+///
+/// For a non-singular `A` this is an ordinary QR solve. For a rank-deficient `A` it returns the
+/// minimum-norm least-squares solution `A⁺b` (LAPACK's `gelsy`): the exact solution of minimum
+/// norm when `b` is in the range, else the minimiser of `‖b − A x‖` of minimum norm.
 public struct QRFactorization: Sendable {
-  /// Householder vectors below the diagonal and `R` on and above it, row-major.
-  let packed: [Double]
-  let householderScales: [Double]
   /// The dimension.
   public let dimension: Int
-  /// Whether some `|Rᵢᵢ|` is negligible against the largest.
-  public let isRankDeficient: Bool
+  /// The numerical rank: pivots `|Rᵢᵢ| > 10·n·ε·|R₁₁|`.
+  public let rank: Int
+  /// `rank < dimension`.
+  public var isRankDeficient: Bool { rank < dimension }
+  let q: HouseholderReflections  // A P = Q R
+  let z: HouseholderReflections  // [R₁₁ R₁₂]ᵀ = Z [Tᵀ-factor]
+  let t: [Double]  // r × r upper triangular U, row-major, with [R₁₁ R₁₂] = Uᵀ Zᵀ[0..<r]
+  let permutation: [Int]  // column j of A P is column permutation[j] of A
 
-  /// Factorises `a`; `nil` if it is not square.
+  /// Factorises `a`; `nil` if it is not square or not finite.
   public init?(_ a: Matrix<Double>) {
-    guard a.rows == a.columns else { return nil }
+    guard a.rows == a.columns, a.isFinite else { return nil }
     let n = a.rows
-    var m = a.scalars
-    var taus = [Double](repeating: 0, count: n)
-    for k in 0..<n {
-      var norm = 0.0
-      for i in k..<n { norm += m[i * n + k] * m[i * n + k] }
-      norm = norm.squareRoot()
-      if norm == 0 { continue }
-      let alpha = m[k * n + k] > 0 ? -norm : norm
-      let v0 = m[k * n + k] - alpha
-      // v = (1, m[k+1..n, k] / v0), tau = −v0 / alpha
-      for i in (k + 1)..<max(k + 1, n) { m[i * n + k] /= v0 }
-      let tau = -v0 / alpha
-      taus[k] = tau
-      m[k * n + k] = alpha
-      for j in (k + 1)..<max(k + 1, n) {
-        var s = m[k * n + j]
-        for i in (k + 1)..<n { s += m[i * n + k] * m[i * n + j] }
-        s *= tau
-        m[k * n + j] -= s
-        for i in (k + 1)..<n { m[i * n + j] -= s * m[i * n + k] }
-      }
-    }
-    let diagonal = (0..<n).map { abs(m[$0 * n + $0]) }
-    let largest = diagonal.max() ?? 0
-    packed = m
-    householderScales = taus
-    dimension = n
-    isRankDeficient = diagonal.contains { $0 <= Double(n) * Double.ulpOfOne * largest || !$0.isFinite }
+    // Column-major copy of A.
+    var columns = (0..<n).map { j in (0..<n).map { i in a.scalars[i * n + j] } }
+    let (q, r, permutation) = HouseholderReflections.factorize(&columns, rows: n, pivoting: true)
+    let largest = r > 0 ? abs(columns[0][0]) : 0
+    var rank = 0
+    while rank < r && abs(columns[rank][rank]) > 10 * Double(n) * Double.ulpOfOne * largest { rank += 1 }
+    // W = [R₁₁ R₁₂]ᵀ (n × rank), column-major: column i of W is row i of R.
+    var w = (0..<rank).map { i in (0..<n).map { j in j >= i ? columns[j][i] : 0 } }
+    let (z, _, _) = HouseholderReflections.factorize(&w, rows: n, pivoting: false)
+    var t = [Double](repeating: 0, count: rank * rank)
+    for j in 0..<rank { for i in 0...j { t[i * rank + j] = w[j][i] } }
+    self.dimension = n
+    self.rank = rank
+    self.q = q
+    self.z = z
+    self.t = t
+    self.permutation = permutation
   }
 
-  /// `Qᵀ b`.
-  func applyQTransposed(_ b: [Double]) -> [Double] {
-    let n = dimension
-    var y = b
-    for k in 0..<n where householderScales[k] != 0 {
-      var s = y[k]
-      for i in (k + 1)..<n { s += packed[i * n + k] * y[i] }
-      s *= householderScales[k]
-      y[k] -= s
-      for i in (k + 1)..<n { y[i] -= s * packed[i * n + k] }
-    }
-    return y
-  }
-
-  /// `Q b`.
-  func applyQ(_ b: [Double]) -> [Double] {
-    let n = dimension
-    var y = b
-    for k in stride(from: n - 1, through: 0, by: -1) where householderScales[k] != 0 {
-      var s = y[k]
-      for i in (k + 1)..<n { s += packed[i * n + k] * y[i] }
-      s *= householderScales[k]
-      y[k] -= s
-      for i in (k + 1)..<n { y[i] -= s * packed[i * n + k] }
-    }
-    return y
-  }
-
-  /// Solves `A x = b` (`R x = Qᵀ b`).
+  /// Minimum-norm least-squares solution of `A x = b`: `x = P Z [U⁻ᵀ (Qᵀb)₁..r; 0]`.
   public func solve(_ b: [Double]) -> [Double] {
-    let n = dimension
-    var x = applyQTransposed(b)
-    for i in stride(from: n - 1, through: 0, by: -1) {
-      for j in (i + 1)..<max(i + 1, n) { x[i] -= packed[i * n + j] * x[j] }
-      x[i] /= packed[i * n + i]
+    let c = q.applyTransposed(b)
+    var y = [Double](repeating: 0, count: dimension)
+    for i in 0..<rank {  // Uᵀ y = c (forward substitution)
+      var s = c[i]
+      for k in 0..<i { s -= t[k * rank + i] * y[k] }
+      y[i] = s / t[i * rank + i]
     }
+    let v = z.apply(y)
+    var x = [Double](repeating: 0, count: dimension)
+    for j in 0..<dimension { x[permutation[j]] = v[j] }
     return x
   }
 
-  /// Solves `Aᵀ y = c` (`Rᵀ z = c`, `y = Q z`).
+  /// Minimum-norm least-squares solution of `Aᵀ y = c`: `y = Q [U⁻¹ (Zᵀ Pᵀ c)₁..r; 0]`.
   public func solveTransposed(_ c: [Double]) -> [Double] {
-    let n = dimension
-    var z = c
-    for i in 0..<n {
-      for j in 0..<i { z[i] -= packed[j * n + i] * z[j] }
-      z[i] /= packed[i * n + i]
+    let d = z.applyTransposed(permutation.map { c[$0] })
+    var w = [Double](repeating: 0, count: dimension)
+    for i in stride(from: rank - 1, through: 0, by: -1) {  // U w = d (back substitution)
+      var s = d[i]
+      for k in (i + 1)..<rank { s -= t[i * rank + k] * w[k] }
+      w[i] = s / t[i * rank + i]
     }
-    return applyQ(z)
+    return q.apply(w)
   }
 }
 
-/// A dense factorisation of any of the three kinds, solving plain and transposed systems.
-public enum DenseFactorization: Sendable {
-  case lu(LUFactorization)
-  case cholesky(CholeskyFactorization)
-  case qr(QRFactorization)
+/// A product of Householder reflections `H₀ H₁ ⋯` (`Hₖ = I − τₖ vₖ vₖᵀ`, `vₖ` zero above `k`).
+struct HouseholderReflections: Sendable {
+  var vectors: [[Double]]
+  var scales: [Double]
 
-  /// Factorises `a` with `method` (`.denseLU`, `.denseCholesky` or `.denseQR`).
-  /// Returns the failure status when the matrix is singular or (for Cholesky) not SPD.
-  public static func factorize(
-    _ a: Matrix<Double>, method: LinearSolverMethod
-  ) -> Result<DenseFactorization, DenseFactorizationError> {
-    switch method {
-    case .denseCholesky:
-      guard let c = CholeskyFactorization(a) else { return .failure(.init(status: .notPositiveDefinite)) }
-      return .success(.cholesky(c))
-    case .denseQR:
-      guard let q = QRFactorization(a), !q.isRankDeficient else { return .failure(.init(status: .singular)) }
-      return .success(.qr(q))
-    default:
-      guard let lu = LUFactorization(a), !lu.isSingular else { return .failure(.init(status: .singular)) }
-      return .success(.lu(lu))
+  /// QR of the column-major `columns` (`rows × columns.count`), in place: on return the upper
+  /// triangle of the first `min(rows, columns.count)` rows holds `R`. With `pivoting`, the
+  /// column of largest remaining norm goes first (`A P = Q R`). Returns the reflections, the
+  /// number of them and the column order.
+  static func factorize(
+    _ columns: inout [[Double]], rows m: Int, pivoting: Bool
+  ) -> (HouseholderReflections, Int, [Int]) {
+    let k = columns.count
+    var order = Array(0..<k)
+    var reflections = HouseholderReflections(vectors: [], scales: [])
+    let steps = min(m, k)
+    for step in 0..<steps {
+      if pivoting {
+        var best = step, bestNorm = -1.0
+        for j in step..<k {
+          var s = 0.0
+          for i in step..<m { s += columns[j][i] * columns[j][i] }
+          if s > bestNorm { (best, bestNorm) = (j, s) }
+        }
+        columns.swapAt(step, best)
+        order.swapAt(step, best)
+      }
+      var norm = 0.0
+      for i in step..<m { norm += columns[step][i] * columns[step][i] }
+      norm = norm.squareRoot()
+      var v = [Double](repeating: 0, count: m)
+      var tau = 0.0
+      if norm > 0 {
+        let alpha = columns[step][step] > 0 ? -norm : norm
+        v[step] = columns[step][step] - alpha
+        for i in (step + 1)..<max(step + 1, m) { v[i] = columns[step][i] }
+        let vv = v.reduce(0) { $0 + $1 * $1 }
+        tau = vv > 0 ? 2 / vv : 0
+        for j in step..<k {
+          var s = 0.0
+          for i in step..<m { s += v[i] * columns[j][i] }
+          s *= tau
+          for i in step..<m { columns[j][i] -= s * v[i] }
+        }
+      }
+      reflections.vectors.append(v)
+      reflections.scales.append(tau)
     }
+    return (reflections, steps, order)
   }
 
-  /// Solves `A x = b`.
-  public func solve(_ b: [Double]) -> [Double] {
-    switch self {
-    case .lu(let f): f.solve(b)
-    case .cholesky(let f): f.solve(b)
-    case .qr(let f): f.solve(b)
-    }
+  /// `Hₖ x`.
+  func reflect(_ k: Int, _ x: inout [Double]) {
+    let v = vectors[k], tau = scales[k]
+    guard tau != 0 else { return }
+    var s = 0.0
+    for i in 0..<x.count { s += v[i] * x[i] }
+    s *= tau
+    for i in 0..<x.count { x[i] -= s * v[i] }
   }
 
-  /// Solves `Aᵀ y = c`.
-  public func solveTransposed(_ c: [Double]) -> [Double] {
-    switch self {
-    case .lu(let f): f.solveTransposed(c)
-    case .cholesky(let f): f.solve(c)
-    case .qr(let f): f.solveTransposed(c)
-    }
+  /// `(H₀ H₁ ⋯) x`.
+  func apply(_ x: [Double]) -> [Double] {
+    var y = x
+    for k in stride(from: vectors.count - 1, through: 0, by: -1) { reflect(k, &y) }
+    return y
+  }
+
+  /// `(H₀ H₁ ⋯)ᵀ x`.
+  func applyTransposed(_ x: [Double]) -> [Double] {
+    var y = x
+    for k in 0..<vectors.count { reflect(k, &y) }
+    return y
   }
 }
+
+/// Shared preparation of the dense solvers: materialise (``LinearOperator/matrix`` if given),
+/// factorise once, and solve every right-hand side with the factors. A failed factorisation
+/// yields NaN solutions — never a plausible vector — with its status.
+func densePreparation<V: InnerProductSpace>(
+  _ a: LinearOperator<V>, method: String, tolerance: LinearSolverTolerance,
+  factorize: (Matrix<Double>) -> Result<DenseSolves, DenseSolveFailure>
+) -> PreparedLinearSolver<V> {
+  let matrix = a.materialized()
+  // Residuals (of both systems) come from the matrix that was factorised.
+  let op = LinearOperator(
+    template: a.template, structure: a.structure, matrix: matrix,
+    apply: { v in v.unflattened(matrix._matvec(Vector(v.flattened)).scalars) },
+    applyTransposed: { v in v.unflattened(matrix._matvecTransposed(Vector(v.flattened)).scalars) })
+  let outcome = matrix.isFinite ? factorize(matrix) : .failure(DenseSolveFailure(status: .nonFiniteInput))
+  func run(_ b: V, _ solve: (DenseSolves) -> ([Double]) -> [Double]) -> RawLinearSolve<V> {
+    switch outcome {
+    case .success(let f): RawLinearSolve(b.unflattened(solve(f)(b.flattened)), .converged, iterations: 1)
+    case .failure(let e):
+      RawLinearSolve(b.unflattened(.init(repeating: .nan, count: b.dimension)), e.status, iterations: 1)
+    }
+  }
+  return PreparedLinearSolver(
+    linearOperator: op, method: method, tolerance: tolerance, isDirect: true,
+    solve: { b, _ in run(b) { $0.solve } }, solveTransposed: { c, _ in run(c) { $0.solveTransposed } })
+}
+
+/// The two solves of a factorisation.
+typealias DenseSolves = (solve: ([Double]) -> [Double], solveTransposed: ([Double]) -> [Double])
 
 /// Why a dense factorisation failed.
-public struct DenseFactorizationError: Error, Sendable {
-  public var status: LinearSolveStatus
+struct DenseSolveFailure: Error {
+  var status: LinearSolveStatus
 }
 
-extension LinearSolver {
-  /// Materialises the operator, factorises it and solves once.
-  func denseSolve<V: InnerProductSpace>(
-    _ method: LinearSolverMethod, _ a: LinearOperator<V>, _ b: V
-  ) -> (solution: V, status: LinearSolveStatus, iterations: Int) {
-    let matrix = a.materialized()
-    guard matrix.isFinite else { return (b.zeroLike, .nonFiniteInput, 1) }
-    switch DenseFactorization.factorize(matrix, method: method) {
-    case .failure(let error): return (b.zeroLike, error.status, 1)
-    case .success(let f): return (b.unflattened(f.solve(b.flattened)), .converged, 1)
+/// Dense LU with partial pivoting of the materialised operator: any non-singular `A`.
+public struct DenseLU: LinearSolver {
+  /// What the true residual of each solve is judged against (`maxIterations` is unused).
+  public var tolerance: LinearSolverTolerance
+
+  /// Dense LU accepting a solve whose true residual is within 10× the tolerance.
+  public init(relativeTolerance: Double = 1e-10, absoluteTolerance: Double = 0) {
+    tolerance = LinearSolverTolerance(relative: relativeTolerance, absolute: absoluteTolerance)
+  }
+
+  /// Dense LU with the given acceptance rule.
+  public init(tolerance: LinearSolverTolerance) { self.tolerance = tolerance }
+
+  public var description: String { "dense-lu" }
+  /// The dense matrix.
+  public var products: OperatorProducts { .matrix }
+
+  /// Materialises and factorises `A` once (the preconditioner is not needed).
+  public func prepare<V: InnerProductSpace>(
+    _ a: LinearOperator<V>, preconditioner: Preconditioner<V>?
+  ) -> PreparedLinearSolver<V> {
+    densePreparation(a, method: description, tolerance: tolerance) { m in
+      guard let lu = LUFactorization(m), !lu.isSingular else { return .failure(DenseSolveFailure(status: .singular)) }
+      return .success((lu.solve, lu.solveTransposed))
+    }
+  }
+}
+
+/// Dense Cholesky of the materialised operator: `A` symmetric positive definite. A matrix that
+/// is not symmetric is refused (Cholesky reads one triangle only).
+public struct DenseCholesky: LinearSolver {
+  /// What the true residual of each solve is judged against (`maxIterations` is unused).
+  public var tolerance: LinearSolverTolerance
+
+  /// Dense Cholesky accepting a solve whose true residual is within 10× the tolerance.
+  public init(relativeTolerance: Double = 1e-10, absoluteTolerance: Double = 0) {
+    tolerance = LinearSolverTolerance(relative: relativeTolerance, absolute: absoluteTolerance)
+  }
+
+  /// Dense Cholesky with the given acceptance rule.
+  public init(tolerance: LinearSolverTolerance) { self.tolerance = tolerance }
+
+  public var description: String { "dense-cholesky" }
+  /// The dense matrix.
+  public var products: OperatorProducts { .matrix }
+
+  /// Materialises, checks symmetry and factorises `A` once.
+  public func prepare<V: InnerProductSpace>(
+    _ a: LinearOperator<V>, preconditioner: Preconditioner<V>?
+  ) -> PreparedLinearSolver<V> {
+    densePreparation(a, method: description, tolerance: tolerance) { m in
+      let asymmetry = (m - m.transposed()).flattenedVector().scalars.map { Swift.abs($0) }.max() ?? 0
+      let scale = m.scalars.map { Swift.abs($0) }.max() ?? 0
+      if asymmetry > 1e-10 * scale {
+        return .failure(DenseSolveFailure(status: .breakdown("Cholesky needs a symmetric matrix")))
+      }
+      guard let c = CholeskyFactorization(m) else { return .failure(DenseSolveFailure(status: .notPositiveDefinite)) }
+      return .success((c.solve, c.solve))
+    }
+  }
+}
+
+/// Dense QR with column pivoting of the materialised operator: robust for ill-conditioned `A`,
+/// and the minimum-norm least-squares solution when `A` is rank-deficient (reported
+/// `.converged` only when that solution meets the tolerance, i.e. the system is consistent).
+public struct DenseQR: LinearSolver {
+  /// What the true residual of each solve is judged against (`maxIterations` is unused).
+  public var tolerance: LinearSolverTolerance
+
+  /// Dense QR accepting a solve whose true residual is within 10× the tolerance.
+  public init(relativeTolerance: Double = 1e-10, absoluteTolerance: Double = 0) {
+    tolerance = LinearSolverTolerance(relative: relativeTolerance, absolute: absoluteTolerance)
+  }
+
+  /// Dense QR with the given acceptance rule.
+  public init(tolerance: LinearSolverTolerance) { self.tolerance = tolerance }
+
+  public var description: String { "dense-qr" }
+  /// The dense matrix.
+  public var products: OperatorProducts { .matrix }
+
+  /// Materialises and factorises `A` once.
+  public func prepare<V: InnerProductSpace>(
+    _ a: LinearOperator<V>, preconditioner: Preconditioner<V>?
+  ) -> PreparedLinearSolver<V> {
+    densePreparation(a, method: description, tolerance: tolerance) { m in
+      guard let qr = QRFactorization(m) else { return .failure(DenseSolveFailure(status: .nonFiniteInput)) }
+      return .success((qr.solve, qr.solveTransposed))
     }
   }
 }

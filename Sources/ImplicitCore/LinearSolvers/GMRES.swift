@@ -1,16 +1,46 @@
-extension LinearSolver {
-  /// Restarted GMRES(m) with right preconditioning (`A M⁻¹ y = b`, `x = M⁻¹ y`), so the
-  /// minimised residual is the true one. Givens rotations keep the least-squares problem
-  /// triangular. A zero Krylov vector ("happy breakdown") means the solution is exact in the
-  /// current space; it is taken, and the true residual decides the status, so a restart length
-  /// at or above the dimension cannot end the solve with an unflagged wrong answer.
-  func gmres<V: InnerProductSpace>(
-    _ a: LinearOperator<V>, _ b: V, restart: Int, preconditioner: Preconditioner<V>?, initialGuess: V?
-  ) -> (solution: V, status: LinearSolveStatus, iterations: Int) {
+/// Restarted GMRES(m) with right preconditioning (`A M⁻¹ y = b`, `x = M⁻¹ y`), so the
+/// minimised residual is the true one. Givens rotations keep the least-squares problem
+/// triangular. A zero Krylov vector ("happy breakdown") means the solution is exact in the
+/// current space; it is taken, and the true residual decides the status, so a restart length
+/// at or above the dimension cannot end the solve with an unflagged wrong answer.
+public struct GMRES: LinearSolver {
+  /// Krylov dimension before a restart (clamped to the system's dimension).
+  public var restart: Int
+  /// Stopping rule and iteration budget.
+  public var tolerance: LinearSolverTolerance
+
+  /// GMRES stopping at `‖b − A x‖ ≤ max(relativeTolerance·‖b‖, absoluteTolerance)`.
+  public init(
+    restart: Int = 50, relativeTolerance: Double = 1e-10, absoluteTolerance: Double = 0, maxIterations: Int? = nil
+  ) {
+    self.restart = restart
+    tolerance = LinearSolverTolerance(
+      relative: relativeTolerance, absolute: absoluteTolerance, maxIterations: maxIterations)
+  }
+
+  /// GMRES with the given stopping rule.
+  public init(restart: Int = 50, tolerance: LinearSolverTolerance) {
+    self.restart = restart
+    self.tolerance = tolerance
+  }
+  public var description: String { "gmres(\(restart))" }
+  /// `A v` only (for the transposed system, `Aᵀ v`).
+  public var products: OperatorProducts { .forward }
+
+  /// No set-up: each solve iterates.
+  public func prepare<V: InnerProductSpace>(
+    _ a: LinearOperator<V>, preconditioner: Preconditioner<V>?
+  ) -> PreparedLinearSolver<V> {
+    iterativePreparation(a, preconditioner, method: description, tolerance: tolerance, iterate)
+  }
+
+  func iterate<V: InnerProductSpace>(
+    _ a: LinearOperator<V>, _ b: V, _ preconditioner: Preconditioner<V>?, _ initialGuess: V?
+  ) -> RawLinearSolve<V> {
     let n = b.dimension
     let m = max(1, min(restart, n))
-    let target = targetResidual(rightHandSideNorm: b.norm)
-    let budget = iterationBudget(dimension: n)
+    let target = tolerance.target(rightHandSideNorm: b.norm)
+    let budget = tolerance.budget(dimension: n)
     var x = initialGuess ?? b.zeroLike
     var iterations = 0
     var stagnantCycles = 0
@@ -18,9 +48,9 @@ extension LinearSolver {
       var r = b
       r.addScaled(-1, a.apply(x))
       let beta = r.norm
-      guard beta.isFinite else { return (x, .nonFiniteInput, iterations) }
-      if beta <= target { return (x, .converged, iterations) }
-      if iterations >= budget { return (x, .maxIterationsReached, iterations) }
+      guard beta.isFinite else { return RawLinearSolve(x, .nonFiniteInput, iterations: iterations) }
+      if beta <= target { return RawLinearSolve(x, .converged, iterations: iterations) }
+      if iterations >= budget { return RawLinearSolve(x, .maxIterationsReached, iterations: iterations) }
 
       var basis = [r.scaled(by: 1 / beta)]
       var h = [[Double]]()  // h[j] is column j of the Hessenberg matrix (j + 2 entries)
@@ -38,7 +68,7 @@ extension LinearSolver {
           w.addScaled(-column[i], basis[i])
         }
         column[k + 1] = w.norm
-        guard column.allSatisfy(\.isFinite) else { return (x, .nonFiniteInput, iterations) }
+        guard column.allSatisfy(\.isFinite) else { return RawLinearSolve(x, .nonFiniteInput, iterations: iterations) }
         for i in 0..<k {  // apply earlier rotations
           let t = cs[i] * column[i] + sn[i] * column[i + 1]
           column[i + 1] = -sn[i] * column[i] + cs[i] * column[i + 1]
@@ -64,7 +94,9 @@ extension LinearSolver {
       for i in stride(from: k - 1, through: 0, by: -1) {
         var s = g[i]
         for j in (i + 1)..<k { s -= h[j][i] * yCoefficients[j] }
-        guard h[i][i] != 0 else { return (x, .breakdown("singular Hessenberg matrix"), iterations) }
+        guard h[i][i] != 0 else {
+          return RawLinearSolve(x, .breakdown("singular Hessenberg matrix"), iterations: iterations)
+        }
         yCoefficients[i] = s / h[i][i]
       }
       let before = beta
@@ -74,7 +106,9 @@ extension LinearSolver {
       let after = rNew.norm
       // A restart cycle that gains nothing will gain nothing next time either.
       stagnantCycles = after >= before * (1 - 1e-12) ? stagnantCycles + 1 : 0
-      if stagnantCycles >= 2 { return (x, .breakdown("stagnated at residual \(after)"), iterations) }
+      if stagnantCycles >= 2 {
+        return RawLinearSolve(x, .breakdown("stagnated at residual \(after)"), iterations: iterations)
+      }
     }
   }
 }

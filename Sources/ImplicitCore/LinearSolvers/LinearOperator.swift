@@ -25,16 +25,20 @@ public struct LinearOperator<V: InnerProductSpace> {
   public var template: V
   /// What is known about `A`.
   public var structure: LinearStructure
+  /// The dense matrix of `A` in `V.flattened` coordinates, when already known: dense solvers
+  /// use it instead of building it from `dim` applications of ``apply``.
+  public var matrix: Matrix<Double>?
 
-  /// A linear operator from its action (and optionally that of its transpose).
+  /// A linear operator from its action (and optionally that of its transpose and its matrix).
   public init(
-    template: V, structure: LinearStructure = .general, apply: @escaping (V) -> V,
-    applyTransposed: ((V) -> V)? = nil
+    template: V, structure: LinearStructure = .general, matrix: Matrix<Double>? = nil,
+    apply: @escaping (V) -> V, applyTransposed: ((V) -> V)? = nil
   ) {
     self.apply = apply
     self.applyTransposed = applyTransposed
     self.template = template
     self.structure = structure
+    self.matrix = matrix
   }
 
   /// The dimension of the domain.
@@ -44,7 +48,8 @@ public struct LinearOperator<V: InnerProductSpace> {
   public var transposed: LinearOperator? {
     if structure.contains(.symmetric) { return self }
     guard let t = applyTransposed else { return nil }
-    return LinearOperator(template: template, structure: structure, apply: t, applyTransposed: apply)
+    return LinearOperator(
+      template: template, structure: structure, matrix: matrix?._transposed(), apply: t, applyTransposed: apply)
   }
 
   /// `A + shift·I`.
@@ -53,6 +58,7 @@ public struct LinearOperator<V: InnerProductSpace> {
     let a = apply, at = applyTransposed
     return LinearOperator(
       template: template, structure: shift > 0 ? structure : structure.subtracting(.positiveDefinite),
+      matrix: matrix.map { $0 + shift * Matrix<Double>.identity($0.rows) },
       apply: { v in
         var y = a(v)
         y.addScaled(shift, v)
@@ -70,6 +76,7 @@ public struct LinearOperator<V: InnerProductSpace> {
   /// The dense matrix of `A` in the coordinates of `V.flattened`, built column by column
   /// (one application per coordinate).
   public func materialized() -> Matrix<Double> {
+    if let matrix { return matrix }
     let n = dimension
     var columns = [[Double]]()
     columns.reserveCapacity(n)
@@ -89,19 +96,19 @@ public struct LinearOperator<V: InnerProductSpace> {
 ///
 /// The transposed action is part of the type so that a transposed solve (the VJP's
 /// `Aᵀu = v`) is preconditioned by `M⁻ᵀ`, not silently left unpreconditioned.
-public struct Preconditioner<V: InnerProductSpace> {
+public struct Preconditioner<V: InnerProductSpace>: Sendable {
   /// `r ↦ M⁻¹ r`.
-  public var apply: (V) -> V
+  public var apply: @Sendable (V) -> V
   /// `r ↦ M⁻ᵀ r`.
-  public var applyTransposed: (V) -> V
+  public var applyTransposed: @Sendable (V) -> V
 
   /// A preconditioner with a symmetric `M` (the transpose is the same map).
-  public init(symmetric apply: @escaping (V) -> V) {
+  public init(symmetric apply: @escaping @Sendable (V) -> V) {
     self.apply = apply
     self.applyTransposed = apply
   }
   /// A preconditioner given with its transpose.
-  public init(apply: @escaping (V) -> V, applyTransposed: @escaping (V) -> V) {
+  public init(apply: @escaping @Sendable (V) -> V, applyTransposed: @escaping @Sendable (V) -> V) {
     self.apply = apply
     self.applyTransposed = applyTransposed
   }

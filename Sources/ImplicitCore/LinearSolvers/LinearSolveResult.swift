@@ -16,6 +16,8 @@ public enum LinearSolveStatus: Sendable, Hashable, CustomStringConvertible {
   case nonFiniteOutput
   /// The method cannot run on this operator (e.g. normal-equation CG without `Aᵀ`).
   case unsupported(String)
+  /// The solver's tolerances cannot stop a solve honestly (NaN, negative, or both zero).
+  case invalidTolerance(String)
 
   public var description: String {
     switch self {
@@ -27,6 +29,7 @@ public enum LinearSolveStatus: Sendable, Hashable, CustomStringConvertible {
     case .nonFiniteInput: "non-finite input"
     case .nonFiniteOutput: "non-finite output"
     case .unsupported(let why): "unsupported (\(why))"
+    case .invalidTolerance(let why): "invalid tolerance (\(why))"
     }
   }
 }

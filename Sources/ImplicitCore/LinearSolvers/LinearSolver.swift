@@ -1,153 +1,243 @@
-/// Which algorithm solves `(A + ridge·I) x = b`.
-public enum LinearSolverMethod: Sendable, Hashable, CustomStringConvertible {
-  /// Follow the operator's structure: SPD → CG; small (≤ ``LinearSolver/denseThreshold``) → dense LU;
-  /// otherwise restarted GMRES.
-  case automatic
-  /// Conjugate gradient: `A` symmetric positive definite.
-  case conjugateGradient
-  /// Restarted GMRES with the given restart length (clamped to the dimension).
-  case gmres(restart: Int)
-  /// BiCGSTAB: general `A`, short recurrences, may break down (reported).
-  case bicgstab
-  /// CG on the normal equations `AᵀA x = Aᵀb`: any non-singular `A`; needs `Aᵀ`.
-  case normalConjugateGradient
-  /// Dense LU with partial pivoting on the materialised operator.
-  case denseLU
-  /// Dense Cholesky on the materialised operator: `A` SPD.
-  case denseCholesky
-  /// Dense Householder QR on the materialised operator: robust for ill-conditioned `A`.
-  case denseQR
-
-  public var description: String {
-    switch self {
-    case .automatic: "automatic"
-    case .conjugateGradient: "cg"
-    case .gmres(let m): "gmres(\(m))"
-    case .bicgstab: "bicgstab"
-    case .normalConjugateGradient: "normal-cg"
-    case .denseLU: "dense-lu"
-    case .denseCholesky: "dense-cholesky"
-    case .denseQR: "dense-qr"
-    }
-  }
-
-  /// Whether the method factorises a materialised matrix.
-  public var isDense: Bool {
-    switch self {
-    case .denseLU, .denseCholesky, .denseQR: true
-    default: false
-    }
-  }
-}
-
-/// A linear solver: a method plus its tolerances, iteration budget and ridge.
+/// A method for square linear systems `A x = b`, open to third parties (lineax-style).
+///
+/// A solver is a small value holding its settings. ``prepare(_:preconditioner:)`` does the
+/// per-operator work once (a dense solver factorises there) and returns a
+/// ``PreparedLinearSolver`` that solves `A x = b` and `Aᵀ y = c` for any number of right-hand
+/// sides. The prepared solver, not the method, computes the reported residual from scratch and
+/// decides the final status, so every conformer meets the same contract: a `.converged` status
+/// means a small *true* residual.
 ///
 /// ```swift
-/// let solver = LinearSolver(.conjugateGradient, relativeTolerance: 1e-8)
-/// let result = solver.solve(operator, rhs)
-/// guard result.isConverged else { … }   // status, iterations and residual are always there
+/// let result = ConjugateGradient(relativeTolerance: 1e-8).solve(operator, rhs)
+/// guard result.isConverged else { … }   // status, iterations and true residual are always there
 /// ```
-public struct LinearSolver: Sendable, Hashable {
-  /// Dimension up to which `.automatic` factorises a dense matrix instead of iterating.
-  public static let denseThreshold = 64
+///
+/// The library's conformers: ``ConjugateGradient``, ``GMRES``, ``BiCGSTAB``,
+/// ``NormalConjugateGradient``, ``DenseLU``, ``DenseCholesky``, ``DenseQR`` and the selector
+/// ``AutomaticLinearSolver``.
+public protocol LinearSolver: Sendable, CustomStringConvertible {
+  /// When to stop, and what the true residual is judged against.
+  var tolerance: LinearSolverTolerance { get set }
+  /// The products of `A` that ``PreparedLinearSolver/solve(_:initialGuess:)`` applies;
+  /// ``PreparedLinearSolver/solveTransposed(_:initialGuess:)`` applies their transposes.
+  var products: OperatorProducts { get }
+  /// The concrete solver used for an operator of this dimension and structure (a selector
+  /// resolves here; every other solver returns itself).
+  func resolved(dimension: Int, structure: LinearStructure) -> any LinearSolver
+  /// Does the per-operator work once (factorisation, checks) for many solves with `a`.
+  func prepare<V: InnerProductSpace>(
+    _ a: LinearOperator<V>, preconditioner: Preconditioner<V>?
+  ) -> PreparedLinearSolver<V>
+}
 
-  /// The algorithm.
-  public var method: LinearSolverMethod
-  /// Stop when `‖b − A x‖ ≤ max(relativeTolerance·‖b‖, absoluteTolerance)`.
-  public var relativeTolerance: Double
-  /// See ``relativeTolerance``.
-  public var absoluteTolerance: Double
-  /// Iteration budget; `nil` picks `max(2n, 50)` (capped at 20 000).
-  public var maxIterations: Int?
-  /// Solve `(A + ridge·I) x = b` instead: regularises singular or indefinite systems.
-  public var ridge: Double
+extension LinearSolver {
+  /// A concrete solver resolves to itself.
+  public func resolved(dimension: Int, structure: LinearStructure) -> any LinearSolver { self }
 
-  public init(
-    _ method: LinearSolverMethod = .automatic, relativeTolerance: Double = 1e-10,
-    absoluteTolerance: Double = 0, maxIterations: Int? = nil, ridge: Double = 0
-  ) {
-    self.method = method
-    self.relativeTolerance = relativeTolerance
-    self.absoluteTolerance = absoluteTolerance
-    self.maxIterations = maxIterations
-    self.ridge = ridge
-  }
-
-  /// The default: structure-driven choice at a tight tolerance.
-  public static let automatic = LinearSolver()
-
-  /// The method `.automatic` resolves to for an operator of this dimension and structure.
-  public func resolvedMethod(dimension n: Int, structure: LinearStructure) -> LinearSolverMethod {
-    guard method == .automatic else { return method }
-    let spd = structure.isSuperset(of: .symmetricPositiveDefinite) && ridge >= 0
-    if n <= LinearSolver.denseThreshold { return spd ? .denseCholesky : .denseLU }
-    return spd ? .conjugateGradient : .gmres(restart: 50)
-  }
-
-  /// The iteration budget for dimension `n`.
-  public func iterationBudget(dimension n: Int) -> Int { maxIterations ?? min(max(2 * n, 50), 20_000) }
-
-  /// The residual norm below which the solve counts as converged.
-  public func targetResidual(rightHandSideNorm: Double) -> Double {
-    max(relativeTolerance * rightHandSideNorm, absoluteTolerance)
-  }
-
-  /// Solves `(A + ridge·I) x = b`. Never traps and never returns an unflagged wrong answer:
-  /// check ``LinearSolveResult/status``.
+  /// Solves `A x = b` once. Never traps and never returns an unflagged wrong answer: check
+  /// ``LinearSolveResult/status``.
   public func solve<V: InnerProductSpace>(
     _ a: LinearOperator<V>, _ b: V, preconditioner: Preconditioner<V>? = nil, initialGuess: V? = nil
   ) -> LinearSolveResult<V> {
-    let op = a.shifted(by: ridge)
-    let bNorm = b.norm
-    let method = resolvedMethod(dimension: op.dimension, structure: op.structure)
-    guard b.isFinite else {
-      return LinearSolveResult(
-        solution: b.zeroLike, status: .nonFiniteInput, iterations: 0, residualNorm: .nan,
-        rightHandSideNorm: bNorm, method: method.description)
-    }
-    if bNorm == 0 {
-      return LinearSolveResult(
-        solution: b.zeroLike, status: .converged, iterations: 0, residualNorm: 0, rightHandSideNorm: 0,
-        method: method.description)
-    }
-    let raw: (solution: V, status: LinearSolveStatus, iterations: Int)
-    switch method {
-    case .conjugateGradient:
-      raw = conjugateGradient(op, b, preconditioner: preconditioner, initialGuess: initialGuess)
-    case .gmres(let restart):
-      raw = gmres(op, b, restart: restart, preconditioner: preconditioner, initialGuess: initialGuess)
-    case .bicgstab:
-      raw = bicgstab(op, b, preconditioner: preconditioner, initialGuess: initialGuess)
-    case .normalConjugateGradient:
-      raw = normalConjugateGradient(op, b, preconditioner: preconditioner, initialGuess: initialGuess)
-    case .automatic, .denseLU, .denseCholesky, .denseQR:  // (.automatic never reaches here)
-      raw = denseSolve(method, op, b)
-    }
-    return finish(op, b, bNorm: bNorm, raw, method: method)
+    prepare(a, preconditioner: preconditioner).solve(b, initialGuess: initialGuess)
+  }
+}
+
+/// Which products of an operator a solver applies.
+public struct OperatorProducts: OptionSet, Sendable, Hashable {
+  public let rawValue: Int
+  public init(rawValue: Int) { self.rawValue = rawValue }
+  /// `v ↦ A v`.
+  public static let forward = OperatorProducts(rawValue: 1)
+  /// `v ↦ Aᵀ v`.
+  public static let transposed = OperatorProducts(rawValue: 2)
+  /// The dense matrix of `A` (``LinearOperator/matrix``, else built from `A v` products).
+  public static let matrix = OperatorProducts(rawValue: 4)
+}
+
+/// Stopping rule and iteration budget of a linear solve.
+public struct LinearSolverTolerance: Sendable, Hashable {
+  /// Stop when `‖b − A x‖ ≤ max(relative·‖b‖, absolute)`.
+  public var relative: Double
+  /// See ``relative``.
+  public var absolute: Double
+  /// Iteration budget; `nil` picks `max(2n, 50)` (capped at 20 000).
+  public var maxIterations: Int?
+
+  /// A stopping rule; both tolerances must be finite and non-negative, and one positive.
+  public init(relative: Double = 1e-10, absolute: Double = 0, maxIterations: Int? = nil) {
+    self.relative = relative
+    self.absolute = absolute
+    self.maxIterations = maxIterations
   }
 
-  /// Recomputes the true residual and decides the final status.
-  func finish<V: InnerProductSpace>(
-    _ op: LinearOperator<V>, _ b: V, bNorm: Double,
-    _ raw: (solution: V, status: LinearSolveStatus, iterations: Int), method: LinearSolverMethod
+  /// The residual norm below which a solve counts as converged.
+  public func target(rightHandSideNorm: Double) -> Double { max(relative * rightHandSideNorm, absolute) }
+
+  /// The iteration budget for dimension `n`.
+  public func budget(dimension n: Int) -> Int { maxIterations ?? min(max(2 * n, 50), 20_000) }
+
+  /// Why these settings cannot stop a solve honestly, or `nil` when they can. A NaN or
+  /// negative tolerance would make every comparison false (a NaN target "converges" at once).
+  public var invalidity: String? {
+    if !relative.isFinite || relative < 0 { return "relative tolerance \(relative) must be finite and ≥ 0" }
+    if !absolute.isFinite || absolute < 0 { return "absolute tolerance \(absolute) must be finite and ≥ 0" }
+    if relative == 0 && absolute == 0 { return "relative and absolute tolerance are both 0" }
+    if let m = maxIterations, m < 0 { return "maxIterations \(m) must be ≥ 0" }
+    return nil
+  }
+}
+
+/// What a method's core returns before the library checks it: the iterate, how the method
+/// thinks it ended, and the work done.
+public struct RawLinearSolve<V> {
+  /// The computed solution (or last iterate).
+  public var solution: V
+  /// The method's own verdict; the true residual may overrule a `.converged`.
+  public var status: LinearSolveStatus
+  /// Iterations (1 for a direct solve).
+  public var iterations: Int
+
+  /// A method's raw outcome.
+  public init(_ solution: V, _ status: LinearSolveStatus, iterations: Int) {
+    self.solution = solution
+    self.status = status
+    self.iterations = iterations
+  }
+}
+
+/// A solver prepared for one operator: solve `A x = b` and `Aᵀ y = c` for many right-hand sides.
+///
+/// Conformers of ``LinearSolver`` build one from their two raw solves; the wrapper checks the
+/// inputs, recomputes the true residual and decides the final status.
+public struct PreparedLinearSolver<V: InnerProductSpace> {
+  /// The operator `A`.
+  public let linearOperator: LinearOperator<V>
+  /// The method's name, for summaries.
+  public let method: String
+  /// The stopping rule the true residual is judged against.
+  public let tolerance: LinearSolverTolerance
+  /// Whether the method is direct: a direct solve whose residual misses the tolerance is `.singular`.
+  public let isDirect: Bool
+  let rawSolve: (V, V?) -> RawLinearSolve<V>
+  let rawSolveTransposed: (V, V?) -> RawLinearSolve<V>
+
+  /// A prepared solver from its raw solves (`b, initialGuess ↦ raw outcome`).
+  public init(
+    linearOperator: LinearOperator<V>, method: String, tolerance: LinearSolverTolerance, isDirect: Bool = false,
+    solve: @escaping (V, V?) -> RawLinearSolve<V>, solveTransposed: @escaping (V, V?) -> RawLinearSolve<V>
+  ) {
+    self.linearOperator = linearOperator
+    self.method = method
+    self.tolerance = tolerance
+    self.isDirect = isDirect
+    self.rawSolve = solve
+    self.rawSolveTransposed = solveTransposed
+  }
+
+  /// Solves `A x = b`.
+  public func solve(_ b: V, initialGuess: V? = nil) -> LinearSolveResult<V> {
+    run(b, initialGuess, rawSolve, residualOf: linearOperator.apply)
+  }
+
+  /// Solves `Aᵀ y = c`.
+  public func solveTransposed(_ c: V, initialGuess: V? = nil) -> LinearSolveResult<V> {
+    guard let at = linearOperator.transposed?.apply else {
+      return result(c.zeroLike, .unsupported("Aᵀ is not available"), 0, .nan, c.norm)
+    }
+    return run(c, initialGuess, rawSolveTransposed, residualOf: at)
+  }
+
+  func result(_ x: V, _ s: LinearSolveStatus, _ k: Int, _ r: Double, _ bNorm: Double) -> LinearSolveResult<V> {
+    LinearSolveResult(
+      solution: x, status: s, iterations: k, residualNorm: r, rightHandSideNorm: bNorm, method: method)
+  }
+
+  func run(
+    _ b: V, _ guess: V?, _ raw: (V, V?) -> RawLinearSolve<V>, residualOf apply: (V) -> V
   ) -> LinearSolveResult<V> {
-    var status = raw.status
+    let bNorm = b.norm
+    if let why = tolerance.invalidity { return result(b.zeroLike, .invalidTolerance(why), 0, .nan, bNorm) }
+    guard b.isFinite else { return result(b.zeroLike, .nonFiniteInput, 0, .nan, bNorm) }
+    if bNorm == 0 { return result(b.zeroLike, .converged, 0, 0, 0) }
+    let out = raw(b, guess)
+    var status = out.status
     var residual = Double.nan
-    if !raw.solution.isFinite {
+    if !out.solution.isFinite {
       if status == .converged || status == .maxIterationsReached { status = .nonFiniteOutput }
-    } else if raw.solution.dimension == b.dimension {
+    } else if out.solution.dimension == b.dimension {
       var r = b
-      r.addScaled(-1, op.apply(raw.solution))
+      r.addScaled(-1, apply(out.solution))
       residual = r.norm
       if !residual.isFinite {
         status = .nonFiniteInput
-      } else if status == .converged && residual > 10 * targetResidual(rightHandSideNorm: bNorm) {
-        // The recurrence claimed convergence the true residual does not confirm.
-        status = method.isDense ? .singular : .breakdown("true residual \(residual) above tolerance")
+      } else if status == .converged && residual > 10 * tolerance.target(rightHandSideNorm: bNorm) {
+        // The method claimed convergence the true residual does not confirm.
+        status = isDirect ? .singular : .breakdown("true residual \(residual) above tolerance")
       }
     }
-    return LinearSolveResult(
-      solution: raw.solution, status: status, iterations: raw.iterations, residualNorm: residual,
-      rightHandSideNorm: bNorm, method: method.description)
+    return result(out.solution, status, out.iterations, residual, bNorm)
+  }
+}
+
+/// Prepares an iterative method: it needs no set-up, and the transposed system runs the same
+/// method on `Aᵀ` with the transposed preconditioner.
+func iterativePreparation<V: InnerProductSpace>(
+  _ a: LinearOperator<V>, _ m: Preconditioner<V>?, method: String, tolerance: LinearSolverTolerance,
+  _ iterate: @escaping (LinearOperator<V>, V, Preconditioner<V>?, V?) -> RawLinearSolve<V>
+) -> PreparedLinearSolver<V> {
+  let at = a.transposed
+  return PreparedLinearSolver(
+    linearOperator: a, method: method, tolerance: tolerance,
+    solve: { b, guess in iterate(a, b, m, guess) },
+    solveTransposed: { c, guess in
+      guard let at else { return RawLinearSolve(c.zeroLike, .unsupported("Aᵀ is not available"), iterations: 0) }
+      return iterate(at, c, m?.transposed, guess)
+    })
+}
+
+/// Picks a method from the operator's structure: at or below ``denseThreshold`` a dense
+/// factorisation (Cholesky when SPD, else LU), above it CG when SPD, else restarted GMRES.
+///
+/// One threshold serves single solves and full Jacobians alike: below it a factorisation also
+/// gives an exact derivative when the condition has no exact forward product.
+public struct AutomaticLinearSolver: LinearSolver {
+  /// Dimension at or below which the matrix is materialised and factorised.
+  public static let defaultDenseThreshold = 1000
+
+  /// Stopping rule handed to the chosen method.
+  public var tolerance: LinearSolverTolerance
+  /// Dimension at or below which a dense factorisation is used.
+  public var denseThreshold: Int
+
+  /// The structure-driven selector.
+  public init(
+    relativeTolerance: Double = 1e-10, absoluteTolerance: Double = 0, maxIterations: Int? = nil,
+    denseThreshold: Int = AutomaticLinearSolver.defaultDenseThreshold
+  ) {
+    tolerance = LinearSolverTolerance(
+      relative: relativeTolerance, absolute: absoluteTolerance, maxIterations: maxIterations)
+    self.denseThreshold = denseThreshold
+  }
+
+  public var description: String { "automatic" }
+
+  /// The union of what the candidates may use; ask ``resolved(dimension:structure:)`` for one operator.
+  public var products: OperatorProducts { [.forward, .matrix] }
+
+  /// Dense Cholesky / LU at or below ``denseThreshold``; else CG (SPD) or GMRES(50).
+  public func resolved(dimension n: Int, structure: LinearStructure) -> any LinearSolver {
+    let spd = structure.isSuperset(of: .symmetricPositiveDefinite)
+    if n <= denseThreshold {
+      return spd ? DenseCholesky(tolerance: tolerance) as any LinearSolver : DenseLU(tolerance: tolerance)
+    }
+    return spd ? ConjugateGradient(tolerance: tolerance) as any LinearSolver : GMRES(restart: 50, tolerance: tolerance)
+  }
+
+  /// Prepares the method chosen for `a`.
+  public func prepare<V: InnerProductSpace>(
+    _ a: LinearOperator<V>, preconditioner: Preconditioner<V>?
+  ) -> PreparedLinearSolver<V> {
+    resolved(dimension: a.dimension, structure: a.structure).prepare(a, preconditioner: preconditioner)
   }
 }

@@ -23,17 +23,14 @@ public struct ConditionFamily: Sendable {
   public var methods: [String]
   /// Whether this registration runs cases that name no method.
   public var acceptsNoMethod: Bool
-  /// Builds and runs an instance from a reference case: solves it and differentiates it.
-  public var evaluate: @Sendable (ReferenceCase) throws -> CaseEvaluation
-  /// Builds a runnable instance (condition, parameter, solver) from a reference case, for the
-  /// conformance kit. `nil` when the family does not offer one.
-  public var makeInstance: (@Sendable (ReferenceCase) throws -> any RunnableInstance)?
+  /// Builds the runnable instance (condition, packed parameter, solver, named outputs) of a
+  /// case: what every generic tool — reference-case evaluation, the conformance kit — runs.
+  public var makeInstance: @Sendable (any CaseData) throws -> any RunnableInstance
 
+  /// A registration.
   public init(
     name: String, formula: String, assumptions: [String], module: String, methods: [String] = [],
-    acceptsNoMethod: Bool = true,
-    makeInstance: (@Sendable (ReferenceCase) throws -> any RunnableInstance)? = nil,
-    evaluate: @escaping @Sendable (ReferenceCase) throws -> CaseEvaluation
+    acceptsNoMethod: Bool = true, makeInstance: @escaping @Sendable (any CaseData) throws -> any RunnableInstance
   ) {
     self.makeInstance = makeInstance
     self.acceptsNoMethod = acceptsNoMethod
@@ -42,7 +39,6 @@ public struct ConditionFamily: Sendable {
     self.assumptions = assumptions
     self.module = module
     self.methods = methods
-    self.evaluate = evaluate
   }
 }
 
@@ -106,23 +102,27 @@ public final class FamilyRegistry: Sendable {
   /// The registered family names.
   public var familyNames: [String] { state.withLock { Array($0.keys) }.sorted() }
 
-  /// Runs `referenceCase` with the registration for its family and method. Throws
-  /// ``RegistryError/unknownFamily(name:file:known:)``, or a ``CaseFormatError`` for a method no
-  /// module provides; other errors come from the family.
-  public func evaluate(_ referenceCase: ReferenceCase) throws -> CaseEvaluation {
-    let registrations = registrations(named: referenceCase.family)
+  /// The registration that runs `data`. Throws ``RegistryError/unknownFamily(name:file:known:)``,
+  /// or the data's format error for a method no module provides.
+  public func family(for data: some CaseData) throws -> ConditionFamily {
+    let registrations = registrations(named: data.family)
     guard !registrations.isEmpty else {
-      throw RegistryError.unknownFamily(name: referenceCase.family, file: referenceCase.file, known: familyNames)
+      throw RegistryError.unknownFamily(name: data.family, file: data.file, known: familyNames)
     }
-    guard let family = family(named: referenceCase.family, method: referenceCase.method) else {
+    guard let family = family(named: data.family, method: data.method) else {
       let known =
         registrations.flatMap(\.methods) + (registrations.contains(where: \.acceptsNoMethod) ? ["(none)"] : [])
-      throw CaseFormatError(
-        file: referenceCase.file, field: "method",
+      throw data.formatError(
+        field: "method",
         message:
-          "family \"\(referenceCase.family)\" has no method \"\(referenceCase.method ?? "(none)")\" (known: \(known.joined(separator: ", ")))"
+          "family \"\(data.family)\" has no method \"\(data.method ?? "(none)")\" (known: \(known.joined(separator: ", ")))"
       )
     }
-    return try family.evaluate(referenceCase)
+    return family
+  }
+
+  /// The runnable instance of `data`, built by the registration for its family and method.
+  public func instance(for data: some CaseData) throws -> any RunnableInstance {
+    try family(for: data).makeInstance(data)
   }
 }

@@ -1,10 +1,11 @@
-/// A concrete problem instance of a family, built from reference-case data: the condition, the
-/// parameter at which it is posed, and a solver that can be asked for different accuracies.
+/// A concrete problem instance of a family, built from case data (``CaseData``): the condition,
+/// the parameter at which it is posed, a solver that can be asked for different accuracies, and
+/// the named outputs the family reports.
 ///
-/// Families provide one through ``ConditionFamily/makeInstance`` so that generic tools — the
-/// conformance kit, `implicit conformance` — can exercise any registered condition without
-/// knowing its type.
+/// Families hand one to the registry through ``ConditionFamily/makeInstance``; generic tools run
+/// it: the reference-case evaluator (solve → implicit Jacobian → outputs), the conformance kit.
 public protocol RunnableInstance {
+  /// The type of the condition.
   associatedtype Condition: OptimalityCondition
   /// The optimality condition.
   var condition: Condition { get }
@@ -12,24 +13,92 @@ public protocol RunnableInstance {
   var parameter: Condition.Parameter { get }
   /// Solves the instance for `θ` to (roughly) `tolerance` in the condition's residual.
   func solve(_ θ: Condition.Parameter, tolerance: Double) throws -> Condition.Solution
+  /// The most accurate solution at ``parameter`` the family can give (tight solve, polishing,
+  /// acceptance checks), with notes for reports.
+  func referenceSolution() throws -> (solution: Condition.Solution, notes: [String])
+  /// `∂x*/∂θ` at `x` (`dim(x) × dim(θ)`), with notes. Default: ``ImplicitDifferentiator``.
+  func jacobian(at x: Condition.Solution) throws -> (matrix: Matrix<Double>, notes: [String])
+  /// The named outputs at the solution `x` (and ``parameter``).
+  func outputs(at x: Condition.Solution) throws -> [InstanceOutput<Condition.Solution, Condition.Parameter>]
+}
+
+extension RunnableInstance {
+  public func jacobian(at x: Condition.Solution) throws -> (matrix: Matrix<Double>, notes: [String]) {
+    let j = try ImplicitDifferentiator(condition).jacobian(at: x, parameter)
+    return (j.matrix, ["implicit: \(j.assembly); \(j.diagnostics)"])
+  }
+}
+
+/// One named output `g(x, θ)` of an instance at its solution: its value and its derivative, a
+/// linear map of the tangents `(ẋ, θ̇)`. The evaluator chains it with `∂x*/∂θ`:
+/// `dg/dθ · t = g′(ẋ = (∂x*/∂θ)t, θ̇ = t)`.
+public struct InstanceOutput<Solution: InnerProductSpace, Parameter: InnerProductSpace> {
+  /// The output's name.
+  public var name: String
+  /// Its value, flattened.
+  public var value: [Double]
+  /// `(ẋ, θ̇) ↦ ġ`, flattened like ``value``.
+  public var derivative: (_ ẋ: Solution, _ θ̇: Parameter) -> [Double]
+
+  /// An output from its value and derivative.
+  public init(name: String, value: [Double], derivative: @escaping (_ ẋ: Solution, _ θ̇: Parameter) -> [Double]) {
+    self.name = name
+    self.value = value
+    self.derivative = derivative
+  }
+
+  /// The solution `x` itself.
+  public static func solution(_ name: String, _ x: Solution) -> Self {
+    Self(name: name, value: x.flattened) { ẋ, _ in ẋ.flattened }
+  }
+
+  /// Coordinates `range` of the flattened solution (say the multipliers of a primal–dual `x`).
+  public static func solution(_ name: String, _ x: Solution, coordinates range: Range<Int>) -> Self {
+    Self(name: name, value: Array(x.flattened[range])) { ẋ, _ in Array(ẋ.flattened[range]) }
+  }
 }
 
 /// A ``RunnableInstance`` from its parts.
 public struct Instance<Condition: OptimalityCondition>: RunnableInstance {
+  /// A named output of this instance.
+  public typealias Output = InstanceOutput<Condition.Solution, Condition.Parameter>
+  /// The optimality condition.
   public var condition: Condition
+  /// The parameter `θ` of the instance.
   public var parameter: Condition.Parameter
   let solver: (Condition.Parameter, Double) throws -> Condition.Solution
+  let reference: () throws -> (solution: Condition.Solution, notes: [String])
+  let differentiate: ((Condition.Solution) throws -> (matrix: Matrix<Double>, notes: [String]))?
+  let namedOutputs: (Condition.Solution) throws -> [Output]
 
+  /// An instance. `reference` defaults to `solve(parameter, 1e-12)`; `jacobian` to
+  /// ``ImplicitDifferentiator``; `outputs` to the solution named `"x"`.
   public init(
     condition: Condition, parameter: Condition.Parameter,
+    reference: (() throws -> (solution: Condition.Solution, notes: [String]))? = nil,
+    jacobian: ((Condition.Solution) throws -> (matrix: Matrix<Double>, notes: [String]))? = nil,
+    outputs: ((Condition.Solution) throws -> [Output])? = nil,
     solve: @escaping (_ θ: Condition.Parameter, _ tolerance: Double) throws -> Condition.Solution
   ) {
     self.condition = condition
     self.parameter = parameter
     solver = solve
+    self.reference = reference ?? { (try solve(parameter, 1e-12), []) }
+    differentiate = jacobian
+    namedOutputs = outputs ?? { [.solution("x", $0)] }
   }
 
   public func solve(_ θ: Condition.Parameter, tolerance: Double) throws -> Condition.Solution {
     try solver(θ, tolerance)
   }
+
+  public func referenceSolution() throws -> (solution: Condition.Solution, notes: [String]) { try reference() }
+
+  public func jacobian(at x: Condition.Solution) throws -> (matrix: Matrix<Double>, notes: [String]) {
+    if let differentiate { return try differentiate(x) }
+    let j = try ImplicitDifferentiator(condition).jacobian(at: x, parameter)
+    return (j.matrix, ["implicit: \(j.assembly); \(j.diagnostics)"])
+  }
+
+  public func outputs(at x: Condition.Solution) throws -> [Output] { try namedOutputs(x) }
 }

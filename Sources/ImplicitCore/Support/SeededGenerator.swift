@@ -34,7 +34,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 #if canImport(Glibc)
   import Glibc
   func _cosine(_ x: Double) -> Double { cos(x) }
-#else
-  import Foundation
+#elseif canImport(Darwin)
+  import Darwin
   func _cosine(_ x: Double) -> Double { cos(x) }
 #endif

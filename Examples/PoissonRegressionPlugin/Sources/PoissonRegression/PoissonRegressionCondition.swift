@@ -45,7 +45,7 @@ public struct PoissonRegressionCondition: OptimalityCondition {
       let hessian = LinearOperator(template: w, structure: .symmetricPositiveDefinite) { v in
         self.X.transposedTimes(mu * (self.X * v)) + θ * v
       }
-      let step = LinearSolver(.denseCholesky).solve(hessian, gradient)
+      let step = DenseCholesky().solve(hessian, gradient)
       guard step.isConverged else { throw ImplicitError.linearSolveFailed(step.summary) }
       w = w - step.solution
     }
@@ -61,29 +61,21 @@ public enum PoissonRegressionFamily {
     assumptions: ["θ > 0 (then A = XᵀDX/n + θI is SPD)"],
     module: "PoissonRegression",
     makeInstance: { c in
+      // θ is the case's one differentiated input, `theta`; the evaluator reports `w` with
+      // ∂w*/∂θ from the implicit function theorem.
       let (condition, θ) = try read(c)
-      return Instance(condition: condition, parameter: θ) { θ, tolerance in
-        try condition.solve(θ, tolerance: tolerance)
-      }
-    },
-    evaluate: { c in
-      let (condition, θ) = try read(c)
-      let w = try condition.solve(θ)
-      let jacobian = try ImplicitDifferentiator(condition).jacobian(at: w, θ)
-      return CaseEvaluation(
-        outputs: [
-          "w": ReferenceCase.Output(
-            value: NDArray(w), jacobians: ["theta": NDArray(shape: [w.count], values: jacobian.matrix.scalars)])
-        ],
-        notes: ["Newton; implicit: \(jacobian.diagnostics)"])
+      return Instance(
+        condition: condition, parameter: θ, reference: { (try condition.solve(θ), ["Newton"]) },
+        outputs: { w in [.solution("w", w)] }
+      ) { θ, tolerance in try condition.solve(θ, tolerance: tolerance) }
     })
 
   /// Registers the family.
   public static func register(in registry: FamilyRegistry = .shared) throws { try registry.register(descriptor) }
 
-  static func read(_ c: ReferenceCase) throws -> (PoissonRegressionCondition, Double) {
+  static func read(_ c: any CaseData) throws -> (PoissonRegressionCondition, Double) {
     guard c.thetaNames == ["theta"] else {
-      throw CaseFormatError(file: c.file, field: "theta", message: "only `theta` can be differentiated")
+      throw c.formatError(field: "theta", message: "only `theta` can be differentiated")
     }
     let X = try c.matrix("X")
     return (try PoissonRegressionCondition(X: X, y: try c.vector("y", count: X.rows)), try c.scalar("theta"))

@@ -1,6 +1,7 @@
 import Foundation
 import ImplicitConformance
 import ImplicitCore
+import ImplicitReferenceCases
 import PoissonRegression
 import Testing
 

@@ -1,4 +1,5 @@
 public import Foundation
+public import ImplicitCore
 
 /// An n-dimensional array of reals: shape plus row-major values (a scalar has shape `[]`).
 public struct NDArray: Sendable, Equatable {
@@ -7,6 +8,7 @@ public struct NDArray: Sendable, Equatable {
   /// The entries in row-major order.
   public var values: [Double]
 
+  /// An array of `shape` holding `values` (row-major).
   public init(shape: [Int], values: [Double]) {
     self.shape = shape
     self.values = values
@@ -34,25 +36,33 @@ public struct NDArray: Sendable, Equatable {
 
 /// Malformed input: names the file and the field.
 public struct CaseFormatError: Error, Sendable, CustomStringConvertible {
+  /// The file.
   public var file: String
+  /// The offending field.
   public var field: String
+  /// What is wrong with it.
   public var message: String
+  /// An error.
   public init(file: String, field: String, message: String) {
     self.file = file
     self.field = field
     self.message = message
   }
+  /// `file: field `field`: message`.
   public var description: String { "\(file): field `\(field)`: \(message)" }
 }
 
 /// One reference case in the `implicit-case/1` format: data, the parameters to differentiate,
 /// and the expected outputs with their Jacobians.
-public struct ReferenceCase: Sendable {
+public struct ReferenceCase: CaseData {
   /// An expected output: its value and `∂output/∂θ_t` for each differentiated parameter `t`.
   public struct Output: Sendable {
+    /// The value.
     public var value: NDArray
+    /// `∂output/∂θ_t`, by parameter name, shaped `shape(value) + shape(θ_t)`.
     public var jacobians: [String: NDArray]
 
+    /// An output.
     public init(value: NDArray, jacobians: [String: NDArray]) {
       self.value = value
       self.jacobians = jacobians
@@ -61,9 +71,13 @@ public struct ReferenceCase: Sendable {
 
   /// Where it was read from (for messages).
   public var file: String
+  /// The case's id.
   public var id: String
+  /// The family that runs it.
   public var family: String
+  /// The method (variant) of the family, if any.
   public var method: String?
+  /// A one-line title (default: the id).
   public var title: String
   /// Inputs not differentiated.
   public var data: [String: NDArray]
@@ -143,8 +157,16 @@ public struct ReferenceCase: Sendable {
     try self.init(json: data, file: url.path)
   }
 
-  /// The parameter `name`, from `theta` or else `data`.
-  public func input(_ name: String) -> NDArray? { theta.first { $0.name == name }?.value ?? data[name] }
+  /// The input `name`, from `theta` or else `data`.
+  public func array(named name: String) -> NDArray? { theta.first { $0.name == name }?.value ?? data[name] }
+
+  /// The input `name` as shape and values (``CaseData``).
+  public func input(_ name: String) -> CaseArray? { array(named: name).map { ($0.shape, $0.values) } }
+
+  /// A ``CaseFormatError`` naming this case's file.
+  public func formatError(field: String, message: String) -> any Error {
+    CaseFormatError(file: file, field: field, message: message)
+  }
 
   /// The names of the differentiated parameters, in file order.
   public var thetaNames: [String] { theta.map(\.name) }
@@ -218,6 +240,7 @@ public struct CaseEvaluation: Sendable {
   /// Free-form notes (solver used, residual, iterations), shown with `--verbose`.
   public var notes: [String]
 
+  /// An evaluation.
   public init(outputs: [String: ReferenceCase.Output] = [:], notes: [String] = []) {
     self.outputs = outputs
     self.notes = notes

@@ -1,6 +1,6 @@
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitProximal
-import ImplicitProximalGradient
 import ImplicitTestSupport
 import Testing
 
@@ -48,23 +48,6 @@ struct ZeroWidthMarginTests {
     }
   }
 
-  /// Through the family: finite outputs and a note that says what happened.
-  @Test func familyNotesTheKink() throws {
-    // Orthogonal A (AᵀA = I) and Aᵀb = (2, 0.7) with lam = 0.7: coordinate 1 on the kink.
-    let A = Matrix([[0.6, 0.8], [0.8, -0.6]])
-    let json = caseJSON(
-      family: "lasso", data: [("A", A), ("b", Vector([1.76, 1.18]))], theta: [("lam", 0.7)], outputCount: 2)
-    let c = try ReferenceCase(json: json, file: "kink.json")
-    let registry = FamilyRegistry()
-    try ProximalGradientFamilies.register(in: registry)
-    let evaluation = try registry.evaluate(c)
-    let x = try #require(evaluation.outputs["x"])
-    #expect(x.value.values.allSatisfy { $0.isFinite })
-    #expect(x.jacobians["lam"]?.values.allSatisfy { $0.isFinite } == true)
-    #expect(abs(x.value.values[0] - 1.3) <= 1e-12 && abs(x.value.values[1]) <= 1e-12)  // 0.7 − lam up to rounding
-    #expect(evaluation.notes.contains { $0.contains("zero-width margin at coordinates [1]") })
-  }
-
   /// Duplicated columns on the support: the minimiser is not unique and `A` is singular. The
   /// default dense solve refuses with a typed error; a (negative) ridge gives a finite, flagged
   /// derivative whose well-defined part — the derivative of `x₀ + x₁`, the merged problem's
@@ -86,7 +69,7 @@ struct ZeroWidthMarginTests {
       return summary.status == .singular
     }
 
-    let options = ImplicitOptions(linearSolver: LinearSolver(.denseLU, ridge: -1e-9))
+    let options = ImplicitOptions(linearSolver: DenseLU(), ridge: -1e-9)
     let regularised = try problem.condition.implicitJacobian(at: x, problem.θ, options: options)
     #expect(regularised.isFlagged && regularised.ridge == -1e-9)
     #expect(regularised.matrix.isFinite)

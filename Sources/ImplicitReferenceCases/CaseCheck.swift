@@ -14,9 +14,13 @@ public struct CaseCheck: Sendable {
     public var passed: Bool
   }
 
+  /// The case's file.
   public var file: String
+  /// The case's id.
   public var id: String
+  /// The case's family.
   public var family: String
+  /// The case's method, if any.
   public var method: String?
   /// Compared blocks, outputs and parameters in a stable order.
   public var blocks: [Block]

@@ -1,6 +1,8 @@
 import Foundation
 import ImplicitCore
+import ImplicitReferenceCases
 import Testing
+import _Differentiation
 
 /// Malformed reference cases throw a `CaseFormatError` that names the file and the field.
 @Suite("Reference-case parsing and the registry")
@@ -46,8 +48,9 @@ struct ReferenceCaseParsingTests {
     #expect(try c.scalar("lam") == 0.5)
     #expect(c.outputs["x"]?.jacobians["b"]?.shape == [2, 3])
     #expect(c.outputs["x"]?.jacobians["lam"]?.shape == [2])
-    let pack = ParameterPack(c)
+    let pack = try ParameterPack(c)
     #expect(pack.packed.scalars == [1, 2, 3, 0.5])
+    #expect(pack.layout.entry("lam")?.offset == 3)
   }
 
   @Test("missing theta names `theta`")
@@ -99,10 +102,37 @@ struct ReferenceCaseParsingTests {
     }
   }
 
+  /// `F(x, p) = x − p[0..<dim x]`: its solution is the head of `p`.
+  struct Toy: OptimalityCondition {
+    let dimension: Int
+    @differentiable(reverse)
+    func callAsFunction(_ x: Vector<Double>, _ p: Vector<Double>) -> Vector<Double> {
+      x - p.slice(from: 0, count: dimension)
+    }
+  }
+
   static func toyFamily(module: String, methods: [String] = [], acceptsNoMethod: Bool = true) -> ConditionFamily {
     ConditionFamily(
       name: "toy", formula: "F = x − θ", assumptions: [], module: module, methods: methods,
-      acceptsNoMethod: acceptsNoMethod, evaluate: { _ in CaseEvaluation(notes: [module]) })
+      acceptsNoMethod: acceptsNoMethod,
+      makeInstance: { c in
+        let p = try ParameterLayout(c).packed
+        return Instance(
+          condition: Toy(dimension: 2), parameter: p, reference: { (p.slice(from: 0, count: 2), [module]) }
+        ) { p, _ in p.slice(from: 0, count: 2) }
+      })
+  }
+
+  @Test("the generic evaluator splits ∂x*/∂p into the case's named blocks")
+  func evaluatorBlocks() throws {
+    let registry = FamilyRegistry()
+    try registry.register(Self.toyFamily(module: "ToyModule"))
+    let evaluation = try registry.evaluate(try Self.parse(Self.valid))
+    let x = try #require(evaluation.outputs["x"])
+    #expect(x.value.values == [1, 2])
+    #expect(x.jacobians["b"]?.shape == [2, 3])
+    #expect(x.jacobians["b"]?.values == [1, 0, 0, 0, 1, 0])
+    #expect(x.jacobians["lam"]?.values == [0, 0])
   }
 
   @Test("unknown family → RegistryError.unknownFamily naming the file")
@@ -133,7 +163,7 @@ struct ReferenceCaseParsingTests {
 
     let withMethod = try Self.parse(
       Self.valid.replacingOccurrences(of: "\"family\": \"toy\",", with: "\"family\": \"toy\", \"method\": \"fast\","))
-    #expect(try registry.evaluate(withMethod).notes == ["C"])
+    #expect(try registry.evaluate(withMethod).notes.first == "C")
     let unknownMethod = try Self.parse(
       Self.valid.replacingOccurrences(of: "\"family\": \"toy\",", with: "\"family\": \"toy\", \"method\": \"magic\","))
     do {
@@ -153,7 +183,8 @@ struct ReferenceCaseParsingTests {
           try registry.register(
             ConditionFamily(
               name: "family-\(i)", formula: "", assumptions: [], module: "M\(i % 4)",
-              evaluate: { _ in CaseEvaluation() }))
+              makeInstance: { _ in Instance(condition: Toy(dimension: 0), parameter: Vector([])) { _, _ in Vector([]) }
+              }))
           _ = registry.families
         }
       }

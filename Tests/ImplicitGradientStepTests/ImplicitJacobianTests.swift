@@ -1,7 +1,7 @@
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitProjections
 import ImplicitProximal
-import ImplicitProximalGradient
 import ImplicitTestSupport
 import Testing
 
@@ -47,7 +47,7 @@ struct ImplicitJacobianTests {
     let (problem, x, jacobian) = try solvedLasso(seed: 1)
     let differentiator = ImplicitDifferentiator(
       problem.condition,
-      options: ImplicitOptions(linearSolver: LinearSolver(.gmres(restart: 20), relativeTolerance: 1e-13)))
+      options: ImplicitOptions(linearSolver: GMRES(restart: 20, relativeTolerance: 1e-13)))
     var rng = SeededGenerator(seed: 2)
     let t = rng.normalVector(problem.θ.count), v = rng.normalVector(x.count)
     let jvp = try differentiator.jvp(t, at: x, problem.θ).value

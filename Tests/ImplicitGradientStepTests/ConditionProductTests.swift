@@ -1,6 +1,6 @@
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitProximal
-import ImplicitProximalGradient
 import ImplicitTestSupport
 import Testing
 import _Differentiation

@@ -1,6 +1,6 @@
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitProximal
-import ImplicitProximalGradient
 import ImplicitTestSupport
 import Testing
 
@@ -39,13 +39,12 @@ struct FISTATests {
   @Test func budgetExhaustionIsATypedError() throws {
     let problem = try LassoProblem.random(seed: 4)
     let solver = FISTA(tolerance: 1e-14, maxIterations: 3)
-    let run = solver.run(
-      objective: problem.condition.objective, problem.b, prox: LassoProximal(), problem.λ, from: Vector.zeros(6))
+    let run = try solver.solve(problem.condition, problem.θ, from: Vector.zeros(6))
     #expect(run.status == .maxIterationsReached)
     #expect(run.iterations == 3)
     #expect(run.residual > 1e-14)
     #expect {
-      try solver.solve(problem.condition, problem.θ, from: Vector.zeros(6))
+      try run.converged()
     } throws: { error in
       guard case .solverDidNotConverge(_, let iterations, _) = error as? ImplicitError else { return false }
       return iterations == 3
@@ -62,9 +61,14 @@ struct FISTATests {
         problem.condition, problem.condition.packParameters(objective: problem.b, prox: Vector([-1])),
         from: Vector.zeros(6))
     }
-    let run = FISTA(stepSize: .fixed(.infinity)).run(
-      objective: problem.condition.objective, problem.b, prox: LassoProximal(), problem.λ, from: Vector.zeros(6))
+    #expect(throws: ImplicitError.self) {
+      try FISTA(stepSize: .fixed(.infinity)).solve(problem.condition, problem.θ, from: Vector.zeros(6))
+    }
+    // A diverging run is not an input error: its status says so.
+    let run = try FISTA(stepSize: .fixed(1e200), maxIterations: 100).solve(
+      problem.condition, problem.θ, from: Vector.zeros(6))
     #expect(run.status == .nonFinite)
+    #expect(throws: ImplicitError.self) { try run.converged() }
   }
 
   /// The fixed-iteration mode runs exactly the schedule of the unrolled solver written in the
@@ -89,7 +93,10 @@ struct FISTATests {
     let run = try FISTA(stepSize: .backtracking(initial: 100), tolerance: 1e-11)
       .solve(problem.condition, problem.θ, from: Vector.zeros(6))
     #expect(run.isConverged)
-    #expect(run.stepSize < 100 && run.stepSize >= 0.5 * problem.condition.stepSize)
     #expect(TestSupport.relativeError(run.solution, try problem.solve(problem.θ)) <= 1e-9)
+    // The same step held fixed diverges: the backtracking did the work.
+    let fixed = try FISTA(stepSize: .fixed(100), maxIterations: 200).solve(
+      problem.condition, problem.θ, from: Vector.zeros(6))
+    #expect(!fixed.isConverged)
   }
 }

@@ -1,6 +1,6 @@
 public import ImplicitCore
+public import ImplicitProjections
 public import ImplicitProximal
-import Synchronization
 import _Differentiation
 
 /// The proximal-gradient fixed point of `min_x f(x, θ_f) + g(x, θ_g)`, as an optimality condition:
@@ -9,6 +9,12 @@ import _Differentiation
 ///
 /// for a smooth ``ParametricObjective`` `f`, a ``ProximalOperator`` for `g`, and a step `η > 0`.
 /// Its roots are exactly the minimisers, whatever `η` (JAXopt's `ProximalGradient` condition).
+///
+/// **Projected gradient is this condition** with the prox of an indicator, ``ProjectionProximal``:
+/// `P_C(x − η∇f(x)) − x = 0` for `min_{x ∈ C(θ_C)} f(x, θ_f)`; build it with
+/// ``init(objective:projection:objectiveParameterCount:projectionParameter:stepSize:)``. Block
+/// coordinate descent's condition is this condition with a blockwise prox; mirror descent shares
+/// its smooth half, ``GradientStep``.
 ///
 /// **Parameter layout.** `θ` is one packed `Vector<Double>`: first the objective's parameters
 /// `θ_f` (``objectiveParameterCount`` entries), then the prox's parameters `θ_g` flattened
@@ -35,23 +41,24 @@ import _Differentiation
 /// derivative is one-sided; see ``kinks(at:_:tolerance:)`` and
 /// ``implicitJacobian(at:_:options:kinkTolerance:onKink:)``. `A` is not symmetric in general.
 ///
-/// The gradient step `z` of the last point visited is cached (thread-safely), so the many
-/// products an implicit solve takes at one `(x, θ)` pay for `∇f` once.
+/// The gradient `∇f` of the last point visited is cached (thread-safely, in ``GradientStep``), so
+/// the many products an implicit solve takes at one `(x, θ)` pay for it once.
 public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: ProximalOperator>: OptimalityCondition {
   public typealias Solution = Vector<Double>
   public typealias Parameter = Vector<Double>
 
   /// The smooth part `f(x, θ_f)`.
-  public let objective: Objective
+  public var objective: Objective { gradientStep.objective }
   /// The prox of the non-smooth part `g(x, θ_g)`.
   public let prox: Prox
   /// The step `η` of the fixed point (any `η > 0` has the same roots; `1/L` conditions `A` best).
-  public let stepSize: Double
+  public var stepSize: Double { gradientStep.stepSize }
   /// `m = dim θ_f`, the number of leading entries of `θ` that belong to the objective.
   public let objectiveParameterCount: Int
   /// A value with the shape of `θ_g` (its entries are not used).
   public let proxParameterTemplate: Prox.Parameter
-  let cache = GradientStepCache()
+  /// The shared smooth half: `∇f` (cached) and its second-order products.
+  let gradientStep: GradientStep<Objective>
 
   /// The condition for `objective + penalty`, with `objectiveParameterCount` objective
   /// parameters followed by parameters shaped like `proxParameter`. Throws unless `stepSize`
@@ -60,19 +67,36 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
     objective: Objective, prox: Prox, objectiveParameterCount: Int, proxParameter: Prox.Parameter,
     stepSize: Double = 1
   ) throws {
-    guard stepSize > 0, stepSize.isFinite else {
-      throw ImplicitError.invalidArgument("the step size η must be finite and positive, got \(stepSize)")
-    }
     guard objectiveParameterCount >= 0 else {
       throw ImplicitError.invalidArgument(
         "objectiveParameterCount must be non-negative, got \(objectiveParameterCount)")
     }
-    self.objective = objective
+    self.gradientStep = try GradientStep(objective: objective, stepSize: stepSize)
     self.prox = prox
-    self.stepSize = stepSize
     self.objectiveParameterCount = objectiveParameterCount
     self.proxParameterTemplate = proxParameter
   }
+
+  /// The projected-gradient condition `P_C(x − η∇ₓf(x, θ_f), θ_C) − x` of
+  /// `min_{x ∈ C(θ_C)} f(x, θ_f)`: this condition with ``ProjectionProximal`` as its prox.
+  public init<SetProjection: Projection>(
+    objective: Objective, projection: SetProjection, objectiveParameterCount: Int,
+    projectionParameter: SetProjection.Parameter, stepSize: Double = 1
+  ) throws where Prox == ProjectionProximal<SetProjection> {
+    try self.init(
+      objective: objective, prox: ProjectionProximal(projection), objectiveParameterCount: objectiveParameterCount,
+      proxParameter: projectionParameter, stepSize: stepSize)
+  }
+
+  private init(_ other: Self, stepSize: Double) {
+    gradientStep = other.gradientStep.with(stepSize: stepSize)
+    prox = other.prox
+    objectiveParameterCount = other.objectiveParameterCount
+    proxParameterTemplate = other.proxParameterTemplate
+  }
+
+  /// This condition with the step `η` (finite and positive; not checked).
+  func with(stepSize: Double) -> Self { Self(self, stepSize: stepSize) }
 
   /// `dim θ = dim θ_f + dim θ_g`.
   public var parameterCount: Int { objectiveParameterCount + proxParameterTemplate.dimension }
@@ -92,15 +116,17 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
 
   @differentiable(reverse)
   public func callAsFunction(_ x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
-    let step = gradientStep(at: x, θ)
+    let step = point(at: x, θ)
     return prox.prox(step.z, step.proxParameter, scaling: stepSize) - x
   }
 
+  /// The value and exact pullback of `F` in `(x, θ)` (what reverse mode uses; public so that a
+  /// condition built on this one can chain it).
   @derivative(of: callAsFunction)
-  @usableFromInline func _vjpCallAsFunction(_ x: Vector<Double>, _ θ: Vector<Double>) -> (
+  public func _vjpCallAsFunction(_ x: Vector<Double>, _ θ: Vector<Double>) -> (
     value: Vector<Double>, pullback: (Vector<Double>) -> (Vector<Double>, Vector<Double>)
   ) {
-    let step = gradientStep(at: x, θ)
+    let step = point(at: x, θ)
     let value = prox.prox(step.z, step.proxParameter, scaling: stepSize) - x
     return (
       value,
@@ -115,7 +141,7 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
   @usableFromInline func _vjpCallAsFunctionSolution(_ x: Vector<Double>, _ θ: Vector<Double>) -> (
     value: Vector<Double>, pullback: (Vector<Double>) -> Vector<Double>
   ) {
-    let step = gradientStep(at: x, θ)
+    let step = point(at: x, θ)
     let value = prox.prox(step.z, step.proxParameter, scaling: stepSize) - x
     return (
       value,
@@ -132,8 +158,8 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
   public func solutionJacobianProduct(_ v: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>?
   {
     if isZero(v) { return Vector.zeros(x.count) }
-    let step = gradientStep(at: x, θ)
-    let dz = v - stepSize * hessianProduct(step, v)
+    let step = point(at: x, θ)
+    let dz = gradientStep.tangent(mirrored: v, v, Vector([]), at: x, step.objectiveParameter)
     return prox.jvp(at: step.z, step.proxParameter, scaling: stepSize, dz, step.proxParameter.zeroLike) - v
   }
 
@@ -142,7 +168,7 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
     _ u: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>
   ) -> Vector<Double>? {
     if isZero(u) { return Vector.zeros(x.count) }
-    return solutionTransposedProduct(u, gradientStep(at: x, θ))
+    return solutionTransposedProduct(u, point(at: x, θ))
   }
 
   /// `B t = −ηDC t_f + E t_g`.
@@ -150,12 +176,10 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
     Double
   >? {
     if isZero(t) { return Vector.zeros(x.count) }
-    let step = gradientStep(at: x, θ)
+    let step = point(at: x, θ)
     let (tf, tg) = splitParameters(t)
-    let dz =
-      objectiveParameterCount == 0 || isZero(tf)
-      ? Vector.zeros(x.count)
-      : (-stepSize) * objective.gradientJVP(at: x, step.objectiveParameter, along: Vector.zeros(x.count), tf)
+    let zeros = Vector<Double>.zeros(x.count)
+    let dz = gradientStep.tangent(mirrored: zeros, zeros, tf, at: x, step.objectiveParameter)
     return prox.jvp(at: step.z, step.proxParameter, scaling: stepSize, dz, tg)
   }
 
@@ -164,9 +188,7 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
     _ u: Vector<Double>, at x: Vector<Double>, _ θ: Vector<Double>
   ) -> Vector<Double>? {
     if isZero(u) { return Vector.zeros(θ.count) }
-    let step = gradientStep(at: x, θ)
-    let (wz, wg) = prox.vjp(at: step.z, step.proxParameter, scaling: stepSize, u)
-    return Vector(parameterCotangent(wz, step).scalars + wg.flattened)
+    return transposedProducts(u, point(at: x, θ)).1
   }
 
   public func validate(_ x: Vector<Double>, _ θ: Vector<Double>) throws {
@@ -179,68 +201,32 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
   // MARK: - Pieces
 
   /// `(Aᵀu, Bᵀu)` in one pass: one prox VJP, one reverse pass over dual numbers.
-  func transposedProducts(_ u: Vector<Double>, _ step: GradientStep<Prox.Parameter>) -> (Vector<Double>, Vector<Double>)
-  {
+  func transposedProducts(_ u: Vector<Double>, _ step: ProxInput<Prox.Parameter>) -> (Vector<Double>, Vector<Double>) {
     let (wz, wg) = prox.vjp(at: step.z, step.proxParameter, scaling: stepSize, u)
-    if objectiveParameterCount == 0 {
-      return (wz - stepSize * hessianProduct(step, wz) - u, Vector(wg.flattened))
-    }
-    let (hw, cw) = objective.gradientPullback(at: step.x, step.objectiveParameter, wz)
-    return (wz - stepSize * hw - u, Vector(((-stepSize) * cw).scalars + wg.flattened))
+    let w = wz.orZeros(step.x.count)
+    let (ax, bf) = gradientStep.pullback(u, through: w, mirrored: w, at: step.x, step.objectiveParameter)
+    return (ax, Vector(bf.scalars + (wg.dimension == 0 ? step.proxParameter.zeroLike : wg).flattened))
   }
 
-  func solutionTransposedProduct(_ u: Vector<Double>, _ step: GradientStep<Prox.Parameter>) -> Vector<Double> {
-    let wz = prox.vjp(at: step.z, step.proxParameter, scaling: stepSize, u).z
-    return wz - stepSize * hessianProduct(step, wz) - u
+  func solutionTransposedProduct(_ u: Vector<Double>, _ step: ProxInput<Prox.Parameter>) -> Vector<Double> {
+    let w = prox.vjp(at: step.z, step.proxParameter, scaling: stepSize, u).z.orZeros(step.x.count)
+    return gradientStep.pullback(u, through: w, mirrored: w, at: step.x, step.objectiveParameter).x
   }
 
-  /// `−ηCᵀw`.
-  func parameterCotangent(_ w: Vector<Double>, _ step: GradientStep<Prox.Parameter>) -> Vector<Double> {
-    if objectiveParameterCount == 0 { return Vector([]) }
-    return (-stepSize) * objective.gradientPullback(at: step.x, step.objectiveParameter, w).θ
-  }
-
-  /// `∇²ₓₓf · v`, exact.
-  func hessianProduct(_ step: GradientStep<Prox.Parameter>, _ v: Vector<Double>) -> Vector<Double> {
-    objectiveHessianProduct(objective, step.x, step.objectiveParameter, v)
-  }
-
-  /// `z = x − η∇ₓf(x, θ_f)` at `(x, θ)`, from the cache when it was the last point visited.
-  func gradientStep(at x: Vector<Double>, _ θ: Vector<Double>) -> GradientStep<Prox.Parameter> {
+  /// `z = x − η∇ₓf(x, θ_f)` at `(x, θ)`, with the split parameters.
+  func point(at x: Vector<Double>, _ θ: Vector<Double>) -> ProxInput<Prox.Parameter> {
     let (θf, θg) = splitParameters(θ)
-    if let z = cache.z(at: x, θ) {
-      return GradientStep(x: x, objectiveParameter: θf, proxParameter: θg, z: z)
-    }
-    let z = x - stepSize * objectiveGradient(objective, x, θf)
-    cache.store(x: x, θ: θ, z: z)
-    return GradientStep(x: x, objectiveParameter: θf, proxParameter: θg, z: z)
+    return ProxInput(x: x, objectiveParameter: θf, proxParameter: θg, z: gradientStep.step(from: x, at: x, θf))
   }
 
   /// The prox input `z = x − η∇ₓf(x, θ_f)` at `(x, θ)`.
-  public func proxInput(at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> { gradientStep(at: x, θ).z }
+  public func proxInput(at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> { point(at: x, θ).z }
 }
 
 /// `x`, the parameters and the prox input `z = x − η∇f(x)` at one point.
-struct GradientStep<ProxParameter> {
+struct ProxInput<ProxParameter> {
   let x: Vector<Double>
   let objectiveParameter: Vector<Double>
   let proxParameter: ProxParameter
   let z: Vector<Double>
-}
-
-/// The last gradient step computed, keyed by `(x, θ)`; compared entry by entry, which costs far
-/// less than the gradient it saves.
-final class GradientStepCache: Sendable {
-  private let state = Mutex<(x: Vector<Double>, θ: Vector<Double>, z: Vector<Double>)?>(nil)
-
-  func z(at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double>? {
-    state.withLock { entry in
-      guard let entry, entry.x == x, entry.θ == θ else { return nil }
-      return entry.z
-    }
-  }
-
-  func store(x: Vector<Double>, θ: Vector<Double>, z: Vector<Double>) {
-    state.withLock { $0 = (x, θ, z) }
-  }
 }

@@ -62,8 +62,8 @@ extension ProximalGradientCondition {
   ///
   /// When `A` is singular (the minimiser is not unique, e.g. the lasso with duplicated columns on
   /// the support) the solve fails with ``ImplicitError/linearSolveFailed(_:)``. A regularised
-  /// derivative is then available with a ridge in `options.linearSolver`; for this condition the
-  /// ridge should be **negative** (`LinearSolver(.denseLU, ridge: -1e-6)`): with `η ≤ 1/L` the
+  /// derivative is then available with `options.ridge`; for this condition the
+  /// ridge should be **negative** (`ImplicitOptions(ridge: -1e-6)`): with `η ≤ 1/L` the
   /// eigenvalues of `A` lie in `[−1, 0]`, so `A − rI` is invertible for every `r > 0`. The result
   /// is flagged by ``ProximalGradientJacobian/ridge``.
   public func implicitJacobian(
@@ -76,6 +76,6 @@ extension ProximalGradientCondition {
     let kinks = kinks(at: x, θ, tolerance: kinkTolerance)
     if !kinks.isEmpty && onKink == .throwError { throw ProximalGradientError.zeroWidthMargin(coordinates: kinks) }
     let result = try ImplicitDifferentiator(self, options: options).jacobian(at: x, θ)
-    return ProximalGradientJacobian(result: result, kinks: kinks, ridge: options.linearSolver.ridge)
+    return ProximalGradientJacobian(result: result, kinks: kinks, ridge: options.ridge)
   }
 }

@@ -1,7 +1,6 @@
-import Foundation
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitProximal
-import ImplicitProximalGradient
 import _Differentiation
 
 /// `f(x, θ) = ½‖Ax − θ‖²`: least squares with the target `b = θ` as the objective's parameter.
@@ -131,30 +130,4 @@ func lassoClosedFormJacobian(A: Matrix<Double>, x: Vector<Double>) -> Matrix<Dou
     for (p, i) in support.enumerated() { jacobian[i, r] = db[p] }
   }
   return jacobian
-}
-
-/// A reference case in the `implicit-case/1` format, written from data (outputs are
-/// placeholders: the tests compare what the family computes with independent references).
-func caseJSON(family: String, data: [(String, Any)], theta: [(String, Any)], outputCount: Int) -> Data {
-  func encode(_ value: Any) -> String {
-    switch value {
-    case let m as Matrix<Double>:
-      return "[" + m.rowArrays.map { "[" + $0.map { "\($0)" }.joined(separator: ", ") + "]" }.joined(separator: ", ")
-        + "]"
-    case let v as Vector<Double>: return "[" + v.scalars.map { "\($0)" }.joined(separator: ", ") + "]"
-    case let d as Double: return "\(d)"
-    case let a as [Double]: return "[" + a.map { "\($0)" }.joined(separator: ", ") + "]"
-    default: return "null"
-    }
-  }
-  func object(_ pairs: [(String, Any)]) -> String {
-    "{" + pairs.map { "\"\($0.0)\": \(encode($0.1))" }.joined(separator: ", ") + "}"
-  }
-  let placeholder = encode([Double](repeating: 0.5, count: outputCount))
-  let text = """
-    {"format": "implicit-case/1", "id": "synthetic", "family": "\(family)",
-     "data": \(object(data)), "theta": \(object(theta)),
-     "outputs": {"x": {"value": \(placeholder)}}}
-    """
-  return Data(text.utf8)
 }
