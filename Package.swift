@@ -61,6 +61,10 @@ var targets: [Target] = [
     dependencies: ["ImplicitCore", "ImplicitTestSupport"] + allModuleNames.map { .target(name: $0) },
     swiftSettings: settings),
   .testTarget(
+    name: "DocsExamplesTests",
+    dependencies: ["ImplicitCore", "ImplicitTestSupport"] + allModuleNames.map { .target(name: $0) },
+    swiftSettings: settings),
+  .testTarget(
     name: "ImplicitFamiliesTests",
     dependencies: [
       "ImplicitFamilies", "ImplicitCore", "ImplicitConformance", "ImplicitReferenceCases", "ImplicitTestSupport",

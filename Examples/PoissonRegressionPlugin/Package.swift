@@ -1,4 +1,5 @@
 // swift-tools-version:6.1
+// docs-example: plugin-authors-1
 import PackageDescription
 
 /// A third-party condition plugin: Poisson regression, a family the library does not ship,
@@ -31,3 +32,4 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+// end-docs-example

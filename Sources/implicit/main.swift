@@ -20,8 +20,9 @@ let usage = """
     catalog [--check | --write] [--catalog DIR] [--output FILE]
                               Regenerate (or verify) docs/catalog.md from the registry and
                               Catalog/; fails on a family without entry or an entry without family.
-    docs --check              Verify that every Swift block of README.md and docs/ is a
-                              compiled example (in Tests/ or Examples/).
+    docs --check [--pages FILE,FILE,...]
+                              Verify that every Swift block of the pages (default: README.md
+                              and docs/) is a compiled example (in Tests/ or Examples/).
     demo [NAME]               Run a demo (default: ridge, the paper's Figure 1). `demo --list`.
     bench [core | jaxopt | all] [--json] [--quick] [--runs N] [--only ID]
                               Benchmarks (build with -c release): the JAXopt workloads

@@ -11,7 +11,10 @@ func ridgeExample() throws {
   let b = rng.normalVector(20)
   // catalog-example: ridge
   let condition = try RidgeCondition(A: A, b: b)
-  let ridge = ImplicitFunction(condition: condition) { θ in try! condition.solve(θ) }
+  // A differentiable function cannot throw: a failed solve returns NaN, never a plausible vector.
+  let ridge = ImplicitFunction(condition: condition) { θ in
+    (try? condition.solve(θ)) ?? Vector(repeating: .nan, count: A.columns)
+  }
   let jacobian = try ridge.differentiator.jacobian(at: ridge.solver(0.5), 0.5)  // ∂x*/∂θ, 5 × 1
   let slope = gradient(at: 0.5) { θ in ridge(θ).squaredNorm() }  // d‖x*‖²/dθ
   // end-catalog-example

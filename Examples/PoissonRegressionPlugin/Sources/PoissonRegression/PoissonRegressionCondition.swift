@@ -1,6 +1,7 @@
 import ImplicitCore
 import _Differentiation
 
+// docs-example: plugin-authors-2
 /// Poisson regression with l2 regularisation,
 /// `w*(θ) = argmin_w (1/n) Σᵢ [exp(xᵢᵀw) − yᵢ xᵢᵀw] + ½θ‖w‖²`, through its stationarity condition
 ///
@@ -52,7 +53,9 @@ public struct PoissonRegressionCondition: OptimalityCondition {
     throw ImplicitError.solverDidNotConverge(solver: "Newton", iterations: maxIterations, residual: self(w, θ).norm())
   }
 }
+// end-docs-example
 
+// docs-example: plugin-authors-3
 /// Registration of the `poisson-regression` family with the library's registry.
 public enum PoissonRegressionFamily {
   public static let descriptor = ConditionFamily(
@@ -81,3 +84,4 @@ public enum PoissonRegressionFamily {
     return (try PoissonRegressionCondition(X: X, y: try c.vector("y", count: X.rows)), try c.scalar("theta"))
   }
 }
+// end-docs-example

@@ -5,6 +5,7 @@ import ImplicitReferenceCases
 import PoissonRegression
 import Testing
 
+// docs-example: plugin-authors-4
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
   .deletingLastPathComponent()
 
@@ -29,6 +30,7 @@ func conformance() throws {
     #expect(reports.first?.check(name)?.passed == true, "\(name) did not run and pass")
   }
 }
+// end-docs-example
 
 @Test("the reference case (computed independently with NumPy) matches")
 func referenceCaseMatches() throws {
