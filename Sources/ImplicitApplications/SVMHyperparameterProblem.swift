@@ -110,6 +110,13 @@ struct SVMHyperparameterProblem {
   /// descent fixed point, in `θ` (its solver's steps are per block).
   let blockCoordinateDescentCondition: BlockCoordinateDescentCondition<MulticlassSVMDual, SimplexProjection>
   let blockGradients: MulticlassSVMDualBlockGradients
+  /// The mirror-descent and projected-gradient conditions on `f` in `θ`, step 1: what the
+  /// implicit hypergradients differentiate.
+  let implicitConditions:
+    (
+      mirrorDescent: MirrorDescentCondition<MulticlassSVMDual, KLRowSimplexMirrorMap>,
+      projectedGradient: ProximalGradientCondition<MulticlassSVMDual, ProjectionProximal<RowSimplexProjection>>
+    )
 
   init(train: (X: Matrix<Double>, Y: Matrix<Double>), validation: (X: Matrix<Double>, Y: Matrix<Double>)) throws {
     objective = try MulticlassSVMDual(X: train.X, Y: train.Y)
@@ -126,6 +133,12 @@ struct SVMHyperparameterProblem {
       objective: objective, blockProjection: SimplexProjection(), projectionParameter: 1,
       blocks: BlockPartition(blockSize: classes, dimension: samples * classes), objectiveParameterCount: 1)
     blockGradients = MulticlassSVMDualBlockGradients(objective)
+    implicitConditions = (
+      try MirrorDescentCondition(objective: objective, mirrorMap: KLRowSimplexMirrorMap(columns: classes)),
+      try ProximalGradientCondition(
+        objective: objective, projection: RowSimplexProjection(columns: classes), objectiveParameterCount: 1,
+        projectionParameter: Vector([]))
+    )
   }
 
   /// `β₀`: every row uniform (feasible, and interior — mirror descent needs that).
@@ -176,42 +189,31 @@ struct SVMHyperparameterProblem {
   }
 
   /// The validation loss at `log θ` and its derivative in `log θ`, with `β*` from `solver` and
-  /// `dβ*/d log θ` from `solver`'s own optimality condition, by one implicit VJP:
-  ///
-  ///     dL/ds = θ ∂L/∂θ + (∂β*/∂s)ᵀ ∂L/∂β,   (∂β*/∂s)ᵀ v = −Bᵀ A⁻ᵀ v   (s = log θ)
-  ///
-  /// (`A = ∂F/∂β`, `B = ∂F/∂s` of the condition at the solver's output).
+  /// `dβ*/dθ` from `solver`'s own optimality condition, by one implicit VJP,
+  /// `(∂β*/∂θ)ᵀ v = −Bᵀ A⁻ᵀ v` (`A = ∂F/∂β`, `B = ∂F/∂θ` of the condition at the solver's output).
   func implicitHypergradient(_ solver: SVMDualSolver, at logθ: Double, iterations: Int) throws -> SVMHypergradient {
     try implicitHypergradient(solver, beta: try solve(solver, logθ: logθ, iterations: iterations), logθ: logθ)
   }
 
-  /// The same at a given `β`. Each condition takes the step 1 on `f` (`‖X‖₂²/θ` on `f̃`; JAXopt's
-  /// default), which does not move its roots; the linear solve is matrix-free GMRES.
+  /// The same at a given `β`, through the conditions on `f` in `θ` with the step 1 (JAXopt's
+  /// default) and matrix-free GMRES: `dL/d log θ = θ (∂L/∂θ + (∂β*/∂θ)ᵀ ∂L/∂β)`. (The conditions
+  /// on `f̃` have the same roots, but away from a root their Jacobian formula also carries the
+  /// folded step's derivative, and is less accurate at a truncated iterate.)
   func implicitHypergradient(_ solver: SVMDualSolver, beta: Vector<Double>, logθ: Double) throws -> SVMHypergradient {
-    let θ = Double.exp(logθ), s = Vector([logθ]), unitStep = inLogθ.squaredNorm / θ
+    let θ = Double.exp(logθ), parameter = Vector([θ])
     let (loss, (dBeta, dθ)) = valueWithGradient(at: beta, θ) { beta, θ in validationLoss(beta, θ) }
     let options = ImplicitOptions(linearSolver: GMRES())
     let implicit =
       switch solver {
       case .mirrorDescent:
-        try ImplicitDifferentiator(
-          MirrorDescentCondition(objective: inLogθ, mirrorMap: mirrorDescentCondition.mirrorMap, stepSize: unitStep),
-          options: options
-        ).vjp(dBeta, at: beta, s)
+        try ImplicitDifferentiator(implicitConditions.mirrorDescent, options: options).vjp(dBeta, at: beta, parameter)
       case .projectedGradient:
-        try ImplicitDifferentiator(
-          ProximalGradientCondition(
-            objective: inLogθ, projection: RowSimplexProjection(columns: classes), objectiveParameterCount: 1,
-            projectionParameter: Vector([]), stepSize: unitStep),
-          options: options
-        ).vjp(dBeta, at: beta, s)
+        try ImplicitDifferentiator(implicitConditions.projectedGradient, options: options).vjp(
+          dBeta, at: beta, parameter)
       case .blockCoordinateDescent:
-        try ImplicitDifferentiator(blockCoordinateDescentCondition, options: options).vjp(dBeta, at: beta, s.exp())
+        try ImplicitDifferentiator(blockCoordinateDescentCondition, options: options).vjp(dBeta, at: beta, parameter)
       }
-    // The block-coordinate-descent condition is in θ: d/d log θ = θ d/dθ.
-    let chain = solver == .blockCoordinateDescent ? θ : 1
-    return SVMHypergradient(
-      loss: loss, derivative: θ * dθ + chain * implicit.value[0], diagnostics: implicit.diagnostics)
+    return SVMHypergradient(loss: loss, derivative: θ * (dθ + implicit.value[0]), diagnostics: implicit.diagnostics)
   }
 
   /// The validation loss after `iterations` steps of `solver` and its derivative in `log θ`, by
