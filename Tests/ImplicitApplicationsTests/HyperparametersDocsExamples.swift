@@ -48,9 +48,9 @@ import _Differentiation
     // docs-example: hyperparameters-2
     s = s - g.mapScalars { max(-maxMove, min(maxMove, learningRate * $0)) }
     // end-docs-example
-    for j in 0..<s.count {
-      let move = logθ[j] - s[j]
-      #expect(abs(move) <= maxMove && move == min(maxMove, max(-maxMove, learningRate * g[j])))
+    for j in 0..<s.count {  // each coordinate moved by the clamped step, at most maxMove
+      let move = max(-maxMove, min(maxMove, learningRate * g[j]))
+      #expect(s[j] == logθ[j] - move && abs(move) <= maxMove)
     }
   }
 
