@@ -64,7 +64,7 @@ func runDatasetDistillation() throws {
   print(
     "inner problem: l2-regularised logistic regression on \(classes) prototypes, λ = \(l2Strength); "
       + "outer: Adam, \(steps) steps, learning rate \(learningRate)/(1 + step/100), pixels clipped to [0, 1]")
-  print("\nstep   train loss  train acc   test acc   Newton its   CG its (implicit solve)")
+  print("\nstep   train loss  train acc   test acc   Newton its   implicit-solve its")
   let started = Date()
   for step in 0...steps {
     let (loss, hypergradient) = valueWithGradient(at: prototypes, of: distillationLoss)

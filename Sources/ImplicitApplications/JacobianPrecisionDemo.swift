@@ -100,7 +100,8 @@ func measureJacobianPrecision(_ problem: any JacobianPrecisionProblem, schedule:
   let v = rng.normalVector(xStar.count)
   let reverse = v.dot(problem.unrolledJacobian(50))
   let h = 1e-6 * max(1, abs(problem.θ))
-  let central = v.dot((try problem.iterate(50, at: problem.θ + h) - problem.iterate(50, at: problem.θ - h)).scaled(by: 1 / (2 * h)))
+  let central = v.dot(
+    (try problem.iterate(50, at: problem.θ + h) - problem.iterate(50, at: problem.θ - h)).scaled(by: 1 / (2 * h)))
   print(
     "unrolled at t = 50: the library's unrolled switch vᵀ∂x̂/∂θ = \(sci(reverse)), central finite differences of the "
       + "solver's iterates \(sci(central)) (relative difference \(sci(abs(reverse - central) / abs(central))))")

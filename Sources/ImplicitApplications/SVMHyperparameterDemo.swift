@@ -45,7 +45,8 @@ func runSVMHyperparameterDemo() throws {
     for n in budgets {
       let (_, forward) = try svmTimed { try problem.solve(solver, logθ: logθ0, iterations: n) }
       let (unrolledResult, unrolledTime) = svmTimed { problem.unrolledHypergradient(solver, at: logθ0, iterations: n) }
-      let unrolledError = unrolledResult.map { abs($0.derivative - reference.implicit) / abs(reference.implicit) } ?? .nan
+      let unrolledError =
+        unrolledResult.map { abs($0.derivative - reference.implicit) / abs(reference.implicit) } ?? .nan
       let unrolledColumns =
         unrolledResult.map {
           "\(svmSigned($0.derivative))  \(sci(unrolledError))" + String(format: "  %6.3f s", unrolledTime)

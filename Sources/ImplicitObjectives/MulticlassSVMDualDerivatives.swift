@@ -24,7 +24,10 @@ extension MulticlassSVMDual {
     let B = Matrix(reshaping: beta, rows: X.rows, columns: Y.columns)
     let XTU = XT * U
     let residual = XT * (B - Y)
-    return ((X * XTU).flattenedVector().scaled(by: 1 / t), Vector([-residual.flattenedVector().dot(XTU.flattenedVector()) / (t * t)]))
+    return (
+      (X * XTU).flattenedVector().scaled(by: 1 / t),
+      Vector([-residual.flattenedVector().dot(XTU.flattenedVector()) / (t * t)])
+    )
   }
 
   /// `∇²f·v + (∂∇_β f/∂θ)·τ = X Xᵀ(V − τ(B − Y)/θ)/θ`, in closed form.

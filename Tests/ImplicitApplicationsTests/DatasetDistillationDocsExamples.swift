@@ -10,14 +10,15 @@ enum DatasetDistillationPage {
   // docs-example: dataset-distillation-1
   struct PrototypeLogisticRegression: ParametricObjective {
     let classes: Int, pixels: Int, l2Strength: Double
-    let targets: [Double]                       // the 10 × 10 identity: prototype c has label c
+    let targets: [Double]  // the 10 × 10 identity: prototype c has label c
 
     @differentiable(reverse)
     func callAsFunction<S: RealScalar>(_ w: Vector<S>, _ p: Vector<S>) -> S {
       let prototypes = Matrix<S>(reshaping: p, rows: classes, columns: pixels)
       let weights = Matrix<S>(reshaping: w, rows: pixels, columns: classes)
       let scores = prototypes * weights
-      let crossEntropy = (scores.rowLogSumExp().sum() - scores.flattenedVector().dot(Vector<S>(converting: targets)))
+      let crossEntropy =
+        (scores.rowLogSumExp().sum() - scores.flattenedVector().dot(Vector<S>(converting: targets)))
         / S(Double(classes))
       return crossEntropy + S(0.5 * l2Strength) * w.squaredNorm()
     }
@@ -58,7 +59,7 @@ enum DatasetDistillationPage {
     let state = DistillationSolveLog(start: Vector<Double>.zeros(pixels * classes))
     let trainOnPrototypes = ImplicitFunction(
       condition: StationarityCondition(inner, stronglyConvex: true),
-      options: ImplicitOptions(onDiagnostics: { state.record($0) })   // `state`: a locked, Sendable log
+      options: ImplicitOptions(onDiagnostics: { state.record($0) })  // `state`: a locked, Sendable log
     ) { (prototypes: Vector<Double>) -> Vector<Double> in
       state.run { try NewtonCG(tolerance: 1e-11).solve(inner, prototypes, from: state.start) }
     }
@@ -66,13 +67,13 @@ enum DatasetDistillationPage {
     @differentiable(reverse)
     func distillationLoss(_ prototypes: Vector<Double>) -> Double { trainSet.loss(trainOnPrototypes(prototypes)) }
 
-    for _ in 0..<steps {                                    // the demo: 300 steps
+    for _ in 0..<steps {  // the demo: 300 steps
       let (loss, hypergradient) = valueWithGradient(at: prototypes, of: distillationLoss)
-      _ = try state.lastResult.converged()                  // typed error if the inner solver failed
-      _ = try state.lastDiagnostics?.get()                  // typed error if the implicit solve failed
+      _ = try state.lastResult.converged()  // typed error if the inner solver failed
+      _ = try state.lastDiagnostics?.get()  // typed error if the implicit solve failed
       losses.append(loss)
       adam.step(&prototypes, along: hypergradient)
-      prototypes = prototypes.mapScalars { min(max($0, 0), 1) }   // pixels stay in [0, 1]
+      prototypes = prototypes.mapScalars { min(max($0, 0), 1) }  // pixels stay in [0, 1]
     }
     // end-docs-example
     #expect(losses.last! < losses.first!)

@@ -10,7 +10,7 @@ import _Differentiation
 /// The page's objective, as shown (the demo's is the same with doc comments).
 enum DictionaryLearningPage {
   // docs-example: dictionary-learning-1
-  struct SampleReconstruction: ParametricObjective {     // f(x, θ) = ½‖a − Dx‖², θ = vec(D)
+  struct SampleReconstruction: ParametricObjective {  // f(x, θ) = ½‖a − Dx‖², θ = vec(D)
     let sample: [Double], atoms: Int
     @differentiable(reverse)
     func callAsFunction<S: RealScalar>(_ x: Vector<S>, _ θ: Vector<S>) -> S {
@@ -33,7 +33,10 @@ enum DictionaryLearningPage {
     let v = rng.normalVector(k)
     let page = DictionaryLearningPage.SampleReconstruction(sample: sample, atoms: k)
     let x = rng.normalVector(k)
-    #expect(abs(page(x, dictionary.flattenedVector()) - SampleReconstruction(sample: sample, atoms: k)(x, dictionary.flattenedVector())) == 0)
+    #expect(
+      abs(
+        page(x, dictionary.flattenedVector())
+          - SampleReconstruction(sample: sample, atoms: k)(x, dictionary.flattenedVector())) == 0)
 
     // The code: a tight solve of the sample's elastic-net problem, a root of the condition.
     func solveCode(_ dictionary: Matrix<Double>) throws -> Vector<Double> {
@@ -51,7 +54,7 @@ enum DictionaryLearningPage {
       prox: ElasticNetProximal(), objectiveParameterCount: d * k, proxParameter: Vector([λ₁, λ₂]),
       stepSize: 1 / dictionary.squaredSpectralNorm())
     let θ = condition.packParameters(objective: dictionary.flattenedVector(), prox: Vector([λ₁, λ₂]))
-    let contribution = try ImplicitDifferentiator(condition).vjp(v, at: code, θ).value   // −Bᵢᵀuᵢ = vᵀ∂x*/∂θ
+    let contribution = try ImplicitDifferentiator(condition).vjp(v, at: code, θ).value  // −Bᵢᵀuᵢ = vᵀ∂x*/∂θ
     // end-docs-example
     let direction = rng.normalMatrix(rows: d, columns: k), h = 1e-6
     let fd = (try solveCode(dictionary + h * direction) - solveCode(dictionary - h * direction)).dot(v) / (2 * h)
@@ -78,10 +81,12 @@ enum DictionaryLearningPage {
     var flatDictionary = dictionary.flattenedVector()
     let (before, classifierBefore) = (dictionary, classifier)
     // docs-example: dictionary-learning-3
-    codes = try coder.encode(train.features, on: dictionary, from: codes.codes)          // warm start
-    let (loss, classifierGradient, codeGradient) = task.valueWithGradients(at: classifier, codes.codes.flattenedVector())
-    let pulled = try hypergradient.pullback(Matrix(reshaping: codeGradient, rows: n, columns: k),
-                                            samples: train.features, codes: codes.codes, dictionary: dictionary)
+    codes = try coder.encode(train.features, on: dictionary, from: codes.codes)  // warm start
+    let (loss, classifierGradient, codeGradient) = task.valueWithGradients(
+      at: classifier, codes.codes.flattenedVector())
+    let pulled = try hypergradient.pullback(
+      Matrix(reshaping: codeGradient, rows: n, columns: k),
+      samples: train.features, codes: codes.codes, dictionary: dictionary)
     dictionaryOptimizer.step(&flatDictionary, along: pulled.dictionary.flattenedVector())
     dictionary = ReconstructionDictionaryLearning.projectedAtoms(Matrix(reshaping: flatDictionary, rows: d, columns: k))
     classifierOptimizer.step(&classifier, along: classifierGradient)

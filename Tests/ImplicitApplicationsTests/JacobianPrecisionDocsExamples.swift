@@ -17,7 +17,7 @@ import _Differentiation
     // docs-example: jacobian-precision-1
     let solver = GradientDescent(stepSize: .fixed(1 / (A.squaredSpectralNorm() + θ)))
     let (iterate, pullback) = valueWithPullback(at: Vector([θ])) { θ in
-      solver.unrolled(objective, θ, from: Vector.zeros(A.columns), iterations: t)      // x̂ₜ(θ)
+      solver.unrolled(objective, θ, from: Vector.zeros(A.columns), iterations: t)  // x̂ₜ(θ)
     }
     let unrolled = Vector((0..<iterate.count).map { pullback(.basis($0, count: iterate.count)).sum() })  // ∂x̂ₜ/∂θ
     // end-docs-example

@@ -36,7 +36,8 @@ import _Differentiation
       (try Self.ridge(), 1e-7), (try Self.lasso(), 1e-6), (try Self.svm(), 1e-6),
     ]
     for (problem, tolerance) in problems {
-      let fd = (try problem.iterate(t, at: problem.θ + h) - problem.iterate(t, at: problem.θ - h)).scaled(by: 1 / (2 * h))
+      let fd = (try problem.iterate(t, at: problem.θ + h) - problem.iterate(t, at: problem.θ - h)).scaled(
+        by: 1 / (2 * h))
       #expect((problem.unrolledJacobian(t) - fd).norm() <= tolerance * fd.norm(), "\(problem.name)")
       let iterate = try problem.iterate(t)
       let unrolled = problem.unrolled(Vector([problem.θ]), iterations: t)

@@ -11,7 +11,7 @@ import _Differentiation
   @Test func derivativeOfAMinimisedPacking() throws {
     let count = 32
     // docs-example: molecular-dynamics-1
-    let packing = try SoftSpherePacking(count: count, packingFraction: 0.85)   // the demo: 128 discs
+    let packing = try SoftSpherePacking(count: count, packingFraction: 0.85)  // the demo: 128 discs
     var rng = SeededGenerator(seed: 3)
     let start = packing.randomPositions(using: &rng)
     let minimum = try SoftSphereFIRE(forceTolerance: 3e-15, reportEvery: 200).minimize(packing, from: start, 1.0)
@@ -20,10 +20,10 @@ import _Differentiation
     let condition = try SoftSphereStationarity(packing: packing, reference: minimum.positions, θ: 1.0)
     let cg = ImplicitDifferentiator(
       condition, options: ImplicitOptions(linearSolver: ConjugateGradient(relativeTolerance: 1e-12)))
-    let dx = try cg.jvp(1.0, at: Vector(minimum.positions), 1.0).value          // ∂x*/∂θ
+    let dx = try cg.jvp(1.0, at: Vector(minimum.positions), 1.0).value  // ∂x*/∂θ
 
     let dense = ImplicitDifferentiator(condition, options: ImplicitOptions(linearSolver: DenseCholesky()))
-    let column = try dense.jacobian(at: Vector(minimum.positions), 1.0).matrix    // 2·count × 1
+    let column = try dense.jacobian(at: Vector(minimum.positions), 1.0).matrix  // 2·count × 1
     // end-docs-example
     #expect(dx.norm() > 0)
     #expect((Vector(column.scalars) - dx).norm() <= 1e-9 * dx.norm())

@@ -1,8 +1,8 @@
 import Foundation
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitMirrorDescent
 import ImplicitProjections
-import ImplicitGradientStep
 import Testing
 import _Differentiation
 

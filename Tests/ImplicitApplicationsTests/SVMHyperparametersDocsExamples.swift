@@ -32,7 +32,7 @@ import _Differentiation
     var rng = SeededGenerator(seed: 5)
     let u = rng.normalVector(beta.count)  // stands for ∂L/∂β
     // docs-example: svm-hyperparameters-2
-    let implicit = try ImplicitDifferentiator(pg).vjp(u, at: beta, s).value                   // one linear solve
+    let implicit = try ImplicitDifferentiator(pg).vjp(u, at: beta, s).value  // one linear solve
     let unrolled = pullback(at: s) { s in fista.unrolled(pg, s, from: dual.uniformStart) }(u)  // through 500 steps
 
     let mirror = MirrorDescent(stepSize: 1, fixedIterations: 500)
