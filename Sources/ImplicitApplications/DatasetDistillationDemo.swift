@@ -1,5 +1,6 @@
 import Foundation
 import ImplicitCore
+import ImplicitObjectives
 import ImplicitStationarity
 import Synchronization
 import _Differentiation
@@ -63,7 +64,7 @@ func runDatasetDistillation() throws {
   print(
     "inner problem: l2-regularised logistic regression on \(classes) prototypes, λ = \(l2Strength); "
       + "outer: Adam, \(steps) steps, learning rate \(learningRate)/(1 + step/100), pixels clipped to [0, 1]")
-  print("\nstep   train loss  train acc   test acc   Newton its   CG its (implicit solve)")
+  print("\nstep   train loss  train acc   test acc   Newton its   implicit-solve its")
   let started = Date()
   for step in 0...steps {
     let (loss, hypergradient) = valueWithGradient(at: prototypes, of: distillationLoss)
@@ -104,7 +105,8 @@ func runDatasetDistillation() throws {
   let distilled = try innerSolver.solve(inner, prototypes, from: state.start).converged()
   let means = distillationClassMeans(train)
   let fromMeans = try innerSolver.solve(inner, means, from: .zeros(pixels * classes)).converged()
-  let full = DatasetLogisticRegression(data: trainSet)
+  let full = try L2MulticlassLogisticRegression(
+    features: train.features, labels: Vector(train.labels.map(Double.init)), classes: classes)
   let fromAll = try innerSolver.solve(full, Vector([l2Strength]), from: .zeros(pixels * classes)).converged()
   print("\ntest accuracy of l2-regularised logistic regression (λ = \(l2Strength)) trained on")
   print(String(format: "  the 10 distilled images:        %6.2f%%", 100 * testSet.accuracy(distilled)))
@@ -128,7 +130,7 @@ func runDatasetDistillation() throws {
 /// The inner solver's warm start, its last result and the last backward pass's outcome (the
 /// solver closure and the diagnostics handler are called by the differentiable wrapper, so their
 /// outcomes are recorded here to be checked by the caller). Locked: the wrapper is `Sendable`.
-private final class DistillationSolveLog: Sendable {
+final class DistillationSolveLog: Sendable {
   private struct State {
     var start: Vector<Double>
     var lastResult: SolverResult<Vector<Double>>

@@ -40,25 +40,6 @@ struct PrototypeLogisticRegression: ParametricObjective {
   }
 }
 
-/// The same model trained on a whole labelled data set (the reference the distilled images are
-/// compared with), with the l2 strength as the parameter `θ = [λ]`:
-///
-///     f(W, λ) = (1/n) Σᵢ [ logsumexp(xᵢᵀW) − xᵢᵀw_yᵢ ] + ½λ‖W‖²
-struct DatasetLogisticRegression: ParametricObjective {
-  /// The samples and their labels.
-  let data: LinearSoftmaxEvaluation
-
-  @differentiable(reverse)
-  func callAsFunction<S: RealScalar>(_ w: Vector<S>, _ θ: Vector<S>) -> S {
-    let scores =
-      Matrix<S>(converting: data.features) * Matrix<S>(reshaping: w, rows: data.features.columns, columns: data.classes)
-    let crossEntropy =
-      (scores.rowLogSumExp().sum() - scores.flattenedVector().dot(Vector<S>(converting: data.targets.scalars)))
-      / S(Double(data.features.rows))
-    return crossEntropy + S(0.5) * θ.sum() * w.squaredNorm()
-  }
-}
-
 /// A linear softmax classifier's loss and accuracy on a fixed labelled set: the outer objective
 /// (mean cross-entropy on the real training digits) and the test metric.
 struct LinearSoftmaxEvaluation {

@@ -207,6 +207,13 @@ extension FISTA {
   /// unrolled one is the derivative of the truncated iterate. Input is not validated (a
   /// differentiable function cannot throw): call ``solve(_:_:from:)`` first, or validate with the
   /// condition.
+  ///
+  /// A step that depends on `θ` (say `η(θ) = θ/L`, for an objective whose smoothness scales with
+  /// `θ`) is a reparametrisation, not a second switch: since `η∇ₓf = ∇ₓ(ηf)`, unroll with step 1
+  /// the condition on the objective `f̃(x, θ) = η(θ)·f(x, θ)`. The iterates are the same; the
+  /// unrolled derivative then includes the step's dependence on `θ`, and for a projection (a prox
+  /// that ignores its scaling) the condition's roots are those of `f`. The SVM demo
+  /// (`svm-hyperparameters`) does this in `log θ` and tests it against finite differences.
   @differentiable(reverse,wrt: θ)
   public func unrolled<Objective, Prox>(
     _ condition: ProximalGradientCondition<Objective, Prox>, _ θ: Vector<Double>, from x0: Vector<Double>

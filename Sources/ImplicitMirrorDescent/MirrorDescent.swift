@@ -81,7 +81,9 @@ extension MirrorDescent {
   /// reverse-mode AD **through the iterations** instead of the implicit function theorem. Each
   /// step is `x⁺ = x + F(x, θ)` of the condition with the solver's step, so its pullback is the
   /// condition's exact hand-written one. Input is not validated (call ``solve(_:_:from:)``
-  /// first); a step that is not finite and positive traps.
+  /// first); a step that is not finite and positive traps. A step that depends on `θ`: unroll
+  /// with step 1 on the objective `η(θ)·f(x, θ)`, which has the same iterates (`η∇f = ∇(ηf)`) and
+  /// the same roots (see ``FISTA/unrolled(_:_:from:)``).
   @differentiable(reverse,wrt: θ)
   public func unrolled<Objective, Map>(
     _ condition: MirrorDescentCondition<Objective, Map>, _ θ: Vector<Double>, from start: Vector<Double>

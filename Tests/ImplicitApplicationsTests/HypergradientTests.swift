@@ -19,18 +19,18 @@ import _Differentiation
       classes: 3, features: 16, train: 10, validation: 12, test: 1, separation: 1, seed: 3)
     let problem = try SVMHyperparameterProblem(train: data.train, validation: data.validation)
     let θ = Double.exp(logθ)
-    let beta = try problem.solveTightly(θ)
+    let beta = try problem.solveTightly(logθ: logθ)
 
     let h = 1e-4
     func resolvedLoss(_ s: Double) throws -> Double {
-      problem.validationLoss(try problem.solveTightly(Double.exp(s)), Double.exp(s))
+      problem.validationLoss(try problem.solveTightly(logθ: s), Double.exp(s))
     }
     // Noise of the quotient ≈ solve tolerance (1e-11) / h, truncation ≈ h²: both below 1e-7.
     let fd = (try resolvedLoss(logθ + h) - resolvedLoss(logθ - h)) / (2 * h)
     #expect(abs(fd) > 1e-4)  // a non-trivial derivative
 
     for solver in [SVMDualSolver.projectedGradient, .blockCoordinateDescent] {
-      let implicit = try problem.implicitHypergradient(solver, beta: beta, θ)
+      let implicit = try problem.implicitHypergradient(solver, beta: beta, logθ: logθ)
       #expect(abs(implicit.derivative - fd) < 1e-7, "\(solver): \(implicit.derivative) vs \(fd)")
       #expect(abs(implicit.loss - problem.validationLoss(beta, θ)) < 1e-14)
     }

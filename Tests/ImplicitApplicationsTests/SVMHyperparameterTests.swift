@@ -1,94 +1,89 @@
 import Foundation
 import ImplicitCore
+import ImplicitGradientStep
 import ImplicitMirrorDescent
+import ImplicitProjections
 import Testing
 import _Differentiation
 
 @testable import ImplicitApplications
 
-/// The svm-hyperparameters demo's unrolled solvers and its mirror-descent hypergradient.
+/// The svm-hyperparameters demo: the library's unrolled switches with the θ-dependent step folded
+/// into the objective, and the implicit hypergradients.
 @Suite struct SVMHyperparameterTests {
-  static func problem() throws -> (SVMHyperparameterProblem, SVMUnrolledSolvers) {
+  static func problem() throws -> SVMHyperparameterProblem {
     let data = try SVMHyperparameterData.gaussianClasses(
       classes: 3, features: 16, train: 10, validation: 12, test: 1, separation: 1, seed: 3)
-    let problem = try SVMHyperparameterProblem(train: data.train, validation: data.validation)
-    return (problem, SVMUnrolledSolvers(problem))
+    return try SVMHyperparameterProblem(train: data.train, validation: data.validation)
   }
 
-  /// The unrolled copies are independent re-implementations of the library's three solvers:
-  /// after the same number of iterations they must give the same validation loss.
-  @Test(arguments: SVMDualSolver.allCases)
-  func unrolledCopiesReproduceTheLibrarySolvers(solver: SVMDualSolver) throws {
-    let (problem, unrolled) = try Self.problem()
-    let logθ = 1.5, iterations = solver == .blockCoordinateDescent ? 7 : 40
-    let θ = Foundation.exp(logθ)
-    let library = problem.validationLoss(try problem.solve(solver, θ, iterations: iterations), θ)
-    let copy = unrolled.hypergradient(solver, at: logθ, iterations: iterations).loss
-    #expect(abs(library - copy) <= 1e-13 * abs(library))
+  /// `β` after `n` steps of size `θ/‖X‖₂²` on the dual `f` itself, by the library solvers driven
+  /// by the dual's gradient at `θ`: the schedule without the reparametrisation.
+  static func stepsOnTheDual(_ problem: SVMHyperparameterProblem, _ solver: SVMDualSolver, logθ: Double, _ n: Int)
+    throws -> Vector<Double>
+  {
+    let θ = Foundation.exp(logθ), η = θ / problem.inLogθ.squaredNorm
+    let gradient = { (beta: Vector<Double>) in problem.objective.gradient(at: beta, Vector([θ])) }
+    switch solver {
+    case .mirrorDescent:
+      return try MirrorDescent(stepSize: η, fixedIterations: n)
+        .solve(mirrorMap: KLRowSimplexMirrorMap(columns: problem.classes), from: problem.start, gradient: gradient)
+        .solution
+    default:
+      let projection = RowSimplexProjection(columns: problem.classes)
+      return try FISTA.fixedIterations(n, stepSize: η)
+        .solve(from: problem.start, gradient: gradient, prox: { z, _ in projection.project(z, Vector([])) }).solution
+    }
   }
 
-  /// The unrolled hypergradient (reverse mode through the iterations) against central finite
-  /// differences of the same iterations.
-  @Test(arguments: SVMDualSolver.allCases)
+  /// Folding the step into the objective changes nothing in the iterates: the unrolled switch's
+  /// loss equals the loss after the same steps on `f` with the step `θ/‖X‖₂²`.
+  @Test(arguments: [SVMDualSolver.mirrorDescent, .projectedGradient])
+  func unrolledSwitchRunsTheStepsOnTheDual(solver: SVMDualSolver) throws {
+    let problem = try Self.problem()
+    let logθ = 1.5, iterations = 40
+    let reference = problem.validationLoss(
+      try Self.stepsOnTheDual(problem, solver, logθ: logθ, iterations), Foundation.exp(logθ))
+    let unrolled = try #require(problem.unrolledHypergradient(solver, at: logθ, iterations: iterations)).loss
+    #expect(abs(reference - unrolled) <= 1e-13 * abs(reference))
+  }
+
+  /// The unrolled hypergradient in `log θ` (the θ-dependent step included) against central finite
+  /// differences of the steps on `f` with step `θ/‖X‖₂²`.
+  @Test(arguments: [SVMDualSolver.mirrorDescent, .projectedGradient])
   func unrolledHypergradientMatchesFiniteDifferencesOfTheIterations(solver: SVMDualSolver) throws {
-    let (_, unrolled) = try Self.problem()
-    let logθ = 1.5, iterations = solver == .blockCoordinateDescent ? 7 : 40, h = 1e-6
-    let g = unrolled.hypergradient(solver, at: logθ, iterations: iterations).derivative
-    let fd =
-      (unrolled.hypergradient(solver, at: logθ + h, iterations: iterations).loss
-        - unrolled.hypergradient(solver, at: logθ - h, iterations: iterations).loss) / (2 * h)
+    let problem = try Self.problem()
+    let logθ = 1.5, iterations = 40, h = 1e-6
+    let g = try #require(problem.unrolledHypergradient(solver, at: logθ, iterations: iterations)).derivative
+    func loss(_ s: Double) throws -> Double {
+      problem.validationLoss(try Self.stepsOnTheDual(problem, solver, logθ: s, iterations), Foundation.exp(s))
+    }
+    let fd = (try loss(logθ + h) - loss(logθ - h)) / (2 * h)
     #expect(abs(g - fd) <= 1e-7 * max(abs(fd), 1e-3), "\(solver): \(g) vs \(fd)")
   }
 
-  /// Mirror descent run to convergence, differentiated through the mirror-descent condition,
-  /// against central finite differences of tightly re-solved validation losses. (Its iterate's
-  /// subnormal entries are flushed to 0, as the demo does: see `flushingSubnormals`.)
-  @Test func mirrorDescentHypergradientMatchesFiniteDifferencesOfResolving() throws {
-    let (problem, _) = try Self.problem()
-    let logθ = 1.5, θ = Foundation.exp(logθ)
-    let run = try MirrorDescent(stepSize: problem.step(θ), tolerance: 1e-13, maxIterations: 200_000)
-      .solve(mirrorMap: KLRowSimplexMirrorMap(columns: problem.classes), from: problem.start) {
-        problem.gradient($0, θ)
-      }
-    let beta = SVMHyperparameterProblem.flushingSubnormals(run.solution)
-    let implicit = try problem.implicitHypergradient(.mirrorDescent, beta: beta, θ)
+  /// Each solver run to convergence, differentiated through its own condition, against central
+  /// finite differences of tightly re-solved validation losses. (Mirror descent's subnormal
+  /// entries are flushed to 0, as the demo does: see `flushingSubnormals`.)
+  @Test(arguments: SVMDualSolver.allCases)
+  func implicitHypergradientMatchesFiniteDifferencesOfResolving(solver: SVMDualSolver) throws {
+    let problem = try Self.problem()
+    let logθ = 1.5
+    let beta: Vector<Double>
+    switch solver {
+    case .mirrorDescent:
+      let run = try MirrorDescent(stepSize: 1, tolerance: 1e-13, maxIterations: 200_000)
+        .solve(problem.mirrorDescentCondition, Vector([logθ]), from: problem.start)
+      beta = SVMHyperparameterProblem.flushingSubnormals(run.solution)
+    default: beta = try problem.solveTightly(logθ: logθ)
+    }
+    let implicit = try problem.implicitHypergradient(solver, beta: beta, logθ: logθ)
     let h = 1e-4
     func resolvedLoss(_ s: Double) throws -> Double {
-      problem.validationLoss(try problem.solveTightly(Foundation.exp(s)), Foundation.exp(s))
+      problem.validationLoss(try problem.solveTightly(logθ: s), Foundation.exp(s))
     }
     let fd = (try resolvedLoss(logθ + h) - resolvedLoss(logθ - h)) / (2 * h)
     #expect(abs(fd) > 1e-4)
-    #expect(abs(implicit.derivative - fd) <= 1e-6 * abs(fd), "\(implicit.derivative) vs \(fd)")
-  }
-
-  /// The row operations of the unrolled block coordinate descent, against their definitions.
-  @Test func unrolledRowOperationsHaveTheRightPullbacks() {
-    var rng = SeededGenerator(seed: 4)
-    let m = rng.normalMatrix(rows: 4, columns: 3)
-    let w = rng.normalVector(4), r = rng.normalVector(3), v = rng.normalVector(3)
-    let u = rng.normalMatrix(rows: 4, columns: 3)
-    // ⟨v, mᵀw⟩ is linear in m with gradient w vᵀ.
-    let gm = gradient(at: m) { m in SVMUnrolledOps.transposedTimes(m, w).dot(v) }
-    for i in 0..<4 { for j in 0..<3 { #expect(abs(gm[i, j] - w[i] * v[j]) < 1e-15) } }
-    // ⟨u, replace(m, 1, r)⟩: gradient u with row 1 zeroed for m, row 1 of u for r.
-    let (dm, dr) = gradient(at: m, r) { m, r in (SVMUnrolledOps.replacingRow(m, 1, with: r).elementwiseProduct(u)).sum()
-    }
-    for j in 0..<3 {
-      #expect(dm[1, j] == 0 && dm[0, j] == u[0, j] && abs(dr[j] - u[1, j]) < 1e-15)
-    }
-    // Row softmax: the pullback is the transpose of its Jacobian, checked by finite differences.
-    let h = 1e-6
-    let g = gradient(at: m) { m in SVMUnrolledOps.rowSoftmax(m).elementwiseProduct(u).sum() }
-    for i in 0..<4 {
-      for j in 0..<3 {
-        var plus = m, minus = m
-        plus[i, j] += h
-        minus[i, j] -= h
-        let fd =
-          (SVMUnrolledOps.rowSoftmax(plus).elementwiseProduct(u).sum()
-            - SVMUnrolledOps.rowSoftmax(minus).elementwiseProduct(u).sum()) / (2 * h)
-        #expect(abs(g[i, j] - fd) < 1e-8)
-      }
-    }
+    #expect(abs(implicit.derivative - fd) <= 1e-6 * abs(fd), "\(solver): \(implicit.derivative) vs \(fd)")
   }
 }

@@ -1,0 +1,43 @@
+public import ImplicitCore
+
+// Closed forms of the SVM dual's gradient and second-order products: two dense products each,
+// where reverse mode over the generic `callAsFunction` would tape every entry of `Xᵀ(Y − β)`.
+// With `K = XXᵀ` (never formed), `B = β` as an `n × k` matrix and `t = θ`:
+//
+//     ∇_β f = K(B − Y)/t + Y − 1,    ∇²f·U = KU/t,    ∂∇_β f/∂t = −K(B − Y)/t²
+extension MulticlassSVMDual {
+  /// `∇_β f(β, θ) = X Xᵀ(B − Y)/θ + Y − 1` (flattened row by row), in closed form.
+  public func gradient(at beta: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
+    let t = θ.sum()
+    let B = Matrix(reshaping: beta, rows: X.rows, columns: Y.columns)
+    var g = (X * (XT * (B - Y))).flattenedVector().scaled(by: 1 / t)
+    g.addScaled(1, Y.flattenedVector())
+    return g.mapScalars { $0 - 1 }
+  }
+
+  /// `(∇²f·u, (∂∇_β f/∂θ)ᵀu) = (X XᵀU/θ, −⟨Xᵀ(B − Y), XᵀU⟩/θ²)`, in closed form.
+  public func gradientPullback(
+    at beta: Vector<Double>, _ θ: Vector<Double>, _ u: Vector<Double>
+  ) -> (x: Vector<Double>, θ: Vector<Double>) {
+    let t = θ.sum()
+    let U = Matrix(reshaping: u.isEmpty ? Vector.zeros(beta.count) : u, rows: X.rows, columns: Y.columns)
+    let B = Matrix(reshaping: beta, rows: X.rows, columns: Y.columns)
+    let XTU = XT * U
+    let residual = XT * (B - Y)
+    return (
+      (X * XTU).flattenedVector().scaled(by: 1 / t),
+      Vector([-residual.flattenedVector().dot(XTU.flattenedVector()) / (t * t)])
+    )
+  }
+
+  /// `∇²f·v + (∂∇_β f/∂θ)·τ = X Xᵀ(V − τ(B − Y)/θ)/θ`, in closed form.
+  public func gradientJVP(
+    at beta: Vector<Double>, _ θ: Vector<Double>, along v: Vector<Double>, _ τ: Vector<Double>
+  ) -> Vector<Double> {
+    let t = θ.sum()
+    let dt = τ.isEmpty ? 0 : τ.sum()
+    let V = Matrix(reshaping: v.isEmpty ? Vector.zeros(beta.count) : v, rows: X.rows, columns: Y.columns)
+    let B = Matrix(reshaping: beta, rows: X.rows, columns: Y.columns)
+    return (X * (XT * (V - (dt / t) * (B - Y)))).flattenedVector().scaled(by: 1 / t)
+  }
+}
