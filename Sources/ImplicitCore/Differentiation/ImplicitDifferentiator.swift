@@ -312,7 +312,23 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
     var inverseNorm = raw.inverseNorm
     var solutionError = inverseNorm * lin.residualNorm
     var bound: Double?
-    if solvesConverged, let refinement = refine(lin, prepared) {
+    var probeFailure: LinearSolveSummary?
+    if solvesConverged {
+      // A right-hand side in the range of a singular `A` solves fine (CG and QR converge to one of
+      // many solutions): a random right-hand side is not in the range, so its solve tells. Only
+      // singularity is asked of it, so a residual of 1e-6 relative passes whatever the tolerance.
+      var rng = SeededGenerator(seed: 0x1D1FF)
+      let z = lin.solution.unflattened(rng.normalVector(lin.solution.dimension).scalars)
+      let probe = prepared.solver.solve(z)
+      inverseNorm = max(inverseNorm, ratio(probe.solution.norm, z.norm))
+      if !(probe.solution.isFinite && probe.relativeResidual <= 1e-6) {
+        var summary = probe.summary
+        summary.method += " (‖A⁻¹‖ probe on a random right-hand side: A is singular or too ill-conditioned)"
+        if policy.linearSolveFailure == .throwError { throw ImplicitError.linearSolveFailed(summary) }
+        probeFailure = summary
+      }
+    }
+    if solvesConverged && probeFailure == nil, let refinement = refine(lin, prepared) {
       inverseNorm = max(inverseNorm, refinement.inverseNorm)
       solutionError = refinement.distance
       if let (refinedLin, refinedPrepared) = refinement.point, let again = try? recompute(refinedLin, refinedPrepared) {
@@ -326,7 +342,8 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
     // Theorem 1 with C = ‖A⁻¹‖(1 + ‖J‖) when no refined derivative is available.
     let fallback = inverseNorm * (1 + raw.jacobianNorm) * solutionError * raw.inputNorm + raw.solveError
     let summary =
-      raw.solves.max { !($0.relativeResidual >= $1.relativeResidual) }
+      probeFailure ?? raw.solves.first { $0.status != .converged }
+      ?? raw.solves.max { !($0.relativeResidual >= $1.relativeResidual) }
       ?? LinearSolveSummary(method: "none", status: .converged, iterations: 0, residualNorm: 0, relativeResidual: 0)
     // A condition whose own products are finite differences taints every derivative, even one
     // that used no forward product.
@@ -336,7 +353,7 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
       forwardProducts: forward, inverseNormEstimate: inverseNorm, solutionErrorEstimate: solutionError,
       jacobianErrorEstimate: bound ?? fallback, derivativeNorm: norm, degeneracies: found, isReliable: true)
     var reliable = true
-    if !solvesConverged && policy.linearSolveFailure != .ignore { reliable = false }
+    if (!solvesConverged || probeFailure != nil) && policy.linearSolveFailure != .ignore { reliable = false }
     if !found.isEmpty && policy.degeneracy != .ignore { reliable = false }
     if !(diagnostics.relativeErrorEstimate <= policy.relativeErrorThreshold) {
       switch policy.inaccuracy {

@@ -158,6 +158,11 @@ public struct PreparedLinearSolver<V: InnerProductSpace> {
   ) -> LinearSolveResult<V> {
     let bNorm = b.norm
     if let why = tolerance.invalidity { return result(b.zeroLike, .invalidTolerance(why), 0, .nan, bNorm) }
+    // A right-hand side of the wrong length would trap in the operator's algebra.
+    let n = linearOperator.template.dimension
+    guard b.dimension == n else {
+      return result(b.zeroLike, .dimensionMismatch(expected: n, actual: b.dimension), 0, .nan, bNorm)
+    }
     guard b.isFinite else { return result(b.zeroLike, .nonFiniteInput, 0, .nan, bNorm) }
     if bNorm == 0 { return result(b.zeroLike, .converged, 0, 0, 0) }
     let out = raw(b, guess)
