@@ -215,6 +215,9 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
   struct Prepared {
     var solver: PreparedLinearSolver<Solution>
     var products: OperatorProducts
+    /// The solver returns a chosen solution of a singular system on purpose (see
+    /// ``LinearSolver/acceptsSingularSystems``).
+    var acceptsSingular: Bool
   }
 
   /// Resolves the solver for this condition and prepares it once. A dense solver gets the
@@ -235,7 +238,8 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
     let solver = options.linearSolver.resolved(dimension: a.dimension, structure: structure)
     if solver.products.contains(.matrix) { a.matrix = lin.materializedA() }
     return Prepared(
-      solver: solver.prepare(a.shifted(by: ridge), preconditioner: preconditioner), products: solver.products)
+      solver: solver.prepare(a.shifted(by: ridge), preconditioner: preconditioner), products: solver.products,
+      acceptsSingular: solver.acceptsSingularSystems)
   }
 
   /// The condition's degeneracies at the linearisation point; throws when the policy says so.
@@ -313,7 +317,7 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
     var solutionError = inverseNorm * lin.residualNorm
     var bound: Double?
     var probeFailure: LinearSolveSummary?
-    if solvesConverged {
+    if solvesConverged && !prepared.acceptsSingular {
       // A right-hand side in the range of a singular `A` solves fine (CG and QR converge to one of
       // many solutions): a random right-hand side is not in the range, so its solve tells. Only
       // singularity is asked of it, so a residual of 1e-6 relative passes whatever the tolerance.

@@ -384,6 +384,8 @@ public struct DenseQR: LinearSolver {
   public init(tolerance: LinearSolverTolerance) { self.tolerance = tolerance }
 
   public var description: String { "dense-qr" }
+  /// Yes: a rank-deficient `A` gets the minimum-norm least-squares solution, by request.
+  public var acceptsSingularSystems: Bool { true }
   /// The dense matrix.
   public var products: OperatorProducts { .matrix }
 
