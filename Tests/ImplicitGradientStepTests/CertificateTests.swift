@@ -6,6 +6,7 @@ import ImplicitProjections
 import ImplicitProximal
 import ImplicitTestSupport
 import Testing
+import _Differentiation
 
 /// The certificate of Theorem 1 (Blondel et al. 2021), measured: the forward solver is stopped
 /// early at `‖F(x̂, θ)‖` from 1e-2 to 1e-10, the Jacobian at `x̂` is compared with the Jacobian at
@@ -81,6 +82,27 @@ struct CertificateTests {
       strict.policy.inaccuracy = .throwError
       strict.policy.degeneracy = .flag
       #expect(throws: ImplicitError.self) { try ImplicitDifferentiator(condition, options: strict).jacobian(at: x, θ) }
+
+      // The differentiable wrapper follows the same policy: flagged, or NaN and a reported error.
+      let recorder = DiagnosticsRecorder()
+      var options = flagging
+      options.onDiagnostics = recorder.handler
+      let θ0 = θ
+      let flagged = ImplicitFunction(condition: condition, options: options) { _ in x }
+      let g = gradient(at: θ0) { θ in flagged(θ).sum() }
+      guard case .success(let recorded)? = recorder.last else {
+        Issue.record("\(name): no diagnostics recorded")
+        return
+      }
+      #expect(g.isFinite && !recorded.isReliable && recorded.relativeErrorEstimate > 0.01)
+      strict.onDiagnostics = recorder.handler
+      let refusing = ImplicitFunction(condition: condition, options: strict) { _ in x }
+      let nan = gradient(at: θ0) { θ in refusing(θ).sum() }
+      #expect(nan.scalars.allSatisfy { $0.isNaN })
+      guard case .failure(let error)? = recorder.last, case .inaccurateDerivative? = error as? ImplicitError else {
+        Issue.record("\(name): expected a recorded inaccurateDerivative, got \(String(describing: recorder.last))")
+        return
+      }
     }
   }
 
