@@ -57,7 +57,8 @@ struct CertificateTests {
             + " | \(trueError > 0 ? format(bound / trueError) : "—") | \(j.diagnostics.isReliable)")
         if trueError > rounding {
           #expect(bound >= trueError, "\(name) ‖F‖ = \(j.diagnostics.residualNorm): bound \(bound) < \(trueError)")
-          #expect(bound <= 30 * trueError, "\(name) ‖F‖ = \(j.diagnostics.residualNorm): bound \(bound) > 30 × \(trueError)")
+          #expect(
+            bound <= 30 * trueError, "\(name) ‖F‖ = \(j.diagnostics.residualNorm): bound \(bound) > 30 × \(trueError)")
         }
         // The VJP path carries the same kind of bound.
         let v = Vector((0..<x.count).map { Double($0 % 3) - 1 })

@@ -13,7 +13,8 @@ struct ImplicitJacobianTests {
   func solvedLasso(seed: UInt64) throws -> (problem: LassoProblem, x: Vector<Double>, jacobian: Matrix<Double>) {
     let problem = try LassoProblem.random(seed: seed)
     let x = try problem.solve(problem.θ)
-    try #require(problem.condition.degeneracies(at: x, problem.θ, tolerance: 1e-3).isEmpty, "fixture too close to a kink")
+    try #require(
+      problem.condition.degeneracies(at: x, problem.θ, tolerance: 1e-3).isEmpty, "fixture too close to a kink")
     let jacobian = try ImplicitDifferentiator(problem.condition).jacobian(at: x, problem.θ)
     #expect(jacobian.diagnostics.isReliable && jacobian.diagnostics.degeneracies.isEmpty)
     return (problem, x, jacobian.matrix)

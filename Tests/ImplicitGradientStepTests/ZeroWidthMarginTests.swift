@@ -58,8 +58,11 @@ struct ZeroWidthMarginTests {
     #expect(!vjp.diagnostics.isReliable && vjp.diagnostics.degeneracies == result.diagnostics.degeneracies)
     #expect(!jvp.diagnostics.isReliable && jvp.diagnostics.degeneracies == result.diagnostics.degeneracies)
     let recorder = DiagnosticsRecorder()
-    let f = ImplicitFunction(condition: problem.condition, options: ImplicitOptions(
-      policy: DerivativePolicy(degeneracy: .flag), onDiagnostics: recorder.handler)) { _ in x }
+    let f = ImplicitFunction(
+      condition: problem.condition,
+      options: ImplicitOptions(
+        policy: DerivativePolicy(degeneracy: .flag), onDiagnostics: recorder.handler)
+    ) { _ in x }
     let g = gradient(at: problem.θ) { θ in f(θ).sum() }
     guard case .success(let recorded)? = recorder.last else {
       Issue.record("the pullback did not record its diagnostics")

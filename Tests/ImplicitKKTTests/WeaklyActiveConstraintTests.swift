@@ -48,7 +48,11 @@ struct WeaklyActiveConstraintTests {
     let condition = KKTCondition(QuadraticProgramAsProblem(program: program))
     let expected = [Degeneracy(.weaklyActiveConstraint, indices: [0])]
     #expect(condition.degeneracies(at: z, program.c, tolerance: 1e-9) == expected)
-    #expect(throws: ImplicitError.degenerate(expected)) { try ImplicitDifferentiator(condition).jacobian(at: z, program.c) }
-    #expect(throws: ImplicitError.degenerate(expected)) { try ImplicitDifferentiator(condition).jvp(program.c, at: z, program.c) }
+    #expect(throws: ImplicitError.degenerate(expected)) {
+      try ImplicitDifferentiator(condition).jacobian(at: z, program.c)
+    }
+    #expect(throws: ImplicitError.degenerate(expected)) {
+      try ImplicitDifferentiator(condition).jvp(program.c, at: z, program.c)
+    }
   }
 }
