@@ -73,7 +73,12 @@ public struct DerivativeDiagnostics: Sendable, Hashable, CustomStringConvertible
   public var derivativeNorm: Double
   /// Where the solution map is not differentiable at `x̂` (empty: no degeneracy known).
   public var degeneracies: [Degeneracy]
-  /// `false` when a solve did not converge, the error bound exceeds
+  /// The solve of `A y = z` for a random `z` when it failed (`nil`: passed or not run): a right-hand
+  /// side in the range of a singular `A` solves fine, a random one does not, so this is how a
+  /// singular `A` is detected whatever the solver. Under the ``DerivativePolicy/linearSolveFailure``
+  /// policy, like the derivative's own solves.
+  public var failedSingularityProbe: LinearSolveSummary?
+  /// `false` when a solve (or the singularity probe) did not converge, the error bound exceeds
   /// ``DerivativePolicy/relativeErrorThreshold`` of the derivative, or a degeneracy was found —
   /// each unless its ``DerivativePolicy`` action is ``DerivativePolicy/Action/ignore``.
   public var isReliable: Bool
@@ -89,6 +94,7 @@ public struct DerivativeDiagnostics: Sendable, Hashable, CustomStringConvertible
       + "solution error ≈ \(solutionErrorEstimate); Jacobian error ≤ \(jacobianErrorEstimate) "
       + "(relative \(relativeErrorEstimate))"
       + (degeneracies.isEmpty ? "" : "; " + degeneracies.map(\.description).joined(separator: "; "))
+      + (failedSingularityProbe.map { "; singular or too ill-conditioned A (\($0))" } ?? "")
       + (isReliable ? "" : " [UNRELIABLE]")
   }
 }

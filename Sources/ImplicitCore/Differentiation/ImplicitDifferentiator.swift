@@ -325,7 +325,8 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
       let z = lin.solution.unflattened(rng.normalVector(lin.solution.dimension).scalars)
       let probe = prepared.solver.solve(z)
       inverseNorm = max(inverseNorm, ratio(probe.solution.norm, z.norm))
-      if !(probe.solution.isFinite && probe.relativeResidual <= 1e-6) {
+      let accepted = max(1e-6, 10 * prepared.solver.tolerance.relative)
+      if !(probe.solution.isFinite && probe.relativeResidual <= accepted) {
         var summary = probe.summary
         summary.method += " (‖A⁻¹‖ probe on a random right-hand side: A is singular or too ill-conditioned)"
         if policy.linearSolveFailure == .throwError { throw ImplicitError.linearSolveFailed(summary) }
@@ -346,7 +347,7 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
     // Theorem 1 with C = ‖A⁻¹‖(1 + ‖J‖) when no refined derivative is available.
     let fallback = inverseNorm * (1 + raw.jacobianNorm) * solutionError * raw.inputNorm + raw.solveError
     let summary =
-      probeFailure ?? raw.solves.first { $0.status != .converged }
+      raw.solves.first { $0.status != .converged }
       ?? raw.solves.max { !($0.relativeResidual >= $1.relativeResidual) }
       ?? LinearSolveSummary(method: "none", status: .converged, iterations: 0, residualNorm: 0, relativeResidual: 0)
     // A condition whose own products are finite differences taints every derivative, even one
@@ -355,7 +356,8 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
     var diagnostics = DerivativeDiagnostics(
       residualNorm: lin.residualNorm, linearSolve: summary, linearSolveCount: max(raw.count, raw.solves.count),
       forwardProducts: forward, inverseNormEstimate: inverseNorm, solutionErrorEstimate: solutionError,
-      jacobianErrorEstimate: bound ?? fallback, derivativeNorm: norm, degeneracies: found, isReliable: true)
+      jacobianErrorEstimate: bound ?? fallback, derivativeNorm: norm, degeneracies: found,
+      failedSingularityProbe: probeFailure, isReliable: true)
     var reliable = true
     if (!solvesConverged || probeFailure != nil) && policy.linearSolveFailure != .ignore { reliable = false }
     if !found.isEmpty && policy.degeneracy != .ignore { reliable = false }
