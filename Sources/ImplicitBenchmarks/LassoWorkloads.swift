@@ -63,7 +63,8 @@ func runLassoWorkload(features p: Int, iterations: Int, runs: Int) throws -> Wor
         let d = try ImplicitDifferentiator(
           LassoProximalGradientCondition(problem),
           options: ImplicitOptions(
-            linearSolver: NormalConjugateGradient(relativeTolerance: 1e-5), onFailure: .flag)
+            linearSolver: NormalConjugateGradient(relativeTolerance: 1e-5),
+            policy: DerivativePolicy(linearSolveFailure: .flag))
         ).vjp(Vector(outer.gradient), at: Vector(w), problem.lambda)
         fullFixedPoint = (d.value, d.diagnostics.linearSolve)
       }

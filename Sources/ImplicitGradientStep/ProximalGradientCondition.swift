@@ -38,8 +38,12 @@ import _Differentiation
 /// strictly complementary: e.g. for the lasso (`D = diag(m)` on the support `S`) `A` is `−ηH_SS`
 /// on `S` and `−I` off it, invertible iff `H_SS` is. At a zero-width margin (a coordinate of `z`
 /// exactly at a kink of the prox) the one-sided prox Jacobian keeps `A` invertible but the
-/// derivative is one-sided; see ``kinks(at:_:tolerance:)`` and
-/// ``implicitJacobian(at:_:options:kinkTolerance:onKink:)``. `A` is not symmetric in general.
+/// derivative is one-sided: ``degeneracies(at:_:tolerance:)`` names those coordinates, and the
+/// differentiator reports them and applies ``DerivativePolicy/degeneracy`` (throw by default;
+/// `.flag` returns the one-sided Jacobian of the prox's convention, JAXopt's result). When `A` is
+/// singular (a non-unique minimiser, e.g. the lasso with duplicated columns on the support) a
+/// regularised derivative comes from `ImplicitOptions(ridge: −r)`: the ridge is **negative**
+/// because with `η ≤ 1/L` the eigenvalues of `A` lie in `[−1, 0]`. `A` is not symmetric in general.
 ///
 /// The gradient `∇f` of the last point visited is cached (thread-safely, in ``GradientStep``), so
 /// the many products an implicit solve takes at one `(x, θ)` pay for it once.
@@ -189,6 +193,16 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
   ) -> Vector<Double>? {
     if isZero(u) { return Vector.zeros(θ.count) }
     return transposedProducts(u, point(at: x, θ)).1
+  }
+
+  /// The coordinates whose prox input `z = x − η∇f(x)` lies within `tolerance·(1 + ‖z‖∞)` of a
+  /// kink of the prox (none for a smooth prox): there the solution is only directionally differentiable.
+  public func degeneracies(at x: Vector<Double>, _ θ: Vector<Double>, tolerance: Double) -> [Degeneracy] {
+    let z = proxInput(at: x, θ)
+    guard let margin = prox.kinkMargin(at: z, splitParameters(θ).prox, scaling: stepSize) else { return [] }
+    let scale = 1 + (z.scalars.map(abs).max() ?? 0)
+    let kinks = margin.scalars.indices.filter { margin[$0] <= tolerance * scale }
+    return kinks.isEmpty ? [] : [Degeneracy(.kink, indices: kinks)]
   }
 
   public func validate(_ x: Vector<Double>, _ θ: Vector<Double>) throws {

@@ -62,6 +62,20 @@ public struct KKTCondition<Problem: ConstrainedProblem>: OptimalityCondition {
       expected: problem.inequalityConstraints(z.primal, θ).count)
   }
 
+  /// The weakly active inequality constraints (not masked): `λᵢ ≤ tolerance·max(1, ‖λ‖∞)` and
+  /// `|gᵢ(x, θ)| ≤ tolerance·max(1, ‖g‖∞)`. Their rows of `A` vanish.
+  public func degeneracies(at z: KKTSolution, _ θ: Vector<Double>, tolerance: Double) -> [Degeneracy] {
+    let λ = z.inequality
+    guard λ.count > 0 else { return [] }
+    let g = problem.inequalityConstraints(z.primal, θ)
+    guard g.count == λ.count else { return [] }
+    let λScale = max(1, λ.maxAbs), gScale = max(1, g.maxAbs)
+    let weak = (0..<λ.count).filter {
+      !mask.inactive.contains($0) && abs(λ[$0]) <= tolerance * λScale && abs(g[$0]) <= tolerance * gScale
+    }
+    return weak.isEmpty ? [] : [Degeneracy(.weaklyActiveConstraint, indices: weak)]
+  }
+
   /// `A v`, exact (one reverse pass over dual numbers).
   public func solutionJacobianProduct(_ v: KKTSolution, at z: KKTSolution, _ θ: Vector<Double>) -> KKTSolution? {
     forwardProduct(at: z, θ, along: v.materialized(like: z), Vector.zeros(θ.count))

@@ -27,7 +27,7 @@ import _Differentiation
 ///
 /// ```swift
 /// let solution = try ActiveSetQPSolver().solve(program).converged()
-/// precondition(solution.weaklyActiveConstraints().isEmpty)  // else not differentiable
+/// // A weakly active constraint throws ImplicitError.degenerate, naming it.
 /// let j = try ImplicitDifferentiator(QuadraticProgramKKTCondition()).jacobian(at: solution.point, program)
 /// // j.matrix: rows x, ν, λ; columns Q, c, E, d, G, h (row-major), as QuadraticProgram orders them
 /// ```
@@ -66,6 +66,15 @@ public struct QuadraticProgramKKTCondition: OptimalityCondition {
       "ν (one per equality constraint)", z.equality.count, expected: program.equalityCount)
     try ImplicitError.checkDimension(
       "λ (one per inequality constraint)", z.inequality.count, expected: program.inequalityCount)
+  }
+
+  /// The weakly active inequality constraints (not masked): `λᵢ ≤ tolerance·max(1, ‖λ‖∞)` and
+  /// `|(Gx − h)ᵢ| ≤ tolerance·max(1, ‖Gx‖∞, ‖h‖∞)`. Their rows of `A` vanish.
+  public func degeneracies(at z: KKTSolution, _ program: QuadraticProgram, tolerance: Double) -> [Degeneracy] {
+    guard z.inequality.count > 0, z.inequality.count == program.inequalityCount else { return [] }
+    let weak = QuadraticProgramSolution(program: program, point: z, activeSet: [])
+      .weaklyActiveConstraints(tolerance: tolerance).filter { !mask.inactive.contains($0) }
+    return weak.isEmpty ? [] : [Degeneracy(.weaklyActiveConstraint, indices: weak)]
   }
 
   /// `A v`.

@@ -19,15 +19,15 @@ import ImplicitProximal
 /// one-sided Jacobian keeps `xᵢ` at 0, the other lets it enter the support). The prox Jacobian's
 /// convention (mask 0 at the kink) keeps `A` invertible and yields the first one — JAXopt's
 /// result. The family returns it and says so in the case notes ("zero-width margin at
-/// coordinates …"); the library call ``ProximalGradientCondition/implicitJacobian(at:_:options:kinkTolerance:onKink:)``
-/// throws ``ProximalGradientError/zeroWidthMargin(coordinates:)`` unless `onKink: .oneSided`,
-/// which returns it flagged. Never NaN.
+/// coordinates …"); the library's ``ImplicitDifferentiator`` throws ``ImplicitError/degenerate(_:)``
+/// naming the coordinates unless `options.policy.degeneracy` is `.flag`, which returns it
+/// flagged. Never NaN.
 ///
 /// **Non-unique solutions.** When `A_S` is rank-deficient (e.g. duplicated columns on the support)
 /// `A` is singular: the dense LU reports `.singular` and the derivative fails with
 /// ``ImplicitError/linearSolveFailed(_:)`` — no silent number. A regularised derivative is the
 /// library's ridge path: `ImplicitOptions(linearSolver: DenseLU(), ridge: −r)`, flagged
-/// by ``ProximalGradientJacobian/ridge`` (negative, because `A`'s eigenvalues lie in `[−1, 0]`).
+/// (negative, because `A`'s eigenvalues lie in `[−1, 0]`).
 public enum LassoFamily {
   /// The registry descriptor.
   public static let descriptor = ConditionFamily(

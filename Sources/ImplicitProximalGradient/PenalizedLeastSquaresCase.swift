@@ -68,12 +68,12 @@ enum PenalizedLeastSquaresCase {
       },
       jacobian: { x in
         // At a zero-width margin the prox Jacobian's convention gives the one-sided Jacobian: say so.
-        let kinks = base.kinks(at: x, condition.map(layout.packed))
-        let j = try ImplicitDifferentiator(condition).jacobian(at: x, layout.packed)
+        let options = ImplicitOptions(policy: DerivativePolicy(degeneracy: .flag))
+        let j = try ImplicitDifferentiator(condition, options: options).jacobian(at: x, layout.packed)
         var notes = ["implicit: proximal-gradient condition, η = \(η); \(j.assembly); \(j.diagnostics)"]
-        if !kinks.isEmpty {
+        for case let d in j.diagnostics.degeneracies where d.kind == .kink {
           notes.append(
-            "zero-width margin at coordinates \(kinks): derivative not unique; one-sided Jacobian "
+            "zero-width margin at coordinates \(d.indices): derivative not unique; one-sided Jacobian "
               + "(those coordinates held at their kink)")
         }
         return (j.matrix, notes)

@@ -20,7 +20,7 @@ func elasticNetExample() throws {
   let solve = { (θ: Vector<Double>) in
     net.refined(try FISTA(tolerance: 1e-12).solve(net, θ, from: .zeros(6)).converged(), θ).solution
   }
-  let jacobian = try net.implicitJacobian(at: try solve(θ), θ).matrix  // 6 × 14
+  let jacobian = try ImplicitDifferentiator(net).jacobian(at: try solve(θ), θ).matrix  // 6 × 14
   // end-catalog-example
   // Independent check: central differences of re-solving.
   let x = try solve(θ)

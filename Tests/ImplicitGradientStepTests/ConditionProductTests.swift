@@ -17,7 +17,7 @@ struct ConditionProductTests {
     var rng = SeededGenerator(seed: 5)
     let x = rng.normalVector(problem.A.columns)
     let θ = problem.θ
-    try #require(problem.condition.kinks(at: x, θ, tolerance: 1e-3).isEmpty)
+    try #require(problem.condition.degeneracies(at: x, θ, tolerance: 1e-3).isEmpty)
     return (x, θ)
   }
 

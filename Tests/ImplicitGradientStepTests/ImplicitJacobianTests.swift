@@ -13,9 +13,10 @@ struct ImplicitJacobianTests {
   func solvedLasso(seed: UInt64) throws -> (problem: LassoProblem, x: Vector<Double>, jacobian: Matrix<Double>) {
     let problem = try LassoProblem.random(seed: seed)
     let x = try problem.solve(problem.θ)
-    try #require(problem.condition.kinks(at: x, problem.θ, tolerance: 1e-3).isEmpty, "fixture too close to a kink")
-    let jacobian = try problem.condition.implicitJacobian(at: x, problem.θ)
-    #expect(!jacobian.isFlagged)
+    try #require(
+      problem.condition.degeneracies(at: x, problem.θ, tolerance: 1e-3).isEmpty, "fixture too close to a kink")
+    let jacobian = try ImplicitDifferentiator(problem.condition).jacobian(at: x, problem.θ)
+    #expect(jacobian.diagnostics.isReliable && jacobian.diagnostics.degeneracies.isEmpty)
     return (problem, x, jacobian.matrix)
   }
 
@@ -70,7 +71,7 @@ struct ImplicitJacobianTests {
     let prox = try GroupLassoProximal(groups: [[0, 1, 2], [3, 4], [5, 6]])
     let problem = try PenalizedLeastSquares(A: A, b: b, prox: prox, λ: Vector([1.2, 2.5, 0.8]))
     let x = try problem.solve(problem.θ)
-    try #require(problem.condition.kinks(at: x, problem.θ, tolerance: 1e-3).isEmpty)
+    try #require(problem.condition.degeneracies(at: x, problem.θ, tolerance: 1e-3).isEmpty)
     try expectMatchesFiniteDifferences(problem)
   }
 
@@ -87,7 +88,8 @@ struct ImplicitJacobianTests {
     let x = try problem.solve(problem.θ)
     let residual = problem.condition(x, problem.θ).norm()
     #expect(residual <= 1e-12, "‖F‖ = \(residual)", sourceLocation: sourceLocation)
-    let jacobian = try problem.condition.implicitJacobian(at: x, problem.θ, onKink: .oneSided)
+    let options = ImplicitOptions(policy: DerivativePolicy(degeneracy: .flag))
+    let jacobian = try ImplicitDifferentiator(problem.condition, options: options).jacobian(at: x, problem.θ)
     let fd = problem.finiteDifferenceJacobian(at: problem.θ)
     #expect(TestSupport.relativeError(jacobian.matrix, fd) <= 1e-7, sourceLocation: sourceLocation)
   }

@@ -3,6 +3,7 @@ import ImplicitGradientStep
 import ImplicitProximal
 import ImplicitTestSupport
 import Testing
+import _Differentiation
 
 /// The documented outcomes where the implicit function theorem's hypotheses fail: a coordinate
 /// exactly at the soft-threshold (zero-width margin), and a singular `A` (non-unique solution).
@@ -18,22 +19,57 @@ struct ZeroWidthMarginTests {
     return (problem, x)
   }
 
-  @Test func refusedByDefaultWithATypedError() throws {
+  /// The kink, named on every path (Jacobian, VJP, JVP, the differentiable wrapper): refused by
+  /// default with a typed error.
+  @Test func refusedByDefaultWithATypedErrorOnEveryPath() throws {
     let (problem, x) = try kinkProblem()
-    #expect(problem.condition.kinks(at: x, problem.θ) == [1])
-    #expect(throws: ProximalGradientError.zeroWidthMargin(coordinates: [1])) {
-      try problem.condition.implicitJacobian(at: x, problem.θ)
+    let expected = [Degeneracy(.kink, indices: [1])]
+    #expect(problem.condition.degeneracies(at: x, problem.θ, tolerance: 1e-9) == expected)
+    let d = ImplicitDifferentiator(problem.condition)
+    #expect(throws: ImplicitError.degenerate(expected)) { try d.jacobian(at: x, problem.θ) }
+    #expect(throws: ImplicitError.degenerate(expected)) { try d.vjp(Vector([1, 1, 1]), at: x, problem.θ) }
+    #expect(throws: ImplicitError.degenerate(expected)) { try d.jvp(Vector([1, 0, 0, 1]), at: x, problem.θ) }
+    let recorder = DiagnosticsRecorder()
+    let f = ImplicitFunction(condition: problem.condition, options: ImplicitOptions(onDiagnostics: recorder.handler)) {
+      _ in x
     }
+    let g = gradient(at: problem.θ) { θ in f(θ).sum() }
+    #expect(g.scalars.allSatisfy { $0.isNaN })
+    guard case .failure(let error)? = recorder.last else {
+      Issue.record("the pullback did not report the kink")
+      return
+    }
+    #expect(error as? ImplicitError == .degenerate(expected))
   }
 
-  /// On request, the one-sided Jacobian that holds coordinate 1 at zero, flagged: it matches
-  /// one-sided differences of re-solving taken in the directions that keep the coordinate at zero
-  /// (decreasing `b₁`, increasing `λ`) and the closed form `x₀ = b₀ − λ`.
+  /// With `degeneracy: .flag`, the one-sided Jacobian that holds coordinate 1 at zero, flagged on
+  /// every path: it matches one-sided differences of re-solving taken in the directions that keep
+  /// the coordinate at zero (decreasing `b₁`, increasing `λ`) and the closed form `x₀ = b₀ − λ`.
   @Test func oneSidedOnRequestFlaggedAndFinite() throws {
     let (problem, x) = try kinkProblem()
-    let result = try problem.condition.implicitJacobian(at: x, problem.θ, onKink: .oneSided)
-    #expect(result.isFlagged && result.kinks == [1])
+    let options = ImplicitOptions(policy: DerivativePolicy(degeneracy: .flag))
+    let d = ImplicitDifferentiator(problem.condition, options: options)
+    let result = try d.jacobian(at: x, problem.θ)
+    #expect(!result.diagnostics.isReliable && result.diagnostics.degeneracies == [Degeneracy(.kink, indices: [1])])
+    #expect(result.diagnostics.description.contains("zero-width margin"))
     #expect(result.matrix.isFinite)
+    let vjp = try d.vjp(Vector([1, 1, 1]), at: x, problem.θ)
+    let jvp = try d.jvp(Vector([1, 0, 0, 1]), at: x, problem.θ)
+    #expect(!vjp.diagnostics.isReliable && vjp.diagnostics.degeneracies == result.diagnostics.degeneracies)
+    #expect(!jvp.diagnostics.isReliable && jvp.diagnostics.degeneracies == result.diagnostics.degeneracies)
+    let recorder = DiagnosticsRecorder()
+    let f = ImplicitFunction(
+      condition: problem.condition,
+      options: ImplicitOptions(
+        policy: DerivativePolicy(degeneracy: .flag), onDiagnostics: recorder.handler)
+    ) { _ in x }
+    let g = gradient(at: problem.θ) { θ in f(θ).sum() }
+    guard case .success(let recorded)? = recorder.last else {
+      Issue.record("the pullback did not record its diagnostics")
+      return
+    }
+    #expect(!recorded.isReliable && recorded.degeneracies == result.diagnostics.degeneracies)
+    for c in 0..<4 { #expect(abs(g[c] - (0..<3).map { result.matrix[$0, c] }.reduce(0, +)) <= 1e-14) }
     var expected = Matrix<Double>.zeros(rows: 3, columns: 4)
     expected[0, 0] = 1  // ∂x₀/∂b₀
     expected[0, 3] = -1  // ∂x₀/∂λ
@@ -63,15 +99,14 @@ struct ZeroWidthMarginTests {
     try #require(x[0] == x[1] && x[0] != 0 && x[2] != 0, "fixture: both copies and c on the support")
 
     #expect {
-      try problem.condition.implicitJacobian(at: x, problem.θ)
+      try ImplicitDifferentiator(problem.condition).jacobian(at: x, problem.θ)
     } throws: { error in
       guard case .linearSolveFailed(let summary) = error as? ImplicitError else { return false }
       return summary.status == .singular
     }
 
     let options = ImplicitOptions(linearSolver: DenseLU(), ridge: -1e-9)
-    let regularised = try problem.condition.implicitJacobian(at: x, problem.θ, options: options)
-    #expect(regularised.isFlagged && regularised.ridge == -1e-9)
+    let regularised = try ImplicitDifferentiator(problem.condition, options: options).jacobian(at: x, problem.θ)
     #expect(regularised.matrix.isFinite)
     let mergedX = Vector([x[0] + x[1], x[2]])
     let reference = try #require(lassoClosedFormJacobian(A: merged, x: mergedX))

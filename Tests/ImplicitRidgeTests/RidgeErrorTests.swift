@@ -89,7 +89,7 @@ struct RidgeErrorTests {
     let x = Vector(problem.solution(θ))
     let starved = ConjugateGradient(relativeTolerance: 1e-14, maxIterations: 1)
     let throwing = ImplicitDifferentiator(
-      condition, options: ImplicitOptions(linearSolver: starved, onFailure: .throwError))
+      condition, options: ImplicitOptions(linearSolver: starved))
     let v = Vector(Reference.randomVector(problem.columns, seed: 301))
     for call in [
       { _ = try throwing.jacobian(at: x, self.θ) }, { _ = try throwing.vjp(v, at: x, self.θ) },
@@ -103,7 +103,8 @@ struct RidgeErrorTests {
       }
     }
 
-    let flagging = ImplicitDifferentiator(condition, options: ImplicitOptions(linearSolver: starved, onFailure: .flag))
+    let flagging = ImplicitDifferentiator(
+      condition, options: ImplicitOptions(linearSolver: starved, policy: DerivativePolicy(linearSolveFailure: .flag)))
     let j = try flagging.jacobian(at: x, θ)
     #expect(!j.diagnostics.isReliable)
     #expect(j.diagnostics.linearSolve.status == .maxIterationsReached)
@@ -125,7 +126,8 @@ struct RidgeErrorTests {
     expectThrows({ _ = try throwing.jacobian(at: x, θ) }, { Self.failedSolveStatus($0) == .notPositiveDefinite })
     expectThrows({ _ = try throwing.jvp(1, at: x, θ) }, { Self.failedSolveStatus($0) == .notPositiveDefinite })
     expectThrows({ _ = try condition.solve(θ) }, { Self.failedSolveStatus($0) == .notPositiveDefinite })
-    let flagging = ImplicitDifferentiator(condition, options: ImplicitOptions(linearSolver: cholesky, onFailure: .flag))
+    let flagging = ImplicitDifferentiator(
+      condition, options: ImplicitOptions(linearSolver: cholesky, policy: DerivativePolicy(linearSolveFailure: .flag)))
     let j = try flagging.jacobian(at: x, θ)
     #expect(!j.diagnostics.isReliable)
     #expect(j.matrix.scalars.allSatisfy { $0.isNaN })

@@ -49,6 +49,12 @@ public protocol OptimalityCondition {
   /// (VJPs and dense Jacobians too, not only JVPs) is labelled so in its diagnostics.
   var derivativeSource: ForwardProductSource { get }
 
+  /// Where the solution map is not differentiable at `(x, θ)` — a prox input on a kink, a weakly
+  /// active constraint — naming the coordinates or constraints, with margins judged relative to
+  /// `tolerance`. The differentiator reports them in ``DerivativeDiagnostics/degeneracies`` on
+  /// every path and applies ``DerivativePolicy/degeneracy``. Default: none.
+  func degeneracies(at x: Solution, _ θ: Parameter, tolerance: Double) -> [Degeneracy]
+
   /// `A v`, or `nil` to let the library derive it (default `nil`).
   func solutionJacobianProduct(_ v: Solution, at x: Solution, _ θ: Parameter) -> Solution?
   /// `Aᵀ u`, or `nil` to use reverse-mode AD of `F` (default `nil`).
@@ -63,6 +69,7 @@ extension OptimalityCondition {
   public var structure: LinearStructure { .general }
   public var derivativeSource: ForwardProductSource { .exact }
   public func validate(_ x: Solution, _ θ: Parameter) throws {}
+  public func degeneracies(at x: Solution, _ θ: Parameter, tolerance: Double) -> [Degeneracy] { [] }
   public func solutionJacobianProduct(_ v: Solution, at x: Solution, _ θ: Parameter) -> Solution? { nil }
   public func solutionJacobianTransposedProduct(_ u: Solution, at x: Solution, _ θ: Parameter) -> Solution? {
     nil

@@ -82,6 +82,10 @@ where Map.Output == Base.Parameter {
     try base.validate(x, map(p))
   }
 
+  public func degeneracies(at x: Base.Solution, _ p: Map.Input, tolerance: Double) -> [Degeneracy] {
+    base.degeneracies(at: x, map(p), tolerance: tolerance)
+  }
+
   public func solutionJacobianProduct(_ v: Base.Solution, at x: Base.Solution, _ p: Map.Input) -> Base.Solution? {
     base.solutionJacobianProduct(v, at: x, map(p))
   }

@@ -10,6 +10,10 @@ public enum ImplicitError: Error, Sendable, Equatable, CustomStringConvertible {
   case solverDidNotConverge(solver: String, iterations: Int, residual: Double)
   /// An argument is outside the domain the method supports.
   case invalidArgument(String)
+  /// The derivative's error bound exceeds the policy's threshold (``DerivativePolicy/inaccuracy``).
+  case inaccurateDerivative(DerivativeDiagnostics)
+  /// The solution map is not differentiable at the point (``DerivativePolicy/degeneracy``).
+  case degenerate([Degeneracy])
 
   public var description: String {
     switch self {
@@ -20,6 +24,13 @@ public enum ImplicitError: Error, Sendable, Equatable, CustomStringConvertible {
     case .solverDidNotConverge(let solver, let iterations, let residual):
       "\(solver) did not converge after \(iterations) iterations (residual \(residual))"
     case .invalidArgument(let why): "invalid argument: \(why)"
+    case .inaccurateDerivative(let d):
+      "derivative error bound \(d.jacobianErrorEstimate) is \(d.relativeErrorEstimate) of the derivative "
+        + "(‖F(x̂, θ)‖ = \(d.residualNorm): is x̂ converged?)"
+    case .degenerate(let found):
+      "the solution map is only directionally differentiable here: "
+        + found.map(\.description).joined(separator: "; ")
+        + " (set options.policy.degeneracy = .flag for the one-sided derivative)"
     }
   }
 }

@@ -12,9 +12,11 @@ import _Differentiation
 /// let g = gradient(at: 0.5) { θ in validationLoss(ridge(θ)) }
 /// ```
 ///
-/// A pullback cannot throw, so when its linear solve fails the gradient is filled with NaN —
-/// never a plausible number — and the outcome of every backward pass goes to
-/// ``ImplicitOptions/onDiagnostics`` when one is set. For typed errors and diagnostics as
+/// A pullback cannot throw, so where the throwing API would throw — a failed linear solve, or an
+/// inaccurate derivative or a degeneracy when ``ImplicitOptions/policy`` says `.throwError` —
+/// the gradient is filled with NaN, never a plausible number. The outcome of every backward pass
+/// (the error, or the derivative's certificate with its ``DerivativeDiagnostics/isReliable``
+/// flag) goes to ``ImplicitOptions/onDiagnostics`` when one is set. For typed errors and diagnostics as
 /// values use the one throwing API, ``differentiator``:
 /// `try f.differentiator.jacobian(at: f.solver(θ), θ)`.
 ///

@@ -1,7 +1,9 @@
 /// Preconditioned conjugate gradient for symmetric positive-definite `A`.
 ///
 /// A direction with `⟨p, A p⟩ ≤ 0` proves `A` is not SPD and ends the solve with
-/// `.notPositiveDefinite` instead of producing a meaningless iterate.
+/// `.notPositiveDefinite` instead of producing a meaningless iterate. A residual that stops
+/// falling (no 1% gain over `max(50, n)` iterations — e.g. a singular `A` and a right-hand side
+/// outside its range) ends it with `.breakdown("stagnated …")`.
 public struct ConjugateGradient: LinearSolver {
   /// Stopping rule and iteration budget.
   public var tolerance: LinearSolverTolerance
@@ -38,8 +40,16 @@ public struct ConjugateGradient: LinearSolver {
     var p = z
     var rz = r.innerProduct(with: z)
     var iterations = 0
+    var best = r.norm, lastGain = 0
+    let window = max(50, b.dimension)
     while r.norm > target {
       if iterations >= budget { return RawLinearSolve(x, .maxIterationsReached, iterations: iterations) }
+      if r.norm < 0.99 * best {
+        best = r.norm
+        lastGain = iterations
+      } else if iterations - lastGain >= window {
+        return RawLinearSolve(x, .breakdown("stagnated at residual \(r.norm)"), iterations: iterations)
+      }
       let ap = a.apply(p)
       let curvature = p.innerProduct(with: ap)
       guard curvature.isFinite, rz.isFinite else { return RawLinearSolve(x, .nonFiniteInput, iterations: iterations) }

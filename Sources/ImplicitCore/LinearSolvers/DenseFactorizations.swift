@@ -49,9 +49,10 @@ public struct LUFactorization: Sendable {
     reciprocalPivotRatio = (diagonal.min() ?? 0) / max(diagonal.max() ?? 1, .leastNormalMagnitude)
   }
 
-  /// Solves `A x = b`.
+  /// Solves `A x = b`. A `b` of the wrong length gives NaNs (never a trap, never a plausible vector).
   public func solve(_ b: [Double]) -> [Double] {
     let n = pivots.count, m = factors.scalars
+    guard b.count == n else { return [Double](repeating: .nan, count: n) }
     var x = pivots.map { b[$0] }
     for i in 0..<n { for j in 0..<i { x[i] -= m[i * n + j] * x[j] } }
     for i in stride(from: n - 1, through: 0, by: -1) {
@@ -61,9 +62,10 @@ public struct LUFactorization: Sendable {
     return x
   }
 
-  /// Solves `Aᵀ y = c` with the same factors (`Aᵀ = Uᵀ Lᵀ P`).
+  /// Solves `Aᵀ y = c` with the same factors (`Aᵀ = Uᵀ Lᵀ P`). A `c` of the wrong length gives NaNs.
   public func solveTransposed(_ c: [Double]) -> [Double] {
     let n = pivots.count, m = factors.scalars
+    guard c.count == n else { return [Double](repeating: .nan, count: n) }
     var z = c
     for i in 0..<n {  // Uᵀ z = c
       for j in 0..<i { z[i] -= m[j * n + i] * z[j] }
@@ -103,9 +105,11 @@ public struct CholeskyFactorization: Sendable {
     lower = Matrix(rows: n, columns: n, scalars: l)
   }
 
-  /// Solves `A x = b` (`A` is symmetric, so this also solves `Aᵀ x = b`).
+  /// Solves `A x = b` (`A` is symmetric, so this also solves `Aᵀ x = b`). A `b` of the wrong
+  /// length gives NaNs (never a trap, never a plausible vector).
   public func solve(_ b: [Double]) -> [Double] {
     let n = lower.rows, l = lower.scalars
+    guard b.count == n else { return [Double](repeating: .nan, count: n) }
     var x = b
     for i in 0..<n {
       for k in 0..<i { x[i] -= l[i * n + k] * x[k] }
@@ -160,8 +164,10 @@ public struct QRFactorization: Sendable {
     self.permutation = permutation
   }
 
-  /// Minimum-norm least-squares solution of `A x = b`: `x = P Z [U⁻ᵀ (Qᵀb)₁..r; 0]`.
+  /// Minimum-norm least-squares solution of `A x = b`: `x = P Z [U⁻ᵀ (Qᵀb)₁..r; 0]`. A `b` of
+  /// the wrong length gives NaNs.
   public func solve(_ b: [Double]) -> [Double] {
+    guard b.count == dimension else { return [Double](repeating: .nan, count: dimension) }
     let c = q.applyTransposed(b)
     var y = [Double](repeating: 0, count: dimension)
     for i in 0..<rank {  // Uᵀ y = c (forward substitution)
@@ -175,8 +181,10 @@ public struct QRFactorization: Sendable {
     return x
   }
 
-  /// Minimum-norm least-squares solution of `Aᵀ y = c`: `y = Q [U⁻¹ (Zᵀ Pᵀ c)₁..r; 0]`.
+  /// Minimum-norm least-squares solution of `Aᵀ y = c`: `y = Q [U⁻¹ (Zᵀ Pᵀ c)₁..r; 0]`. A `c`
+  /// of the wrong length gives NaNs.
   public func solveTransposed(_ c: [Double]) -> [Double] {
+    guard c.count == dimension else { return [Double](repeating: .nan, count: dimension) }
     let d = z.applyTransposed(permutation.map { c[$0] })
     var w = [Double](repeating: 0, count: dimension)
     for i in stride(from: rank - 1, through: 0, by: -1) {  // U w = d (back substitution)
@@ -376,6 +384,8 @@ public struct DenseQR: LinearSolver {
   public init(tolerance: LinearSolverTolerance) { self.tolerance = tolerance }
 
   public var description: String { "dense-qr" }
+  /// Yes: a rank-deficient `A` gets the minimum-norm least-squares solution, by request.
+  public var acceptsSingularSystems: Bool { true }
   /// The dense matrix.
   public var products: OperatorProducts { .matrix }
 

@@ -18,6 +18,8 @@ public enum LinearSolveStatus: Sendable, Hashable, CustomStringConvertible {
   case unsupported(String)
   /// The solver's tolerances cannot stop a solve honestly (NaN, negative, or both zero).
   case invalidTolerance(String)
+  /// The right-hand side's dimension is not the operator's.
+  case dimensionMismatch(expected: Int, actual: Int)
 
   public var description: String {
     switch self {
@@ -30,6 +32,7 @@ public enum LinearSolveStatus: Sendable, Hashable, CustomStringConvertible {
     case .nonFiniteOutput: "non-finite output"
     case .unsupported(let why): "unsupported (\(why))"
     case .invalidTolerance(let why): "invalid tolerance (\(why))"
+    case .dimensionMismatch(let expected, let actual): "right-hand side of dimension \(actual), operator \(expected)"
     }
   }
 }

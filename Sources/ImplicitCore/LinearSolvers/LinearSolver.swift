@@ -21,6 +21,9 @@ public protocol LinearSolver: Sendable, CustomStringConvertible {
   /// The products of `A` that ``PreparedLinearSolver/solve(_:initialGuess:)`` applies;
   /// ``PreparedLinearSolver/solveTransposed(_:initialGuess:)`` applies their transposes.
   var products: OperatorProducts { get }
+  /// Whether the solver returns a chosen solution (e.g. of minimum norm) of a singular system
+  /// on purpose: then the differentiator does not refuse a singular `A` (default `false`).
+  var acceptsSingularSystems: Bool { get }
   /// The concrete solver used for an operator of this dimension and structure (a selector
   /// resolves here; every other solver returns itself).
   func resolved(dimension: Int, structure: LinearStructure) -> any LinearSolver
@@ -31,6 +34,8 @@ public protocol LinearSolver: Sendable, CustomStringConvertible {
 }
 
 extension LinearSolver {
+  public var acceptsSingularSystems: Bool { false }
+
   /// A concrete solver resolves to itself.
   public func resolved(dimension: Int, structure: LinearStructure) -> any LinearSolver { self }
 
@@ -158,6 +163,11 @@ public struct PreparedLinearSolver<V: InnerProductSpace> {
   ) -> LinearSolveResult<V> {
     let bNorm = b.norm
     if let why = tolerance.invalidity { return result(b.zeroLike, .invalidTolerance(why), 0, .nan, bNorm) }
+    // A right-hand side of the wrong length would trap in the operator's algebra.
+    let n = linearOperator.template.dimension
+    guard b.dimension == n else {
+      return result(b.zeroLike, .dimensionMismatch(expected: n, actual: b.dimension), 0, .nan, bNorm)
+    }
     guard b.isFinite else { return result(b.zeroLike, .nonFiniteInput, 0, .nan, bNorm) }
     if bNorm == 0 { return result(b.zeroLike, .converged, 0, 0, 0) }
     let out = raw(b, guess)
