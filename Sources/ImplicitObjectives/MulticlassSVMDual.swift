@@ -8,7 +8,7 @@ import _Differentiation
 /// with `X` the `n × d` features, `Y` the `n × k` one-hot labels and `θ` the l2 regularisation
 /// (JAXopt's `multiclass_linear_svm_dual`). The primal weights are `W = Xᵀ(Y − β)/θ`.
 /// `β` is flattened row by row; `θ` is a one-entry vector.
-public struct MulticlassSVMDual: ParametricObjective {
+public struct MulticlassSVMDual: ParametricObjective, Sendable {
   /// Features, `n × d`.
   public let X: Matrix<Double>
   /// One-hot labels, `n × k`.
@@ -80,7 +80,7 @@ public func oneHot(_ labels: Vector<Double>, classes: Int) throws -> Matrix<Doub
 ///
 /// Shared by the mirror-descent, projected-gradient and block-coordinate-descent families, each
 /// of which solves for `β*` and differentiates it through its own condition.
-public struct MulticlassSVMDualCase {
+public struct MulticlassSVMDualCase: Sendable {
   public let objective: MulticlassSVMDual
   public let validationFeatures: Matrix<Double>
   public let validationOneHot: Matrix<Double>
