@@ -57,7 +57,7 @@ let qpFunction = ImplicitFunction(condition: QuadraticProgramKKTCondition()) { (
 let lassoFunction: ImplicitFunction<ProximalGradientCondition<LeastSquares, LassoProximal>> = {
   let condition = try! ProximalGradientCondition(
     objective: try! LeastSquares(A: SendableFixtures.A), prox: LassoProximal(), objectiveParameterCount: 8,
-    proxParameter: 0.3)
+    proxParameter: Vector([0.3]))
   return ImplicitFunction(condition: condition) { θ in
     (try? FISTA(tolerance: 1e-13).solve(condition, θ, from: .zeros(4)).converged()) ?? SendableFixtures.nan(4)
   }
@@ -106,10 +106,10 @@ let blockFunction: ImplicitFunction<BlockCoordinateDescentCondition<LeastSquares
 struct DampedExponentialMap: FixedPointMap, Sendable {
   var M: Matrix<Double>
   @differentiable(reverse)
-  func callAsFunction(_ x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> { 0.2 * (-(M * x)).exp() + θ }
+  func callAsFunction(_ x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> { 0.2 * (-1.0 * (M * x)).exp() + θ }
 }
 let fixedPointFunction = ImplicitFunction(
-  fixedPointOf: DampedExponentialMap(M: SendableFixtures.A.transposedTimes(SendableFixtures.A) / 20),
+  fixedPointOf: DampedExponentialMap(M: 0.05 * (SendableFixtures.A.transposed() * SendableFixtures.A)),
   solver: AndersonAcceleration(tolerance: 1e-13), initialGuess: .zeros(4))
 @differentiable(reverse) func fixedPointLoss(_ θ: Vector<Double>) -> Double { fixedPointFunction(θ).sum() }
 
@@ -139,9 +139,9 @@ struct SendableFamilyFunctionsTests {
 
   @Test func kkt() async {
     var rng = SeededGenerator(seed: 33)
-    let r = rng.normalMatrix(rows: 4, columns: 4)
+    let r = rng.normalMatrix(rows: 4, columns: 4, scale: 0.3)
     let program = QuadraticProgram(
-      Q: r.transposedTimes(r) + Matrix.identity(4), c: rng.normalVector(4), E: rng.normalMatrix(rows: 1, columns: 4),
+      Q: 0.5 * (r + r.transposed()) + 3 * Matrix<Double>.identity(4), c: rng.normalVector(4), E: rng.normalMatrix(rows: 1, columns: 4),
       d: Vector([0.5]))
     let detached = await Task.detached { gradient(at: program, of: qpLoss) }.value
     check(program, gradient(at: program, of: qpLoss), detached, tolerance: 1e-6, qpLoss)
@@ -160,7 +160,9 @@ struct SendableFamilyFunctionsTests {
   }
 
   @Test func mirrorDescent() async {
-    let θ = SendableFixtures.b
+    // b near A·p for an interior p of the simplex: the solution has no zero coordinate, where the
+    // KL iteration would only creep towards the face.
+    let θ = SendableFixtures.A * Vector([0.1, 0.2, 0.3, 0.4]) + 0.05 * SendableFixtures.b
     let detached = await Task.detached { gradient(at: θ, of: mirrorLoss) }.value
     check(θ, gradient(at: θ, of: mirrorLoss), detached, tolerance: 1e-5, mirrorLoss)
   }
