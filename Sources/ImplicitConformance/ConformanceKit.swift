@@ -246,7 +246,8 @@ public struct ConformanceKit: Sendable {
       var plus = θ, minus = θ
       plus.addScaled(h, t)
       minus.addScaled(-h, t)
-      guard let xp = try? s.solve(plus, tolerance: referenceTolerance), let xm = try? s.solve(minus, tolerance: referenceTolerance),
+      guard let xp = try? s.solve(plus, tolerance: referenceTolerance),
+        let xm = try? s.solve(minus, tolerance: referenceTolerance),
         let jt = try? d.jvp(t, linearization: lin).value
       else {
         return ConformanceCheck(
@@ -293,7 +294,8 @@ public struct ConformanceKit: Sendable {
     }
     var points = [(residual: Double, error: Double)]()
     for tolerance in tolerances {
-      guard let x = try? s.solve(s.parameter, tolerance: tolerance), let approximate = try? d.vjp(u, at: x, s.parameter).value
+      guard let x = try? s.solve(s.parameter, tolerance: tolerance),
+        let approximate = try? d.vjp(u, at: x, s.parameter).value
       else { continue }
       let residual = s.condition(x, s.parameter).norm
       let error = relativeDistance(approximate, reference)

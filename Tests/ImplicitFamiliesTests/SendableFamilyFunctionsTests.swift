@@ -93,9 +93,10 @@ let blockFunction: ImplicitFunction<BlockCoordinateDescentCondition<LeastSquares
   let condition = try! BlockCoordinateDescentCondition(
     objective: try! LeastSquares(A: SendableFixtures.A), blockProjection: SimplexProjection(), projectionParameter: 1,
     blocks: try! BlockPartition(blockSize: 2, dimension: 4), objectiveParameterCount: 8)
+  let solver = BlockCoordinateDescent(tolerance: 1e-13, maxSweeps: 200_000)
+  let start = Vector<Double>(repeating: 0.5, count: 4)
   return ImplicitFunction(condition: condition) { θ in
-    (try? BlockCoordinateDescent(tolerance: 1e-13, maxSweeps: 200_000).solve(condition, θ, from: Vector(
-      repeating: 0.5, count: 4)).converged()) ?? SendableFixtures.nan(4)
+    (try? solver.solve(condition, θ, from: start).converged()) ?? SendableFixtures.nan(4)
   }
 }()
 @differentiable(reverse) func blockLoss(_ θ: Vector<Double>) -> Double {
@@ -141,7 +142,8 @@ struct SendableFamilyFunctionsTests {
     var rng = SeededGenerator(seed: 33)
     let r = rng.normalMatrix(rows: 4, columns: 4, scale: 0.3)
     let program = QuadraticProgram(
-      Q: 0.5 * (r + r.transposed()) + 3 * Matrix<Double>.identity(4), c: rng.normalVector(4), E: rng.normalMatrix(rows: 1, columns: 4),
+      Q: 0.5 * (r + r.transposed()) + 3 * Matrix<Double>.identity(4), c: rng.normalVector(4),
+      E: rng.normalMatrix(rows: 1, columns: 4),
       d: Vector([0.5]))
     let detached = await Task.detached { gradient(at: program, of: qpLoss) }.value
     check(program, gradient(at: program, of: qpLoss), detached, tolerance: 1e-6, qpLoss)
@@ -154,7 +156,8 @@ struct SendableFamilyFunctionsTests {
   }
 
   @Test func projectedGradient() async {
-    let θ = Vector(SendableFixtures.b.scalars + [Double](repeating: -0.2, count: 4) + [Double](repeating: 0.2, count: 4))
+    let θ = Vector(
+      SendableFixtures.b.scalars + [Double](repeating: -0.2, count: 4) + [Double](repeating: 0.2, count: 4))
     let detached = await Task.detached { gradient(at: θ, of: boxLoss) }.value
     check(θ, gradient(at: θ, of: boxLoss), detached, tolerance: 1e-6, boxLoss)
   }
