@@ -43,6 +43,7 @@ var targets: [Target] = [
   .target(
     name: "ImplicitApplications",
     dependencies: ["ImplicitCore"] + allModuleNames.map { .target(name: $0) },
+    exclude: ["Resources/DATA-LICENSES.md"],
     resources: [.copy("Resources/digits.csv"), .copy("Resources/breast_cancer.csv")],
     swiftSettings: settings),
   .testTarget(
@@ -68,7 +69,7 @@ var targets: [Target] = [
     name: "ImplicitFamiliesTests",
     dependencies: [
       "ImplicitFamilies", "ImplicitCore", "ImplicitConformance", "ImplicitReferenceCases", "ImplicitTestSupport",
-    ],
+    ] + allModuleNames.map { .target(name: $0) },
     swiftSettings: settings),
   .target(name: "ImplicitCore", swiftSettings: settings),
   .target(

@@ -95,3 +95,5 @@ public struct BlockProjectionProximal<BlockProjection: Projection>: ProximalOper
     for block in blocks.ranges { try projection.validate(Vector.zeros(block.count), parameter) }
   }
 }
+
+extension BlockProjectionProximal: Sendable where BlockProjection: Sendable, BlockProjection.Parameter: Sendable {}

@@ -45,3 +45,5 @@ public struct AutomaticBlockGradients<Objective: ParametricObjective>: BlockGrad
     return hessianBlock.largestEigenvalue()
   }
 }
+
+extension AutomaticBlockGradients: Sendable where Objective: Sendable {}

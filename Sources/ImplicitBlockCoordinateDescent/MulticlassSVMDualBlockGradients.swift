@@ -10,7 +10,7 @@ public import ImplicitObjectives
 /// (the block of the Hessian is `‖xᵢ‖²/θ · I`). The Gram matrix `XXᵀ` is computed once, so a
 /// block gradient costs `O(n·k)` instead of a full gradient. `θ` is the one-entry parameter
 /// vector of ``MulticlassSVMDual``.
-public struct MulticlassSVMDualBlockGradients: BlockGradientOracle {
+public struct MulticlassSVMDualBlockGradients: BlockGradientOracle, Sendable {
   let gram: [Double]
   let labels: [Double]
   let samples: Int

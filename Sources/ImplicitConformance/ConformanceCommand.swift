@@ -29,7 +29,7 @@ public enum ConformanceCommand {
         print(r)
       } else {
         let applied = r.checks.filter { $0.passed != nil }.count
-        print("PASS  \(r.scenario)  (\(applied) checks applied, \(r.checks.count - applied) not applicable)")
+        print("PASS  \(r.name)  (\(applied) checks applied, \(r.checks.count - applied) not applicable)")
       }
     }
     for s in skipped { print("SKIP  \(s)  (no registered family runs it)") }

@@ -2,17 +2,22 @@ public import ImplicitCore
 public import ImplicitReferenceCases
 import _Differentiation
 
-/// The battery of checks every optimality condition — shipped or third-party — must pass.
+/// The battery of checks every optimality condition — shipped or third-party — must pass, run on
+/// a ``RunnableInstance``: the same bundle of condition, parameter and solver a family hands the
+/// registry.
 ///
 /// ```swift
-/// let report = ConformanceKit().run(scenario)
+/// let instance = Instance(condition: condition, parameter: θ) { θ, tolerance in
+///   try condition.solve(θ, tolerance: tolerance)
+/// }
+/// let report = ConformanceKit().run(instance, name: "my-condition")
 /// #expect(report.passed, "\(report)")
 /// ```
 ///
 /// Every check reports what it measured and the bound it was held to. A check that does not
-/// apply (no hand-written products, no unrolled solver, no structure declared) says so and is
-/// neither passed nor failed. The kit's own tests feed it deliberately wrong conditions and
-/// require each to be rejected.
+/// apply (no hand-written products, no ``RunnableInstance/unrolledPullback()``, no structure
+/// declared) says so and is neither passed nor failed. The kit's own tests feed it deliberately
+/// wrong conditions and require each to be rejected.
 ///
 /// A condition that declares finite-difference derivatives
 /// (``OptimalityCondition/derivativeSource`` `== .finiteDifference`) is held to
@@ -33,37 +38,49 @@ public struct ConformanceKit: Sendable {
   public var minimumTheoremSlope: Double = 0.7
   /// Number of random probes per identity.
   public var probes: Int = 3
+  /// Tolerances the instance's solver is asked for in the "residual shrinks" and Theorem-1
+  /// checks, loosest first.
+  public var tolerances: [Double] = [1e-3, 1e-4, 1e-5, 1e-6, 1e-7]
+  /// The tolerance of the re-solves for finite differences (and the tightest "residual shrinks" solve).
+  public var referenceTolerance: Double = 1e-12
+  /// Relative step of the central finite differences of re-solving.
+  public var finiteDifferenceStep: Double = 1e-5
+  /// Seed of the random probe vectors.
+  public var seed: UInt64 = 42
 
+  /// The kit with its default bounds.
   public init() {}
 
-  /// Runs every check on `scenario`.
-  public func run<C: OptimalityCondition>(_ scenario: ConformanceScenario<C>) -> ConformanceReport {
-    var report = ConformanceReport(scenario: scenario.name, checks: [])
-    let θ = scenario.parameter
-    let x: C.Solution
-    let lin: ConditionLinearization<C>
+  /// Runs every check on `instance`, labelled `name` in the report. The solution checked is the
+  /// instance's ``RunnableInstance/referenceSolution()``; derivatives use its
+  /// ``RunnableInstance/options``.
+  public func run<I: RunnableInstance>(_ instance: I, name: String) -> ConformanceReport {
+    var report = ConformanceReport(name: name, checks: [])
+    let θ = instance.parameter
+    let x: I.Condition.Solution
+    let lin: ConditionLinearization<I.Condition>
     do {
-      x = try scenario.solve(θ, scenario.referenceTolerance)
-      lin = try ConditionLinearization(scenario.condition, at: x, θ)
+      x = try instance.referenceSolution().solution
+      lin = try ConditionLinearization(instance.condition, at: x, θ)
     } catch {
       report.checks.append(
         ConformanceCheck(name: "setup", passed: false, measured: .nan, threshold: 0, detail: "\(error)"))
       return report
     }
-    let differentiator = ImplicitDifferentiator(scenario.condition, options: scenario.options)
-    var probe = Probe<C>(x: x, θ: θ, rng: SeededGenerator(seed: scenario.seed))
+    let differentiator = ImplicitDifferentiator(instance.condition, options: instance.options)
+    var probe = Probe<I.Condition>(x: x, θ: θ, rng: SeededGenerator(seed: seed))
 
     report.checks.append(residualCheck(lin, x))
-    report.checks.append(residualShrinks(scenario))
+    report.checks.append(residualShrinks(instance))
     report.checks.append(adjointA(lin, &probe))
     report.checks.append(adjointB(lin, &probe))
-    report.checks += overrideChecks(scenario.condition, lin, &probe)
+    report.checks += overrideChecks(instance.condition, lin, &probe)
     report.checks.append(linearizedCondition(lin, differentiator, &probe))
-    report.checks.append(finiteDifferences(scenario, lin, differentiator, &probe))
-    report.checks.append(unrolledComparison(scenario, lin, differentiator, &probe))
-    report.checks.append(theoremOne(scenario, lin, differentiator, &probe))
-    report.checks.append(symmetry(scenario.condition, lin, &probe))
-    report.checks.append(positiveDefiniteness(scenario.condition, lin, &probe))
+    report.checks.append(finiteDifferences(instance, lin, differentiator, &probe))
+    report.checks.append(unrolledComparison(instance, lin, differentiator, &probe))
+    report.checks.append(theoremOne(instance, lin, differentiator, &probe))
+    report.checks.append(symmetry(instance.condition, lin, &probe))
+    report.checks.append(positiveDefiniteness(instance.condition, lin, &probe))
     return report
   }
 
@@ -76,10 +93,10 @@ public struct ConformanceKit: Sendable {
       detail: "‖F(x*, θ)‖ at the solver's reference solution")
   }
 
-  func residualShrinks<C: OptimalityCondition>(_ s: ConformanceScenario<C>) -> ConformanceCheck {
+  func residualShrinks<I: RunnableInstance>(_ s: I) -> ConformanceCheck {
     var residuals = [Double]()
-    for tolerance in s.tolerances + [s.referenceTolerance] {
-      guard let x = try? s.solve(s.parameter, tolerance), x.isFinite else {
+    for tolerance in tolerances + [referenceTolerance] {
+      guard let x = try? s.solve(s.parameter, tolerance: tolerance), x.isFinite else {
         return ConformanceCheck(
           name: "residual-shrinks", passed: false, measured: .nan, threshold: 0,
           detail: "solver failed at tolerance \(tolerance)")
@@ -215,13 +232,13 @@ public struct ConformanceKit: Sendable {
       detail: "‖A·(∂x*/∂θ·t) + B·t‖ / ‖B·t‖")
   }
 
-  func finiteDifferences<C: OptimalityCondition>(
-    _ s: ConformanceScenario<C>, _ lin: ConditionLinearization<C>, _ d: ImplicitDifferentiator<C>,
-    _ p: inout Probe<C>
+  func finiteDifferences<I: RunnableInstance>(
+    _ s: I, _ lin: ConditionLinearization<I.Condition>, _ d: ImplicitDifferentiator<I.Condition>,
+    _ p: inout Probe<I.Condition>
   ) -> ConformanceCheck {
     let θ = s.parameter
-    let h = s.finiteDifferenceStep * max(1, θ.norm)
-    let bound = max(comparisonBound, 10 * s.referenceTolerance / s.finiteDifferenceStep)
+    let h = finiteDifferenceStep * max(1, θ.norm)
+    let bound = max(comparisonBound, 10 * referenceTolerance / finiteDifferenceStep)
     var worst = 0.0
     for _ in 0..<probes {
       var t = p.parameter()
@@ -229,7 +246,8 @@ public struct ConformanceKit: Sendable {
       var plus = θ, minus = θ
       plus.addScaled(h, t)
       minus.addScaled(-h, t)
-      guard let xp = try? s.solve(plus, s.referenceTolerance), let xm = try? s.solve(minus, s.referenceTolerance),
+      guard let xp = try? s.solve(plus, tolerance: referenceTolerance),
+        let xm = try? s.solve(minus, tolerance: referenceTolerance),
         let jt = try? d.jvp(t, linearization: lin).value
       else {
         return ConformanceCheck(
@@ -245,15 +263,14 @@ public struct ConformanceKit: Sendable {
       detail: "∂x*/∂θ·t vs central differences of re-solving (step \(shortFormat(h)))")
   }
 
-  func unrolledComparison<C: OptimalityCondition>(
-    _ s: ConformanceScenario<C>, _ lin: ConditionLinearization<C>, _ d: ImplicitDifferentiator<C>,
-    _ p: inout Probe<C>
+  func unrolledComparison<I: RunnableInstance>(
+    _ s: I, _ lin: ConditionLinearization<I.Condition>, _ d: ImplicitDifferentiator<I.Condition>,
+    _ p: inout Probe<I.Condition>
   ) -> ConformanceCheck {
-    guard let unrolled = s.unrolled else {
+    guard let pb = s.unrolledPullback() else {
       return ConformanceCheck(
         name: "unrolled", passed: nil, measured: 0, threshold: 0, detail: "no differentiable unrolled solver given")
     }
-    let pb = pullback(at: s.parameter, of: unrolled)
     var worst = 0.0
     for _ in 0..<probes {
       let u = p.solution()
@@ -267,17 +284,18 @@ public struct ConformanceKit: Sendable {
       detail: "implicit VJP vs reverse-mode AD through the unrolled solver")
   }
 
-  func theoremOne<C: OptimalityCondition>(
-    _ s: ConformanceScenario<C>, _ lin: ConditionLinearization<C>, _ d: ImplicitDifferentiator<C>,
-    _ p: inout Probe<C>
+  func theoremOne<I: RunnableInstance>(
+    _ s: I, _ lin: ConditionLinearization<I.Condition>, _ d: ImplicitDifferentiator<I.Condition>,
+    _ p: inout Probe<I.Condition>
   ) -> ConformanceCheck {
     let u = p.solution()
     guard let reference = try? d.vjp(u, linearization: lin).value else {
       return ConformanceCheck(name: "theorem-1", passed: false, measured: .nan, threshold: 0, detail: "VJP failed")
     }
     var points = [(residual: Double, error: Double)]()
-    for tolerance in s.tolerances {
-      guard let x = try? s.solve(s.parameter, tolerance), let approximate = try? d.vjp(u, at: x, s.parameter).value
+    for tolerance in tolerances {
+      guard let x = try? s.solve(s.parameter, tolerance: tolerance),
+        let approximate = try? d.vjp(u, at: x, s.parameter).value
       else { continue }
       let residual = s.condition(x, s.parameter).norm
       let error = relativeDistance(approximate, reference)
@@ -379,25 +397,16 @@ func shortFormat(_ x: Double) -> String {
   return "\((mantissa * 100).rounded() / 100)e\(exponent)"
 }
 
-#if canImport(Glibc)
+#if canImport(Darwin)
+  import Darwin
+#elseif canImport(Glibc)
   import Glibc
-  func Foundation_log(_ x: Double) -> Double { log(x) }
-  func Foundation_pow10(_ e: Int) -> Double { pow(10, Double(e)) }
 #endif
 
+func Foundation_log(_ x: Double) -> Double { log(x) }
+func Foundation_pow10(_ e: Int) -> Double { pow(10, Double(e)) }
+
 extension ConformanceKit {
-  /// Runs the battery on a registered family's instance (see ``RunnableInstance``).
-  public func run(_ instance: any RunnableInstance, name: String) -> ConformanceReport {
-    runOpened(instance, name: name)
-  }
-
-  func runOpened<I: RunnableInstance>(_ instance: I, name: String) -> ConformanceReport {
-    run(
-      ConformanceScenario(
-        name: name, condition: instance.condition, parameter: instance.parameter,
-        solve: { θ, tolerance in try instance.solve(θ, tolerance: tolerance) }))
-  }
-
   /// Runs the battery on the instance of every case whose family is registered. Cases whose
   /// family (and method) nobody registered are reported as skipped.
   public func runRegistered(
@@ -416,7 +425,7 @@ extension ConformanceKit {
       } catch {
         reports.append(
           ConformanceReport(
-            scenario: name,
+            name: name,
             checks: [ConformanceCheck(name: "setup", passed: false, measured: .nan, threshold: 0, detail: "\(error)")]))
       }
     }

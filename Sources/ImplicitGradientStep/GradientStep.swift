@@ -111,3 +111,5 @@ extension Vector where Scalar == Double {
   /// `self`, or `count` zeros when `self` is the symbolic zero (empty).
   func orZeros(_ count: Int) -> Vector<Double> { isEmpty && count > 0 ? Vector.zeros(count) : self }
 }
+
+extension GradientStep: Sendable where Objective: Sendable {}

@@ -244,3 +244,5 @@ struct ProxInput<ProxParameter> {
   let proxParameter: ProxParameter
   let z: Vector<Double>
 }
+
+extension ProximalGradientCondition: Sendable where Objective: Sendable, Prox: Sendable, Prox.Parameter: Sendable {}

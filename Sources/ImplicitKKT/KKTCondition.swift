@@ -167,3 +167,5 @@ public struct KKTCondition<Problem: ConstrainedProblem>: OptimalityCondition {
       inequality: inequality)
   }
 }
+
+extension KKTCondition: Sendable where Problem: Sendable {}

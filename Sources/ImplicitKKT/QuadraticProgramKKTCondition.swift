@@ -31,7 +31,7 @@ import _Differentiation
 /// let j = try ImplicitDifferentiator(QuadraticProgramKKTCondition()).jacobian(at: solution.point, program)
 /// // j.matrix: rows x, ν, λ; columns Q, c, E, d, G, h (row-major), as QuadraticProgram orders them
 /// ```
-public struct QuadraticProgramKKTCondition: OptimalityCondition {
+public struct QuadraticProgramKKTCondition: OptimalityCondition, Sendable {
   /// Complementarity rows linearised as inactive (default: none).
   public var mask: ComplementarityMask
 

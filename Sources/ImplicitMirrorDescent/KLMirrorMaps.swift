@@ -13,7 +13,7 @@ public import ImplicitCore
 /// derivative of a zero coordinate is exactly `0`, while the other coordinates obey the KKT
 /// system restricted to the support. This is what makes solutions with exact zeros (sparse
 /// duals, such as the multiclass SVM's) differentiable through the mirror-descent condition.
-public struct KLSimplexMirrorMap: MirrorMap {
+public struct KLSimplexMirrorMap: MirrorMap, Sendable {
   public init() {}
 
   public func mirror(_ x: Vector<Double>) -> Vector<Double> { EntropicRows.safeLog(x) }
@@ -37,7 +37,7 @@ public struct KLSimplexMirrorMap: MirrorMap {
 /// by row, each row a probability vector (the feasible set of the multiclass SVM dual, or of any
 /// problem over several distributions). Log and softmax act row by row; the safe log of
 /// ``KLSimplexMirrorMap`` applies to every coordinate.
-public struct KLRowSimplexMirrorMap: MirrorMap {
+public struct KLRowSimplexMirrorMap: MirrorMap, Sendable {
   /// The number of entries per row (`k`).
   public let columns: Int
   public init(columns: Int) { self.columns = columns }

@@ -127,3 +127,5 @@ public struct MirrorDescentCondition<Objective: ParametricObjective, Map: Mirror
     try ImplicitError.checkFinite("θ", θ)
   }
 }
+
+extension MirrorDescentCondition: Sendable where Objective: Sendable, Map: Sendable {}

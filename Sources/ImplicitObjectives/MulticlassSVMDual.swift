@@ -14,7 +14,7 @@ import _Differentiation
 /// `n × n` product `K(Y − β)` instead of two passes over `X`; otherwise the gradient is the two
 /// skinny products `X(Xᵀ(Y − β))`. Exact Hessian products (dual numbers) cost one such product
 /// for both parts.
-public struct MulticlassSVMDual: ParametricObjective {
+public struct MulticlassSVMDual: ParametricObjective, Sendable {
   /// Features, `n × d`.
   public let X: Matrix<Double>
   /// One-hot labels, `n × k`.
@@ -114,7 +114,7 @@ public func oneHot(_ labels: Vector<Double>, classes: Int) throws -> Matrix<Doub
 ///
 /// Shared by the mirror-descent, projected-gradient and block-coordinate-descent families, each
 /// of which solves for `β*` and differentiates it through its own condition.
-public struct MulticlassSVMDualCase {
+public struct MulticlassSVMDualCase: Sendable {
   public let objective: MulticlassSVMDual
   public let validationFeatures: Matrix<Double>
   public let validationOneHot: Matrix<Double>

@@ -16,7 +16,7 @@ public import ImplicitCore
 /// Smooth wherever `A` has full row rank. If `AAᵀ` is not numerically positive definite,
 /// ``project(_:_:)`` and the products return NaN (never a plausible vector) and
 /// ``validate(_:_:)`` throws.
-public struct AffineSetProjection: Projection {
+public struct AffineSetProjection: Projection, Sendable {
   public init() {}
 
   /// `G = AAᵀ` factorised, `y` and `p`.

@@ -9,7 +9,7 @@ public import ImplicitCore
 ///
 /// At a tie `zᵢ = lowerᵢ` (or `upperᵢ`) the one-sided choice is "clipped": `pᵢ` follows the
 /// bound, as for ``NonNegativeProjection``. When `lowerᵢ = upperᵢ = zᵢ`, `pᵢ` follows `lowerᵢ`.
-public struct BoxProjection: Projection {
+public struct BoxProjection: Projection, Sendable {
   public init() {}
 
   public func project(_ z: Vector<Double>, _ θ: BoxBounds) -> Vector<Double> {

@@ -22,7 +22,7 @@ public import ImplicitCore
 /// ``BoxProjection``); when no coordinate is free (`W = 0`) `τ` does not move (`k = 0`).
 /// Bounds may be infinite. An infeasible section makes ``project(_:_:)`` return NaN and
 /// ``validate(_:_:)`` throw.
-public struct BoxSectionProjection: Projection {
+public struct BoxSectionProjection: Projection, Sendable {
   public init() {}
 
   /// The pieces at multiplier `τ`: −1 at the lower bound, +1 at the upper bound, 0 free.

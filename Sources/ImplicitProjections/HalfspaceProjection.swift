@@ -6,7 +6,7 @@ public import ImplicitCore
 /// bounding hyperplane, with the Jacobians of ``HyperplaneProjection``
 /// (`∂P/∂z = I − aaᵀ/‖a‖²`, `∂P/∂b = a/‖a‖²`, `∂P/∂a = −c·I − a(z − 2c·a)ᵀ/‖a‖²`,
 /// `c = (aᵀz − b)/‖a‖²`). On the hyperplane (`aᵀz = b` exactly) the one-sided choice is "inside".
-public struct HalfspaceProjection: Projection {
+public struct HalfspaceProjection: Projection, Sendable {
   public init() {}
 
   func isInside(_ z: Vector<Double>, _ θ: Hyperplane) -> Bool { θ.normal.dot(z) <= θ.offset }

@@ -10,7 +10,7 @@ public import ImplicitCore
 /// so `∂P/∂z = I − aaᵀ/‖a‖²` (symmetric), `∂P/∂b = a/‖a‖²`, `∂P/∂a = −c·I − a(z − 2c·a)ᵀ/‖a‖²`.
 /// Reverse: with `k = aᵀu/‖a‖²`, `(∂P/∂z)ᵀu = u − k·a`, `(∂P/∂b)ᵀu = k`,
 /// `(∂P/∂a)ᵀu = −c·u − k(z − 2c·a)`. Smooth everywhere (`a ≠ 0`).
-public struct HyperplaneProjection: Projection {
+public struct HyperplaneProjection: Projection, Sendable {
   public init() {}
 
   func coefficient(_ z: Vector<Double>, _ θ: Hyperplane) -> (c: Double, squaredNorm: Double) {

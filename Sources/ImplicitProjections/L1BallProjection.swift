@@ -13,7 +13,7 @@ public import ImplicitCore
 /// (from `dτ = (σᵀdz − dr)/|S|` and `dpᵢ = 𝟙_S(dzᵢ − sign(zᵢ)dτ)`). On the sphere
 /// (`‖z‖₁ = r` exactly) the one-sided choice is "inside"; at `|zᵢ| = τ` entries count as
 /// outside the support.
-public struct L1BallProjection: Projection {
+public struct L1BallProjection: Projection, Sendable {
   public init() {}
 
   public func project(_ z: Vector<Double>, _ r: Double) -> Vector<Double> {

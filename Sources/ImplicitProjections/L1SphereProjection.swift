@@ -11,7 +11,7 @@ public import ImplicitCore
 ///
 /// inside as well as outside the ball (when `‖z‖₁ < r`, `τ < 0` and the entries grow).
 /// At `zᵢ = 0` the derivative is the right derivative (from the `σ = +1` side).
-public struct L1SphereProjection: Projection {
+public struct L1SphereProjection: Projection, Sendable {
   public init() {}
 
   func signs(_ z: Vector<Double>) -> [Double] { z.scalars.map { $0 < 0 ? -1 : 1 } }

@@ -9,7 +9,7 @@ public import ImplicitCore
 ///
 /// Both `∂P/∂z` are symmetric. On the sphere (`‖z‖ = r` exactly) the one-sided choice is
 /// "inside".
-public struct L2BallProjection: Projection {
+public struct L2BallProjection: Projection, Sendable {
   public init() {}
 
   public func project(_ z: Vector<Double>, _ r: Double) -> Vector<Double> {

@@ -8,7 +8,7 @@ public import ImplicitCore
 /// At `z = 0` every point of the sphere is a projection: ``project(_:_:)`` returns `r·e₁`,
 /// the products return `∂P/∂z = 0`, `∂P/∂r = e₁` (the derivative along `z` does not exist), and
 /// ``validate(_:_:)`` throws.
-public struct L2SphereProjection: Projection {
+public struct L2SphereProjection: Projection, Sendable {
   public init() {}
 
   public func project(_ z: Vector<Double>, _ r: Double) -> Vector<Double> {

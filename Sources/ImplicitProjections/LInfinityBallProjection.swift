@@ -8,7 +8,7 @@ public import ImplicitCore
 ///
 /// At a tie `|zᵢ| = r` the one-sided choice is "clipped" (`pᵢ` follows `±r`), as for
 /// ``BoxProjection``.
-public struct LInfinityBallProjection: Projection {
+public struct LInfinityBallProjection: Projection, Sendable {
   public init() {}
 
   public func project(_ z: Vector<Double>, _ r: Double) -> Vector<Double> {

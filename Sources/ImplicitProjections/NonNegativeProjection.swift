@@ -5,7 +5,7 @@ public import ImplicitCore
 ///
 /// Jacobian: `∂P/∂z = diag(𝟙[z > 0])` (diagonal, so symmetric). At `zᵢ = 0` the one-sided
 /// choice is `0` (the coordinate counts as clipped), as for `relu`.
-public struct NonNegativeProjection: Projection {
+public struct NonNegativeProjection: Projection, Sendable {
   public init() {}
 
   public func project(_ z: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {

@@ -14,7 +14,7 @@ public import ImplicitCore
 /// complementarity; at a weakly active row (`μᵢ = 0`, `Gᵢp = hᵢ`) the one-sided choice is
 /// "inactive". When the solve fails (an empty polyhedron, or no convergence) ``project(_:_:)``
 /// and the products return NaN and ``validate(_:_:)`` throws.
-public struct PolyhedronProjection: Projection {
+public struct PolyhedronProjection: Projection, Sendable {
   /// Iteration budget of the dual solver.
   public var maxIterations: Int
   public init(maxIterations: Int = 50_000) { self.maxIterations = maxIterations }

@@ -7,7 +7,7 @@ public import ImplicitCore
 ///
 /// The Jacobian is block diagonal, one ``SimplexProjection`` block
 /// `diag(𝟙_S) − 𝟙_S𝟙_Sᵀ/|S|` per row, with the same one-sided choice at ties.
-public struct RowSimplexProjection: Projection {
+public struct RowSimplexProjection: Projection, Sendable {
   /// The number of entries per row.
   public let columns: Int
   public init(columns: Int) { self.columns = columns }

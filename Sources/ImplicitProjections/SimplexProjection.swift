@@ -18,7 +18,7 @@ public import ImplicitCore
 /// to `|z|` (with `τ` itself, `zᵢ − τ` would be rounded relative to `|z|`).
 ///
 /// ``project(_:_:)`` and the products assume input accepted by ``validate(_:_:)``.
-public struct SimplexProjection: Projection {
+public struct SimplexProjection: Projection, Sendable {
   public init() {}
 
   public func project(_ z: Vector<Double>, _ s: Double) -> Vector<Double> {

@@ -12,7 +12,7 @@ import _Differentiation
 /// `∂p/∂z = diag(𝟙_S)(I − 𝟙 ∂τ/∂z) = diag(𝟙_S) − 𝟙_S𝟙_Sᵀ/|S|` (JAXopt's `Bisection` +
 /// implicit differentiation route to sparsemax). `relu` has derivative 0 at 0, so ties count
 /// as outside `S`.
-public struct SimplexThresholdCondition: OptimalityCondition {
+public struct SimplexThresholdCondition: OptimalityCondition, Sendable {
   /// The simplex value `s` (1 for the probability simplex).
   public let simplexValue: Double
 

@@ -10,7 +10,7 @@ public import ImplicitCore
 ///
 /// (the ``SimplexProjection`` Jacobian on `T`, zero elsewhere). One-sided choices: ties for
 /// the `k`-th largest entry keep the lower index; ties at the threshold count as outside `S`.
-public struct SparseSimplexProjection: Projection {
+public struct SparseSimplexProjection: Projection, Sendable {
   /// The largest number of non-zero entries, `k ≥ 1`.
   public let maxNonzeros: Int
   public init(maxNonzeros: Int) { self.maxNonzeros = maxNonzeros }

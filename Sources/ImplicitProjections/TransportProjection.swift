@@ -24,7 +24,7 @@ public import ImplicitCore
 /// `(∂P/∂a)ᵀU = y_α`, `(∂P/∂b)ᵀU = y_β`. Ties in the quadratic case (`Zᵢⱼ + αᵢ + βⱼ = 0`) count
 /// as outside the support. On failure (no convergence) the products and the projection are NaN
 /// and ``validate(_:_:)`` throws.
-public struct TransportProjection: Projection {
+public struct TransportProjection: Projection, Sendable {
   /// The regulariser and its strength `γ > 0`.
   public enum Regularization: Sendable, Equatable {
     case quadratic(Double)

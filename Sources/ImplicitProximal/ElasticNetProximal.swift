@@ -14,7 +14,7 @@ public import ImplicitCore
 ///     ∂proxᵢ/∂λ₂ = −η·pᵢ / c
 ///
 /// See ``JAXoptElasticNetProximal`` for JAXopt's parametrisation `λ₁(‖x‖₁ + ½λ₂‖x‖²)`.
-public struct ElasticNetProximal: ProximalOperator {
+public struct ElasticNetProximal: ProximalOperator, Sendable {
   public typealias Parameter = Vector<Double>
   public init() {}
 

@@ -16,7 +16,7 @@ public import ImplicitCore
 /// A group shrunk to zero (`r ≤ t`, in particular `z_g = 0`) has a **zero** Jacobian — never a
 /// division by `r = 0`. An unpenalised group (`t = 0`) is the identity (and its `∂/∂λ_g` is
 /// `−η·z_g/r`, or 0 at `z_g = 0`).
-public struct GroupLassoProximal: ProximalOperator {
+public struct GroupLassoProximal: ProximalOperator, Sendable {
   public typealias Parameter = Vector<Double>
 
   /// The groups: disjoint lists of coordinate indices.

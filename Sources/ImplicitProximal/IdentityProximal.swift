@@ -4,7 +4,7 @@ public import ImplicitCore
 ///
 /// Jacobian: `∂prox/∂z = I`; no parameters (`θ` is an empty vector). With it, the
 /// proximal-gradient condition reduces to gradient descent's fixed point `−η∇f(x) = 0`.
-public struct IdentityProximal: ProximalOperator {
+public struct IdentityProximal: ProximalOperator, Sendable {
   public typealias Parameter = Vector<Double>
   public init() {}
 

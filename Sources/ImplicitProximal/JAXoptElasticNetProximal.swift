@@ -13,7 +13,7 @@ public import ImplicitCore
 ///     ∂prox/∂z = diag(m) / c
 ///     ∂proxᵢ/∂λ₁ = −η·(sign(zᵢ)·mᵢ + λ₂·pᵢ) / c
 ///     ∂proxᵢ/∂λ₂ = −η·λ₁·pᵢ / c
-public struct JAXoptElasticNetProximal: ProximalOperator {
+public struct JAXoptElasticNetProximal: ProximalOperator, Sendable {
   public typealias Parameter = Vector<Double>
   public init() {}
 

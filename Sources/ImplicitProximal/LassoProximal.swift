@@ -13,7 +13,7 @@ public import ImplicitCore
 ///
 /// (summed over coordinates for a shared `λ`). At a kink the mask is 0 (the one-sided choice
 /// that keeps the coordinate at zero), which is also JAX's convention.
-public struct LassoProximal: ProximalOperator {
+public struct LassoProximal: ProximalOperator, Sendable {
   public typealias Parameter = Vector<Double>
   public init() {}
 

@@ -11,7 +11,7 @@ public import ImplicitCore
 ///     ∂prox/∂z = diag(m)                 ∂proxᵢ/∂λᵢ = −η·mᵢ
 ///
 /// At a kink the mask is 0 (the coordinate stays at zero).
-public struct NonNegativeLassoProximal: ProximalOperator {
+public struct NonNegativeLassoProximal: ProximalOperator, Sendable {
   public typealias Parameter = Vector<Double>
   public init() {}
 

@@ -9,7 +9,7 @@ public import ImplicitCore
 ///     ∂prox/∂z = diag(m / (1 + ηλ))      ∂proxᵢ/∂λᵢ = −η·proxᵢ / (1 + ηλᵢ)
 ///
 /// At the kink `zᵢ = 0` the mask is 0.
-public struct NonNegativeRidgeProximal: ProximalOperator {
+public struct NonNegativeRidgeProximal: ProximalOperator, Sendable {
   public typealias Parameter = Vector<Double>
   public init() {}
 

@@ -54,3 +54,5 @@ public struct ProjectionProximal<Base: Projection>: ProximalOperator {
     try projection.validate(dimension: n, θ)
   }
 }
+
+extension ProjectionProximal: Sendable where Base: Sendable {}

@@ -6,7 +6,7 @@ public import ImplicitCore
 ///
 ///     prox_{ηg}(z)ᵢ = zᵢ / (1 + ηλᵢ)
 ///     ∂prox/∂z = diag(1 / (1 + ηλ))      ∂proxᵢ/∂λᵢ = −η·proxᵢ / (1 + ηλᵢ)
-public struct RidgeProximal: ProximalOperator {
+public struct RidgeProximal: ProximalOperator, Sendable {
   public typealias Parameter = Vector<Double>
   public init() {}
 

@@ -191,3 +191,5 @@ func centralDifference<In: InnerProductSpace, Out: InnerProductSpace>(
   difference.addScaled(-1, f(minus))
   return difference.scaled(by: 1 / (2 * h))
 }
+
+extension FiniteDifferenceStationarityCondition: Sendable where Gradient: Sendable {}

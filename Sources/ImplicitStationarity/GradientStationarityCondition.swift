@@ -59,3 +59,5 @@ public struct GradientStationarityCondition<Gradient: ObjectiveGradient>: Optima
 
   public func validate(_ x: Gradient.Solution, _ θ: Gradient.Parameter) throws { try gradient.validate(x, θ) }
 }
+
+extension GradientStationarityCondition: Sendable where Gradient: Sendable {}

@@ -89,10 +89,10 @@ struct FiniteDifferenceCubic: OptimalityCondition {
 
   /// The linear solves are checked against the same central-difference products, so they can
   /// meet a relative residual of about 1e-8, not the default 1e-10.
-  func scenario() -> ConformanceScenario<FiniteDifferenceCubic> {
-    ConformanceScenario(
-      name: "finite-difference-cubic", condition: self, parameter: Fixtures.θ,
-      options: ImplicitOptions(linearSolver: AutomaticLinearSolver(relativeTolerance: 1e-7)),
-      solve: { θ, tolerance in try self.solve(θ, tolerance: tolerance) })
+  func instance() -> Instance<FiniteDifferenceCubic> {
+    Instance(
+      condition: self, parameter: Fixtures.θ,
+      options: ImplicitOptions(linearSolver: AutomaticLinearSolver(relativeTolerance: 1e-7))
+    ) { θ, tolerance in try self.solve(θ, tolerance: tolerance) }
   }
 }

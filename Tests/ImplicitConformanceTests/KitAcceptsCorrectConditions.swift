@@ -8,7 +8,7 @@ struct KitAcceptsCorrectConditions {
   @Test("non-symmetric nonlinear condition, no structure declared")
   func nonSymmetric() {
     let condition = CubicCondition(M: Fixtures.nonSymmetric, N: Fixtures.N)
-    let report = ConformanceKit().run(Fixtures.scenario("cubic", condition: condition, M: Fixtures.nonSymmetric))
+    let report = ConformanceKit().run(Fixtures.instance(condition: condition, M: Fixtures.nonSymmetric), name: "cubic")
     #expect(report.passed, "\(report)")
     // The checks that apply here really ran (were not skipped).
     for name in [
@@ -22,7 +22,7 @@ struct KitAcceptsCorrectConditions {
   @Test("symmetric positive-definite condition with its structure declared")
   func declaredSPD() {
     let condition = CubicCondition(M: Fixtures.spd, N: Fixtures.N, declared: .symmetricPositiveDefinite)
-    let report = ConformanceKit().run(Fixtures.scenario("cubic-spd", condition: condition, M: Fixtures.spd))
+    let report = ConformanceKit().run(Fixtures.instance(condition: condition, M: Fixtures.spd), name: "cubic-spd")
     #expect(report.passed, "\(report)")
     #expect(report.check("symmetry")?.passed == true)
     #expect(report.check("positive-definite")?.passed == true)
@@ -31,10 +31,10 @@ struct KitAcceptsCorrectConditions {
   @Test("correct hand-written products are accepted")
   func correctOverrides() {
     let condition = OverridingCubic(base: CubicCondition(M: Fixtures.nonSymmetric, N: Fixtures.N), mistake: nil)
-    let report = ConformanceKit().run(
-      ConformanceScenario(
-        name: "cubic-overrides", condition: condition, parameter: Fixtures.θ,
-        solve: { θ, tolerance in try Fixtures.solveCubic(M: Fixtures.nonSymmetric, θ: θ, tolerance: tolerance) }))
+    let instance = Instance(condition: condition, parameter: Fixtures.θ) { θ, tolerance in
+      try Fixtures.solveCubic(M: Fixtures.nonSymmetric, θ: θ, tolerance: tolerance)
+    }
+    let report = ConformanceKit().run(instance, name: "cubic-overrides")
     #expect(report.passed, "\(report)")
     for name in ["override-A", "override-Aᵀ", "override-B", "override-Bᵀ"] {
       #expect(report.check(name)?.passed == true, "\(name):\n\(report)")
@@ -44,7 +44,7 @@ struct KitAcceptsCorrectConditions {
   @Test("a condition with declared finite-difference derivatives is held to finite-difference bounds")
   func declaredFiniteDifferences() {
     let kit = ConformanceKit()
-    let report = kit.run(FiniteDifferenceCubic().scenario())
+    let report = kit.run(FiniteDifferenceCubic().instance(), name: "finite-difference-cubic")
     #expect(report.passed, "\(report)")
     for name in ["adjoint-A", "adjoint-B", "override-A", "symmetry"] {
       let check = report.check(name)
@@ -58,7 +58,7 @@ struct KitAcceptsCorrectConditions {
 
   @Test("a correct projection fixed point is accepted")
   func correctProjection() {
-    let report = ConformanceKit().run(ClippedFixedPoint.scenario(wrongJacobian: false))
+    let report = ConformanceKit().run(ClippedFixedPoint.instance(wrongJacobian: false), name: "clipped")
     #expect(report.passed, "\(report)")
   }
 }

@@ -70,14 +70,15 @@ enum Fixtures {
     return x
   }
 
-  static func scenario(
-    _ name: String, condition: CubicCondition, M: Matrix<Double>, withUnrolled: Bool = true
-  ) -> ConformanceScenario<CubicCondition> {
+  /// The cubic condition at ``θ`` with the Jacobi solver and, unless told otherwise, its unrolled run.
+  static func instance(
+    condition: CubicCondition, M: Matrix<Double>, withUnrolled: Bool = true
+  ) -> Instance<CubicCondition> {
     var unrolled: (@differentiable(reverse) (Vector<Double>) -> Vector<Double>)? = nil
     if withUnrolled { unrolled = { θ in unrolledCubic(M: M, θ: θ) } }
-    return ConformanceScenario(
-      name: name, condition: condition, parameter: θ, unrolled: unrolled,
-      solve: { θ, tolerance in try solveCubic(M: M, θ: θ, tolerance: tolerance) })
+    return Instance(condition: condition, parameter: θ, unrolled: unrolled) { θ, tolerance in
+      try solveCubic(M: M, θ: θ, tolerance: tolerance)
+    }
   }
 }
 

@@ -68,21 +68,19 @@ struct ClippedFixedPoint: OptimalityCondition {
     clip(x - eta * (Fixtures.spd * x - Fixtures.N * θ)) - x
   }
 
-  static func scenario(wrongJacobian: Bool) -> ConformanceScenario<ClippedFixedPoint> {
+  static func instance(wrongJacobian: Bool) -> Instance<ClippedFixedPoint> {
     let condition = ClippedFixedPoint(clip: BoxClip(wrongJacobian: wrongJacobian))
     // θ chosen so that some coordinates sit on the bounds and others are free.
     let θ = Vector<Double>([2.5, -2.0, 1.5])
-    return ConformanceScenario(
-      name: "clipped", condition: condition, parameter: θ,
-      solve: { θ, tolerance in
-        var x = Vector<Double>.zeros(Fixtures.n)
-        for _ in 0..<200_000 {
-          let next = BoxClip(wrongJacobian: false)(x - 0.2 * (Fixtures.spd * x - Fixtures.N * θ))
-          if (next - x).norm() <= tolerance { return next }
-          x = next
-        }
-        throw ImplicitError.solverDidNotConverge(solver: "projected gradient", iterations: 200_000, residual: .nan)
-      })
+    return Instance(condition: condition, parameter: θ) { θ, tolerance in
+      var x = Vector<Double>.zeros(Fixtures.n)
+      for _ in 0..<200_000 {
+        let next = BoxClip(wrongJacobian: false)(x - 0.2 * (Fixtures.spd * x - Fixtures.N * θ))
+        if (next - x).norm() <= tolerance { return next }
+        x = next
+      }
+      throw ImplicitError.solverDidNotConverge(solver: "projected gradient", iterations: 200_000, residual: .nan)
+    }
   }
 }
 
@@ -94,11 +92,11 @@ struct KitRejectsMutants {
   func transposedA() {
     let condition = OverridingCubic(
       base: CubicCondition(M: Fixtures.nonSymmetric, N: Fixtures.N), mistake: .transposedA)
-    let report = kit.run(
-      ConformanceScenario(
-        name: "transposed-A", condition: condition, parameter: Fixtures.θ,
-        unrolled: { θ in Fixtures.unrolledCubic(M: Fixtures.nonSymmetric, θ: θ) },
-        solve: { θ, tol in try Fixtures.solveCubic(M: Fixtures.nonSymmetric, θ: θ, tolerance: tol) }))
+    let instance = Instance(
+      condition: condition, parameter: Fixtures.θ,
+      unrolled: { θ in Fixtures.unrolledCubic(M: Fixtures.nonSymmetric, θ: θ) }
+    ) { θ, tol in try Fixtures.solveCubic(M: Fixtures.nonSymmetric, θ: θ, tolerance: tol) }
+    let report = kit.run(instance, name: "transposed-A")
     #expect(!report.passed)
     #expect(report.check("override-Aᵀ")?.passed == false, "\(report)")
     #expect(report.check("adjoint-A")?.passed == false, "\(report)")
@@ -109,11 +107,11 @@ struct KitRejectsMutants {
   func wrongSignOfB() {
     let condition = OverridingCubic(
       base: CubicCondition(M: Fixtures.nonSymmetric, N: Fixtures.N), mistake: .wrongSignOfB)
-    let report = kit.run(
-      ConformanceScenario(
-        name: "wrong-sign-B", condition: condition, parameter: Fixtures.θ,
-        unrolled: { θ in Fixtures.unrolledCubic(M: Fixtures.nonSymmetric, θ: θ) },
-        solve: { θ, tol in try Fixtures.solveCubic(M: Fixtures.nonSymmetric, θ: θ, tolerance: tol) }))
+    let instance = Instance(
+      condition: condition, parameter: Fixtures.θ,
+      unrolled: { θ in Fixtures.unrolledCubic(M: Fixtures.nonSymmetric, θ: θ) }
+    ) { θ, tol in try Fixtures.solveCubic(M: Fixtures.nonSymmetric, θ: θ, tolerance: tol) }
+    let report = kit.run(instance, name: "wrong-sign-B")
     #expect(!report.passed)
     #expect(report.check("override-Bᵀ")?.passed == false, "\(report)")
     #expect(report.check("adjoint-B")?.passed == false, "\(report)")
@@ -123,10 +121,10 @@ struct KitRejectsMutants {
   @Test("a term missing from F")
   func missingTerm() {
     let condition = MissingTermCubic(M: Fixtures.nonSymmetric, N: Fixtures.N)
-    let report = kit.run(
-      ConformanceScenario(
-        name: "missing-term", condition: condition, parameter: Fixtures.θ,
-        solve: { θ, tol in try Fixtures.solveCubic(M: Fixtures.nonSymmetric, θ: θ, tolerance: tol) }))
+    let instance = Instance(condition: condition, parameter: Fixtures.θ) { θ, tol in
+      try Fixtures.solveCubic(M: Fixtures.nonSymmetric, θ: θ, tolerance: tol)
+    }
+    let report = kit.run(instance, name: "missing-term")
     #expect(!report.passed)
     #expect(report.check("residual")?.passed == false, "\(report)")
     #expect(report.check("finite-differences")?.passed == false, "\(report)")
@@ -134,14 +132,14 @@ struct KitRejectsMutants {
 
   @Test("a projection with a wrong Jacobian")
   func wrongProjectionJacobian() {
-    let report = kit.run(ClippedFixedPoint.scenario(wrongJacobian: true))
+    let report = kit.run(ClippedFixedPoint.instance(wrongJacobian: true), name: "clipped-wrong-jacobian")
     #expect(!report.passed)
     #expect(report.check("finite-differences")?.passed == false, "\(report)")
   }
 
   @Test("finite-difference derivatives with the wrong sign of B")
   func finiteDifferenceWrongSign() {
-    let report = kit.run(FiniteDifferenceCubic(wrongSignOfB: true).scenario())
+    let report = kit.run(FiniteDifferenceCubic(wrongSignOfB: true).instance(), name: "finite-difference-wrong-sign")
     #expect(!report.passed)
     #expect(report.check("finite-differences")?.passed == false, "\(report)")
   }
@@ -149,7 +147,7 @@ struct KitRejectsMutants {
   @Test("a wrong structure hint (non-symmetric A declared symmetric positive definite)")
   func wrongStructureHint() {
     let condition = CubicCondition(M: Fixtures.nonSymmetric, N: Fixtures.N, declared: .symmetricPositiveDefinite)
-    let report = kit.run(Fixtures.scenario("wrong-hint", condition: condition, M: Fixtures.nonSymmetric))
+    let report = kit.run(Fixtures.instance(condition: condition, M: Fixtures.nonSymmetric), name: "wrong-hint")
     #expect(!report.passed)
     #expect(report.check("symmetry")?.passed == false, "\(report)")
   }

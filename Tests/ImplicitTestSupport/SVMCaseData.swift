@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import ImplicitCore
 
 /// The multiclass SVM dual data of a catalogue case, read with plain JSON (independent of the

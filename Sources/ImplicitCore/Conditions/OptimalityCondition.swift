@@ -128,3 +128,5 @@ public struct FixedPointCondition<Map: FixedPointMap>: OptimalityCondition {
 
   public func validate(_ x: Map.Solution, _ θ: Map.Parameter) throws { try map.validate(x, θ) }
 }
+
+extension FixedPointCondition: Sendable where Map: Sendable {}

@@ -203,3 +203,5 @@ public struct InputSelection: ParameterMap, Sendable {
     try ImplicitError.checkDimension("the packed parameters", p.count, expected: inputCount)
   }
 }
+
+extension Reparametrized: Sendable where Base: Sendable, Map: Sendable {}

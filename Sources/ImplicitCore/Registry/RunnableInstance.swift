@@ -1,9 +1,14 @@
-/// A concrete problem instance of a family, built from case data (``CaseData``): the condition,
-/// the parameter at which it is posed, a solver that can be asked for different accuracies, and
-/// the named outputs the family reports.
+import _Differentiation
+
+/// A concrete problem instance: the condition, the parameter at which it is posed, a solver that
+/// can be asked for different accuracies, and the named outputs it reports — the one bundle of
+/// "condition + θ + solver" that every generic tool runs.
 ///
-/// Families hand one to the registry through ``ConditionFamily/makeInstance``; generic tools run
-/// it: the reference-case evaluator (solve → implicit Jacobian → outputs), the conformance kit.
+/// Families build one from case data (``CaseData``) and hand it to the registry through
+/// ``ConditionFamily/makeInstance``; a plugin author's tests build one (``Instance``) and give it
+/// to the conformance kit. Generic tools run it: the reference-case evaluator (solve → implicit
+/// Jacobian → outputs) and the conformance kit (residuals, adjointness, finite differences,
+/// Theorem 1, and the unrolled solver when there is one).
 public protocol RunnableInstance {
   /// The type of the condition.
   associatedtype Condition: OptimalityCondition
@@ -11,6 +16,13 @@ public protocol RunnableInstance {
   var condition: Condition { get }
   /// The parameter `θ` of the instance.
   var parameter: Condition.Parameter { get }
+  /// Options of the implicit derivatives taken at this instance (by the default ``jacobian(at:)``
+  /// and by the conformance kit). Default: `ImplicitOptions()`.
+  var options: ImplicitOptions { get }
+  /// The pullback at ``parameter`` of a differentiable run of the solver (unrolled iterations),
+  /// if there is one: the conformance kit compares it with the implicit derivative. Default: `nil`.
+  /// (A method, not a stored `@differentiable` closure requirement: the latter crashes Swift 6.3's IRGen.)
+  func unrolledPullback() -> ((Condition.Solution) -> Condition.Parameter)?
   /// Solves the instance for `θ` to (roughly) `tolerance` in the condition's residual.
   func solve(_ θ: Condition.Parameter, tolerance: Double) throws -> Condition.Solution
   /// The most accurate solution at ``parameter`` the family can give (tight solve, polishing,
@@ -23,8 +35,11 @@ public protocol RunnableInstance {
 }
 
 extension RunnableInstance {
+  public var options: ImplicitOptions { ImplicitOptions() }
+  public func unrolledPullback() -> ((Condition.Solution) -> Condition.Parameter)? { nil }
+
   public func jacobian(at x: Condition.Solution) throws -> (matrix: Matrix<Double>, notes: [String]) {
-    let j = try ImplicitDifferentiator(condition).jacobian(at: x, parameter)
+    let j = try ImplicitDifferentiator(condition, options: options).jacobian(at: x, parameter)
     return (j.matrix, ["implicit: \(j.assembly); \(j.diagnostics)"])
   }
 }
@@ -66,15 +81,21 @@ public struct Instance<Condition: OptimalityCondition>: RunnableInstance {
   public var condition: Condition
   /// The parameter `θ` of the instance.
   public var parameter: Condition.Parameter
+  /// Options of the implicit derivatives taken at this instance.
+  public var options: ImplicitOptions
+  /// A differentiable run of the solver (unrolled iterations), if there is one.
+  public var unrolled: (@differentiable(reverse) (Condition.Parameter) -> Condition.Solution)?
   let solver: (Condition.Parameter, Double) throws -> Condition.Solution
   let reference: () throws -> (solution: Condition.Solution, notes: [String])
   let differentiate: ((Condition.Solution) throws -> (matrix: Matrix<Double>, notes: [String]))?
   let namedOutputs: (Condition.Solution) throws -> [Output]
 
   /// An instance. `reference` defaults to `solve(parameter, 1e-12)`; `jacobian` to
-  /// ``ImplicitDifferentiator``; `outputs` to the solution named `"x"`.
+  /// ``ImplicitDifferentiator`` with `options`; `outputs` to the solution named `"x"`; `unrolled`
+  /// (a differentiable run of the solver, for the conformance kit) to none.
   public init(
-    condition: Condition, parameter: Condition.Parameter,
+    condition: Condition, parameter: Condition.Parameter, options: ImplicitOptions = ImplicitOptions(),
+    unrolled: (@differentiable(reverse) (Condition.Parameter) -> Condition.Solution)? = nil,
     reference: (() throws -> (solution: Condition.Solution, notes: [String]))? = nil,
     jacobian: ((Condition.Solution) throws -> (matrix: Matrix<Double>, notes: [String]))? = nil,
     outputs: ((Condition.Solution) throws -> [Output])? = nil,
@@ -82,6 +103,8 @@ public struct Instance<Condition: OptimalityCondition>: RunnableInstance {
   ) {
     self.condition = condition
     self.parameter = parameter
+    self.options = options
+    self.unrolled = unrolled
     solver = solve
     self.reference = reference ?? { (try solve(parameter, 1e-12), []) }
     differentiate = jacobian
@@ -96,9 +119,13 @@ public struct Instance<Condition: OptimalityCondition>: RunnableInstance {
 
   public func jacobian(at x: Condition.Solution) throws -> (matrix: Matrix<Double>, notes: [String]) {
     if let differentiate { return try differentiate(x) }
-    let j = try ImplicitDifferentiator(condition).jacobian(at: x, parameter)
+    let j = try ImplicitDifferentiator(condition, options: options).jacobian(at: x, parameter)
     return (j.matrix, ["implicit: \(j.assembly); \(j.diagnostics)"])
   }
 
   public func outputs(at x: Condition.Solution) throws -> [Output] { try namedOutputs(x) }
+
+  public func unrolledPullback() -> ((Condition.Solution) -> Condition.Parameter)? {
+    unrolled.map { pullback(at: parameter, of: $0) }
+  }
 }

@@ -32,6 +32,18 @@ func conformance() throws {
 }
 // end-docs-example
 
+@Test("the kit runs an instance built by hand, at a parameter no case covers")
+func conformanceOfAnInstance() throws {
+  let c = try referenceCase()
+  let condition = try PoissonRegressionCondition(X: try c.matrix("X"), y: try c.vector("y"))
+  // The same bundle `makeInstance` hands the registry: condition, θ, a solver taking a tolerance.
+  let instance = Instance(condition: condition, parameter: 0.05) { θ, tolerance in
+    try condition.solve(θ, tolerance: tolerance)
+  }
+  let report = ConformanceKit().run(instance, name: "poisson-regression θ = 0.05")
+  #expect(report.passed, "\(report)")
+}
+
 @Test("the reference case (computed independently with NumPy) matches")
 func referenceCaseMatches() throws {
   let registry = FamilyRegistry()
