@@ -198,24 +198,28 @@ struct LinearSolverTests {
       Self.op(spd, structure: .symmetricPositiveDefinite), Vector(b))
     #expect(r1.status == .converged, "\(r1.summary)")
     #expect(Reference.relativeError(r1.solution.scalars, Reference.solve(spd, b)!) < 1e-9)
-    #expect(automatic.resolved(dimension: n, structure: .symmetricPositiveDefinite) is ConjugateGradient)
+    #expect(
+      automatic.resolved(dimension: n, structure: .symmetricPositiveDefinite, rightHandSides: 80) is ConjugateGradient)
 
     let general = Reference.nonSymmetric(n, seed: 87, shift: 3, scale: 1.5)
     let r2 = automatic.solve(Self.op(general), Vector(b))
     #expect(r2.status == .converged, "\(r2.summary)")
     #expect(Reference.relativeError(r2.solution.scalars, Reference.solve(general, b)!) < 1e-9)
-    #expect(automatic.resolved(dimension: n, structure: .general) is GMRES)
-    // At or below the one threshold: dense Cholesky for SPD, else dense LU.
+    #expect(automatic.resolved(dimension: n, structure: .general, rightHandSides: 80) is GMRES)
+    // Dense Cholesky for SPD, else dense LU, when materialising A (n products) costs no more than
+    // the Krylov solves it replaces, and only up to the one size threshold.
     let standard = AutomaticLinearSolver()
-    #expect(standard.resolved(dimension: 10, structure: .general) is DenseLU)
-    #expect(standard.resolved(dimension: 10, structure: .symmetricPositiveDefinite) is DenseCholesky)
-    #expect(standard.resolved(dimension: AutomaticLinearSolver.defaultDenseThreshold, structure: .general) is DenseLU)
+    let perSolve = AutomaticLinearSolver.productsPerKrylovSolve
+    let threshold = AutomaticLinearSolver.defaultDenseThreshold
+    #expect(standard.resolved(dimension: 10, structure: .general, rightHandSides: 1) is DenseLU)
+    #expect(standard.resolved(dimension: 10, structure: .symmetricPositiveDefinite, rightHandSides: 1) is DenseCholesky)
+    #expect(standard.resolved(dimension: perSolve + 1, structure: .general, rightHandSides: 1) is GMRES)
+    #expect(standard.resolved(dimension: threshold, structure: .general, rightHandSides: threshold) is DenseLU)
     #expect(
-      standard.resolved(
-        dimension: AutomaticLinearSolver.defaultDenseThreshold + 1, structure: .symmetricPositiveDefinite)
+      standard.resolved(dimension: threshold + 1, structure: .symmetricPositiveDefinite, rightHandSides: threshold + 1)
         is ConjugateGradient)
     // The tolerance is handed to the chosen method.
-    #expect(automatic.resolved(dimension: 10, structure: .general).tolerance == automatic.tolerance)
+    #expect(automatic.resolved(dimension: 10, structure: .general, rightHandSides: 1).tolerance == automatic.tolerance)
   }
 
   @Test(

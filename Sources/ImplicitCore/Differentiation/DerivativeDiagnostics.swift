@@ -150,17 +150,35 @@ public struct DerivativePolicy: Sendable, Hashable {
   public var degeneracy: Action
   /// Relative margin below which a condition reports a degeneracy (default 1e-9).
   public var degeneracyTolerance: Double
+  /// How much work the certificate may cost (default ``Certificate/refined``).
+  public var certificate: Certificate
+
+  /// How the error bound of a derivative is obtained.
+  public enum Certificate: Sendable, Hashable {
+    /// Measured: a solve with a random right-hand side (which exposes a singular `A` that an
+    /// iterative solver would otherwise "solve"), up to three Newton steps from `x̂`, and the
+    /// derivative recomputed at the refined point. Costs about two extra linear solves, and a
+    /// second derivative when `x̂` is not already converged to rounding. Measured on ridge, lasso
+    /// and the SVM dual: never below the true error, within 2× of it.
+    case refined
+    /// Estimated from what the derivative's own solves tell: `‖F(x̂, θ)‖`, the solves' status
+    /// and true residual, and Theorem 1 with `‖A⁻¹‖` estimated from those solves. No extra work,
+    /// for hypergradient loops at converged solutions; the bound may be low, and a singular `A`
+    /// whose right-hand side lies in its range is not detected.
+    case estimated
+  }
 
   /// A policy; every argument has a default.
   public init(
     linearSolveFailure: Action = .throwError, inaccuracy: Action = .flag, relativeErrorThreshold: Double = 1e-4,
-    degeneracy: Action = .throwError, degeneracyTolerance: Double = 1e-9
+    degeneracy: Action = .throwError, degeneracyTolerance: Double = 1e-9, certificate: Certificate = .refined
   ) {
     self.linearSolveFailure = linearSolveFailure
     self.inaccuracy = inaccuracy
     self.relativeErrorThreshold = relativeErrorThreshold
     self.degeneracy = degeneracy
     self.degeneracyTolerance = degeneracyTolerance
+    self.certificate = certificate
   }
 
   /// Flags every problem, throws on none: the derivative always comes back, with its certificate.

@@ -78,7 +78,7 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
   public func jacobian(at x: Solution, _ θ: Parameter) throws -> JacobianResult {
     let lin = try linearize(at: x, θ)
     let found = try degeneracies(lin)
-    let prepared = try prepare(lin)
+    let prepared = try prepare(lin, rightHandSides: min(x.dimension, θ.dimension))
     let raw = try rawJacobian(lin, prepared)
     let diagnostics = try certify(raw, lin, prepared, found, flat: \.scalars) { l, p in try rawJacobian(l, p).value }
     return JacobianResult(matrix: raw.value, diagnostics: diagnostics, assembly: raw.assembly)
@@ -223,7 +223,7 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
   /// Resolves the solver for this condition and prepares it once. A dense solver gets the
   /// matrix of `A` built exactly from reverse products, so it never relies on forward products
   /// (which may be finite differences).
-  func prepare(_ lin: ConditionLinearization<Condition>) throws -> Prepared {
+  func prepare(_ lin: ConditionLinearization<Condition>, rightHandSides: Int = 1) throws -> Prepared {
     let ridge = options.ridge
     guard ridge.isFinite else { throw ImplicitError.invalidArgument("ridge \(ridge) must be finite") }
     if let why = options.linearSolver.tolerance.invalidity {
@@ -235,7 +235,9 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
     }
     var a = lin.a
     let structure = ridge < 0 ? a.structure.subtracting(.positiveDefinite) : a.structure
-    let solver = options.linearSolver.resolved(dimension: a.dimension, structure: structure)
+    // The certificate's probe and first Newton step solve with the same prepared solver.
+    let solves = rightHandSides + (options.policy.certificate == .refined ? 2 : 0)
+    let solver = options.linearSolver.resolved(dimension: a.dimension, structure: structure, rightHandSides: solves)
     if solver.products.contains(.matrix) { a.matrix = lin.materializedA() }
     return Prepared(
       solver: solver.prepare(a.shifted(by: ridge), preconditioner: preconditioner), products: solver.products,
@@ -317,7 +319,8 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
     var solutionError = inverseNorm * lin.residualNorm
     var bound: Double?
     var probeFailure: LinearSolveSummary?
-    if solvesConverged && !prepared.acceptsSingular {
+    let refined = policy.certificate == .refined
+    if refined && solvesConverged && !prepared.acceptsSingular {
       // A right-hand side in the range of a singular `A` solves fine (CG and QR converge to one of
       // many solutions): a random right-hand side is not in the range, so its solve tells. Only
       // singularity is asked of it, so a residual of 1e-6 relative passes whatever the tolerance.
@@ -333,7 +336,7 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
         probeFailure = summary
       }
     }
-    if solvesConverged && probeFailure == nil, let refinement = refine(lin, prepared) {
+    if refined && solvesConverged && probeFailure == nil, let refinement = refine(lin, prepared) {
       inverseNorm = max(inverseNorm, refinement.inverseNorm)
       solutionError = refinement.distance
       if let (refinedLin, refinedPrepared) = refinement.point, let again = try? recompute(refinedLin, refinedPrepared) {

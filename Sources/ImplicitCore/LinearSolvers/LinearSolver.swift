@@ -24,9 +24,9 @@ public protocol LinearSolver: Sendable, CustomStringConvertible {
   /// Whether the solver returns a chosen solution (e.g. of minimum norm) of a singular system
   /// on purpose: then the differentiator does not refuse a singular `A` (default `false`).
   var acceptsSingularSystems: Bool { get }
-  /// The concrete solver used for an operator of this dimension and structure (a selector
-  /// resolves here; every other solver returns itself).
-  func resolved(dimension: Int, structure: LinearStructure) -> any LinearSolver
+  /// The concrete solver used for `rightHandSides` solves with an operator of this dimension
+  /// and structure (a selector resolves here; every other solver returns itself).
+  func resolved(dimension: Int, structure: LinearStructure, rightHandSides: Int) -> any LinearSolver
   /// Does the per-operator work once (factorisation, checks) for many solves with `a`.
   func prepare<V: InnerProductSpace>(
     _ a: LinearOperator<V>, preconditioner: Preconditioner<V>?
@@ -37,7 +37,7 @@ extension LinearSolver {
   public var acceptsSingularSystems: Bool { false }
 
   /// A concrete solver resolves to itself.
-  public func resolved(dimension: Int, structure: LinearStructure) -> any LinearSolver { self }
+  public func resolved(dimension: Int, structure: LinearStructure, rightHandSides: Int) -> any LinearSolver { self }
 
   /// Solves `A x = b` once. Never traps and never returns an unflagged wrong answer: check
   /// ``LinearSolveResult/status``.
@@ -206,14 +206,20 @@ func iterativePreparation<V: InnerProductSpace>(
     })
 }
 
-/// Picks a method from the operator's structure: at or below ``denseThreshold`` a dense
-/// factorisation (Cholesky when SPD, else LU), above it CG when SPD, else restarted GMRES.
+/// Picks a method from the operator's structure and the work asked of it: a dense factorisation
+/// (Cholesky when SPD, else LU) when it is cheaper, else CG when SPD, else restarted GMRES.
 ///
-/// One threshold serves single solves and full Jacobians alike: below it a factorisation also
-/// gives an exact derivative when the condition has no exact forward product.
+/// Materialising `A` costs `n` operator products; a Krylov solve is assumed to cost about
+/// ``productsPerKrylovSolve``. So for `r` right-hand sides the selector factorises when
+/// `n ≤ denseThreshold` (the size a dense factorisation may reach) and
+/// `n ≤ r · productsPerKrylovSolve`: a single hypergradient of a 600-unknown problem iterates,
+/// the full Jacobian of the same problem factorises once. A factorisation also gives an exact
+/// derivative when the condition has no exact forward product.
 public struct AutomaticLinearSolver: LinearSolver {
-  /// Dimension at or below which the matrix is materialised and factorised.
+  /// The largest dimension at which the matrix is materialised and factorised.
   public static let defaultDenseThreshold = 1000
+  /// The assumed cost of one Krylov solve, in operator products (see the type's documentation).
+  public static let productsPerKrylovSolve = 50
 
   /// Stopping rule handed to the chosen method.
   public var tolerance: LinearSolverTolerance
@@ -232,13 +238,14 @@ public struct AutomaticLinearSolver: LinearSolver {
 
   public var description: String { "automatic" }
 
-  /// The union of what the candidates may use; ask ``resolved(dimension:structure:)`` for one operator.
+  /// The union of what the candidates may use; ask ``resolved(dimension:structure:rightHandSides:)`` for one operator.
   public var products: OperatorProducts { [.forward, .matrix] }
 
-  /// Dense Cholesky / LU at or below ``denseThreshold``; else CG (SPD) or GMRES(50).
-  public func resolved(dimension n: Int, structure: LinearStructure) -> any LinearSolver {
+  /// Dense Cholesky / LU when `n ≤ denseThreshold` and `n ≤ rightHandSides · productsPerKrylovSolve`;
+  /// else CG (SPD) or GMRES(50).
+  public func resolved(dimension n: Int, structure: LinearStructure, rightHandSides: Int) -> any LinearSolver {
     let spd = structure.isSuperset(of: .symmetricPositiveDefinite)
-    if n <= denseThreshold {
+    if n <= denseThreshold && n <= max(1, rightHandSides) * Self.productsPerKrylovSolve {
       return spd ? DenseCholesky(tolerance: tolerance) as any LinearSolver : DenseLU(tolerance: tolerance)
     }
     return spd ? ConjugateGradient(tolerance: tolerance) as any LinearSolver : GMRES(restart: 50, tolerance: tolerance)
@@ -248,6 +255,7 @@ public struct AutomaticLinearSolver: LinearSolver {
   public func prepare<V: InnerProductSpace>(
     _ a: LinearOperator<V>, preconditioner: Preconditioner<V>?
   ) -> PreparedLinearSolver<V> {
-    resolved(dimension: a.dimension, structure: a.structure).prepare(a, preconditioner: preconditioner)
+    resolved(dimension: a.dimension, structure: a.structure, rightHandSides: 1).prepare(
+      a, preconditioner: preconditioner)
   }
 }
