@@ -45,100 +45,131 @@ extension Generator {
   /// Cases far larger than the seeds, with consistent shapes. Where the answer has a closed form
   /// (ridge with one row or one column) the expected numbers are right and a pass is legitimate;
   /// elsewhere they are arbitrary and the check must fail. Either way: no trap, no hang, no
-  /// allocation of a dense n×n for n = 200 000.
+  /// allocation of a dense n×n for n = 200 000. Built only when written (tens of MB in all).
   func largeCases() -> [Mutant] {
     var out = [Mutant]()
-    var r = SplitMix64(seed: seed, "-", "large")
-    func g() -> Double { 2 * r.unit() - 1 }
-    func list(_ v: [Double]) -> String { "[" + v.map { String(format: "%.6g", $0) }.joined(separator: ",") + "]" }
-    func matrix(_ rows: Int, _ columns: Int, _ entry: () -> Double) -> String {
-      "[" + (0..<rows).map { _ in list((0..<columns).map { _ in entry() }) }.joined(separator: ",\n") + "]"
+    let seed = self.seed
+    func add(
+      _ kind: String, _ detail: String, _ check: Expectation, _ conf: Expectation,
+      _ make: @escaping @Sendable (inout LargeCase) -> Void
+    ) {
+      let id = kind.replacingOccurrences(of: "-", with: "_")
+      var m = Mutant(
+        kind, seed: "-", detail,
+        .generated {
+          var c = LargeCase(seed: seed, id: id)
+          make(&c)
+          return c.document
+        }, check: check, conformance: conf)
+      m.caseID = id
+      out.append(m)
     }
-    func doc(_ id: String, _ family: String, data: String, theta: String, outputs: String) -> Target {
-      .file(
-        Data(
-          """
-          {"format": "implicit-case/1", "id": "\(id)", "family": "\(family)",
-          "data": {\(data)},
-          "theta": {\(theta)},
-          "outputs": {\(outputs)}}
-
-          """.utf8))
-    }
-    func add(_ kind: String, _ detail: String, _ t: Target, _ check: Expectation, _ conf: Expectation) {
-      out.append(Mutant(kind, seed: "-", detail, t, check: check, conformance: conf))
-    }
-    // Values rounded to 6 digits as written, so the closed form uses what the CLI reads.
-    func rounded(_ x: Double) -> Double { Double(String(format: "%.6g", x))! }
-
-    // Ridge with one row: x = a β / (‖a‖² + θ), dx/dθ = −a β / (‖a‖² + θ)².
     let n = 200_000
-    let a = (0..<n).map { _ in rounded(g() / 400) }
-    let beta = 0.75, theta = 0.5
-    let s = a.reduce(0) { $0 + $1 * $1 } + theta
-    add(
-      "large-ridge-wide", "ridge, A 1×\(n) (dense AᵀA would be 320 GB), closed-form expectations",
-      doc(
-        "large_ridge_wide", "ridge", data: "\"A\": [\(list(a))], \"b\": [\(beta)]", theta: "\"theta\": \(theta)",
+    // Ridge with one row: x = a β / (‖a‖² + θ), dx/dθ = −a β / (‖a‖² + θ)².
+    add("large-ridge-wide", "ridge, A 1×\(n) (dense AᵀA would be 320 GB), closed-form expectations", .either, .either) {
+      let a = $0.vector(n, scale: 1.0 / 400)
+      let beta = 0.75, theta = 0.5
+      let s = a.reduce(0) { $0 + $1 * $1 } + theta
+      $0.set(
+        family: "ridge", data: "\"A\": [\(list(a))], \"b\": [\(beta)]", theta: "\"theta\": \(theta)",
         outputs:
           "\"x\": {\"value\": \(list(a.map { $0 * beta / s })), \"jacobian\": {\"theta\": \(list(a.map { -$0 * beta / (s * s) }))}}"
-      ), .either, .either)
+      )
+    }
     // Ridge with one column: x = aᵀb / (‖a‖² + θ).
-    let b = (0..<n).map { _ in rounded(g()) }
-    let ab = zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
-    add(
-      "large-ridge-tall", "ridge, A \(n)×1, closed-form expectations",
-      doc(
-        "large_ridge_tall", "ridge",
-        data: "\"A\": [\(a.map { "[\(String(format: "%.6g", $0))]" }.joined(separator: ","))], \"b\": \(list(b))",
+    add("large-ridge-tall", "ridge, A \(n)×1, closed-form expectations", .either, .either) {
+      let a = $0.vector(n, scale: 1.0 / 400)
+      let b = $0.vector(n, scale: 1)
+      let theta = 0.5
+      let s = a.reduce(0) { $0 + $1 * $1 } + theta
+      let ab = zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
+      $0.set(
+        family: "ridge", data: "\"A\": [\(a.map { "[\(number($0))]" }.joined(separator: ","))], \"b\": \(list(b))",
         theta: "\"theta\": \(theta)",
-        outputs: "\"x\": {\"value\": [\(ab / s)], \"jacobian\": {\"theta\": [\(-ab / (s * s))]}}"), .either, .either)
+        outputs: "\"x\": {\"value\": [\(ab / s)], \"jacobian\": {\"theta\": [\(-ab / (s * s))]}}")
+    }
     // Arbitrary expectations from here on: the check must fail, quickly and cleanly.
     let zeros = list(Array(repeating: 0, count: n))
+    add("large-lasso-wide", "lasso, A 1×\(n), lam 1e-4 (x ≠ 0), arbitrary expectations", .fail, .either) {
+      $0.set(
+        family: "lasso", data: "\"A\": [\(list($0.vector(n, scale: 1.0 / 400)))], \"b\": [3]", theta: "\"lam\": 1e-4",
+        outputs: "\"x\": {\"value\": \(zeros), \"jacobian\": {\"lam\": \(zeros)}}")
+    }
+    add("large-elastic-net-wide", "elastic-net, A 1×\(n), arbitrary expectations", .fail, .either) {
+      $0.set(
+        family: "elastic-net", data: "\"A\": [\(list($0.vector(n, scale: 1.0 / 400)))], \"b\": [3]",
+        theta: "\"lam\": [1e-4, 0.2]", outputs: "\"x\": {\"value\": \(zeros)}")
+    }
+    add("large-nnls-wide", "nonnegative-least-squares, A 1×\(n), b in theta, arbitrary expectations", .fail, .either) {
+      let a = $0.vector(n, scale: 1.0 / 400)
+      $0.set(
+        family: "nonnegative-least-squares", data: "\"A\": [\(list(a))]", theta: "\"b\": [3]",
+        outputs: "\"x\": {\"value\": \(list(a.map { $0 + 1 }))}")
+    }
     add(
-      "large-lasso-wide", "lasso, A 1×\(n), arbitrary expectations",
-      doc(
-        "large_lasso_wide", "lasso", data: "\"A\": [\(list(a))], \"b\": [3]", theta: "\"lam\": 1e-4",
-        outputs: "\"x\": {\"value\": \(zeros), \"jacobian\": {\"lam\": \(zeros)}}"), .fail, .either)
-    add(
-      "large-elastic-net-wide", "elastic-net, A 1×\(n), arbitrary expectations",
-      doc(
-        "large_elastic_net_wide", "elastic-net", data: "\"A\": [\(list(a))], \"b\": [3]", theta: "\"lam\": [1e-4, 0.2]",
-        outputs: "\"x\": {\"value\": \(zeros)}"), .fail, .either)
-    add(
-      "large-nnls-wide", "nonnegative-least-squares, A 1×\(n), b in theta, arbitrary expectations",
-      doc(
-        "large_nnls_wide", "nonnegative-least-squares", data: "\"A\": [\(list(a))]", theta: "\"b\": [3]",
-        outputs: "\"x\": {\"value\": \(list(a.map { $0 + 1 }))}"), .fail, .either)
-    add(
-      "large-simplex-projection", "projection-simplex, z of \(n) entries (in data), arbitrary expectations",
-      doc(
-        "large_simplex_projection", "projection-simplex", data: "\"z\": \(list(b))", theta: "",
-        outputs: "\"p\": {\"value\": \(zeros)}"), .fail, .either)
+      "large-simplex-projection", "projection-simplex, z of \(n) entries (in data), arbitrary expectations", .fail,
+      .either
+    ) {
+      $0.set(
+        family: "projection-simplex", data: "\"z\": \(list($0.vector(n, scale: 1)))", theta: "",
+        outputs: "\"p\": {\"value\": \(zeros)}")
+    }
     // Both sides above 1000: the Jacobian must not cost one matrix copy per column.
     let (m, k) = (1200, 1100)
-    add(
-      "large-ridge-square", "ridge, A \(m)×\(k), arbitrary expectations",
-      doc(
-        "large_ridge_square", "ridge", data: "\"A\": \(matrix(m, k, g)), \"b\": \(list((0..<m).map { _ in g() }))",
+    add("large-ridge-square", "ridge, A \(m)×\(k), arbitrary expectations", .fail, .either) { c in
+      var rows = [[Double]]()
+      for _ in 0..<m { rows.append(c.vector(k, scale: 1)) }
+      c.set(
+        family: "ridge",
+        data: "\"A\": [\(rows.map(list).joined(separator: ",\n"))], \"b\": \(list(c.vector(m, scale: 1)))",
         theta: "\"theta\": 0.5",
         outputs:
           "\"x\": {\"value\": \(list(Array(repeating: 0, count: k))), \"jacobian\": {\"theta\": \(list(Array(repeating: 1, count: k)))}}"
-      ), .fail, .either)
+      )
+    }
     // A box QP of 1500 variables (Q = I written with 0/1 so the file stays small).
     let q = 1500
-    let identity =
-      "["
-      + (0..<q).map { i in "[" + (0..<q).map { $0 == i ? "1" : "0" }.joined(separator: ",") + "]" }.joined(
-        separator: ",\n") + "]"
-    add(
-      "large-box-qp", "box-qp, Q = I of \(q)×\(q), c in theta, arbitrary expectations",
-      doc(
-        "large_box_qp", "box-qp",
+    add("large-box-qp", "box-qp, Q = I of \(q)×\(q), c in theta, arbitrary expectations", .fail, .either) {
+      let identity = (0..<q).map { i in "[" + (0..<q).map { $0 == i ? "1" : "0" }.joined(separator: ",") + "]" }
+      $0.set(
+        family: "box-qp",
         data:
-          "\"Q\": \(identity), \"lower\": \(list(Array(repeating: -1, count: q))), \"upper\": \(list(Array(repeating: 1, count: q)))",
-        theta: "\"c\": \(list((0..<q).map { _ in g() }))",
-        outputs: "\"x\": {\"value\": \(list(Array(repeating: 5, count: q)))}"), .fail, .either)
+          "\"Q\": [\(identity.joined(separator: ",\n"))], \"lower\": \(list(Array(repeating: -1, count: q))), \"upper\": \(list(Array(repeating: 1, count: q)))",
+        theta: "\"c\": \(list($0.vector(q, scale: 1)))",
+        outputs: "\"x\": {\"value\": \(list(Array(repeating: 5, count: q)))}")
+    }
     return out
   }
 }
+
+/// Builds one large case: random entries from the case's own stream, written with 6 digits
+/// (and read back, so closed forms use exactly what the CLI reads).
+struct LargeCase {
+  var random: SplitMix64
+  var id: String
+  var document = Data()
+
+  init(seed: UInt64, id: String) {
+    random = SplitMix64(seed: seed, "-", id)
+    self.id = id
+  }
+
+  /// `count` entries uniform in [−scale, scale], rounded as written.
+  mutating func vector(_ count: Int, scale: Double) -> [Double] {
+    (0..<count).map { _ in Double(number(scale * (2 * random.unit() - 1)))! }
+  }
+
+  mutating func set(family: String, data: String, theta: String, outputs: String) {
+    document = Data(
+      """
+      {"format": "implicit-case/1", "id": "\(id)", "family": "\(family)",
+      "data": {\(data)},
+      "theta": {\(theta)},
+      "outputs": {\(outputs)}}
+
+      """.utf8)
+  }
+}
+
+func number(_ x: Double) -> String { String(format: "%.6g", x) }
+func list(_ v: [Double]) -> String { "[" + v.map(number).joined(separator: ",") + "]" }

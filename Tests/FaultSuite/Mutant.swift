@@ -19,6 +19,8 @@ enum Target: Sendable {
   case folder([Entry])
   /// A path that does not exist.
   case missing
+  /// A file built when it is written (large cases: only the sampled ones cost time).
+  case generated(@Sendable () -> Data)
 
   struct Entry: Sendable {
     var name: String
@@ -39,6 +41,8 @@ struct Mutant: Sendable {
   var conformance: Expectation
   /// Where it was written (set by the runner).
   var path = ""
+  /// The case id the file declares, when known without parsing it (large cases).
+  var caseID: String?
 
   init(
     _ kind: String, seed: String, _ detail: String, _ target: Target, check: Expectation, conformance: Expectation

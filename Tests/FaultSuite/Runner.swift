@@ -131,7 +131,7 @@ func classify(
   if code == 0 { return expectation == .fail ? .wrongPass : .pass }
   if expectation == .pass { return .falseFailure }
   guard code == 1 || code == 2 else { return .unnamedError }
-  guard output.contains("error:") || output.contains("error: ") || output.contains("FAIL") else { return .unnamedError }
+  guard output.contains("error:") || output.contains("FAIL") else { return .unnamedError }
   return names(mutant, in: output) ? .cleanError : .unnamedError
 }
 
@@ -140,6 +140,7 @@ func classify(
 func names(_ mutant: Mutant, in output: String) -> Bool {
   let path = mutant.path
   if output.contains(path) || output.contains((path as NSString).lastPathComponent) { return true }
+  if let id = mutant.caseID { return output.contains(id) }
   if case .file(let bytes) = mutant.target, let root = try? JSON(parsing: bytes), case .string(let id)? = root["id"],
     !id.isEmpty, output.contains(id)
   {

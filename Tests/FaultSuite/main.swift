@@ -170,6 +170,9 @@ do {
       for e in entries { try e.bytes.write(to: path.appendingPathComponent(e.name)) }
     case .missing:
       mutants[i].path = path.path + ".json"
+    case .generated(let make):
+      mutants[i].path = path.path + ".json"
+      try make().write(to: URL(fileURLWithPath: mutants[i].path))
     }
   }
 } catch {
