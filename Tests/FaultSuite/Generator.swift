@@ -308,7 +308,8 @@ struct Generator {
       if a.section == "theta" { root = removingJacobians(root, wrt: a.key) }
       add(
         "scalar-for-array", "\(a.section).\(a.key) replaced by its first entry (jacobians dropped)", root, .fail,
-        c.isTied(a.key) ? .fail : .either)
+        // A scalar bound broadcasts: a valid problem.
+        c.isTied(a.key) && !["lower", "upper"].contains(a.key) ? .fail : .either)
     }
     for s in scalars {
       let v = s.value
