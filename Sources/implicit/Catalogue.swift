@@ -9,6 +9,10 @@ import ImplicitCore
   let options: Options
   do {
     options = try Options(arguments, flags: ["--check", "--write"], valued: ["--catalog", "--output", "--examples"])
+    guard options.positional.isEmpty else { throw OptionError("unexpected argument \(options.positional[0])") }
+    guard !(options.flags.contains("--check") && options.flags.contains("--write")) else {
+      throw OptionError("--check and --write exclude each other")
+    }
   } catch {
     printError("\(error)")
     return 2
