@@ -227,7 +227,8 @@ public struct ReferenceCase: CaseData {
     while i < bytes.count {
       let c = bytes[i]
       let numeric = (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-")
-      let continuesNumber = numeric || c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
+      let continuesNumber =
+        numeric || c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
         || c == UInt8(ascii: "+")
       if numeric && !inNumber { numbers += 1 }
       inNumber = inNumber ? continuesNumber : numeric

@@ -99,7 +99,9 @@ import ImplicitCore
 /// The usage examples compiled by the tests: the lines between `// MARKER: NAME` and
 /// `// end-MARKER` in the Swift files of `folder` (and its subfolders when `recursive`), dedented,
 /// by name.
-func compiledExamples(in folder: String, marker: String = "catalog-example", recursive: Bool = false) -> [String: String] {
+func compiledExamples(in folder: String, marker: String = "catalog-example", recursive: Bool = false) -> [String:
+  String]
+{
   var examples = [String: String]()
   let listing =
     recursive

@@ -6,7 +6,8 @@ import Testing
 /// used to trap in the conversion; found by the fault suite).
 @Suite("oneHot label validation")
 struct OneHotValidationTests {
-  @Test("non-integer, out-of-range and non-finite labels throw", arguments: [-1e308, 1e308, .nan, .infinity, -1, 3, 0.5])
+  @Test(
+    "non-integer, out-of-range and non-finite labels throw", arguments: [-1e308, 1e308, .nan, .infinity, -1, 3, 0.5])
   func badLabel(_ label: Double) {
     #expect(throws: ImplicitError.self) { try oneHot(Vector([0, label]), classes: 3) }
   }

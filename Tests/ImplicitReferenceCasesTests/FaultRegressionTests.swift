@@ -23,7 +23,10 @@ struct FaultRegressionTests {
     let cases = [
       (Self.valid.replacingOccurrences(of: #""id": "t","#, with: #""id": "t", "id": "u","#), "id"),
       (Self.valid.replacingOccurrences(of: #"{"lam": 0.5}"#, with: #"{"lam": 0.5, "lam": 0.7}"#), "theta.lam"),
-      (Self.valid.replacingOccurrences(of: #""value": [1, 2, 3, 4], "#, with: #""value": [1, 2, 3, 4], "value": [9], "#), "outputs.x.value"),
+      (
+        Self.valid.replacingOccurrences(
+          of: #""value": [1, 2, 3, 4], "#, with: #""value": [1, 2, 3, 4], "value": [9], "#), "outputs.x.value"
+      ),
     ]
     for (text, field) in cases {
       #expect(throws: CaseFormatError.self) { try Self.parse(text) }
@@ -74,7 +77,8 @@ struct FaultRegressionTests {
     // A document with more numbers than the limit is refused before Foundation parses it.
     let huge = Self.valid.replacingOccurrences(
       of: #""A": [[1, 2], [3, 4]]"#,
-      with: #""A": ["# + Array(repeating: "1", count: ReferenceCase.maximumDocumentNumbers).joined(separator: ",") + "]")
+      with: #""A": ["# + Array(repeating: "1", count: ReferenceCase.maximumDocumentNumbers).joined(separator: ",") + "]"
+    )
     #expect(throws: CaseSizeError.self) { try Self.parse(huge) }
   }
 }
