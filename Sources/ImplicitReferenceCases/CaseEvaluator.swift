@@ -23,6 +23,9 @@ public enum CaseEvaluator {
         message: "the family's instance has \(p) parameters, the case packs \(pack.packed.count)")
     }
     let (x, solveNotes) = try instance.referenceSolution()
+    guard x.dimension > 0 else {
+      throw CaseFormatError(file: c.file, field: "data", message: "empty problem: the solution has no coordinates")
+    }
     let (jacobian, jacobianNotes) = try instance.jacobian(at: x)
     let n = x.dimension
     var outputs = [String: ReferenceCase.Output]()

@@ -134,6 +134,10 @@ public struct ReferenceCase: CaseData {
       throw CaseFormatError(file: file, field: "theta", message: "missing")
     }
     let thetaArrays = try Self.arrays(thetaObject, field: "theta", file: file)
+    // A differentiated input with no entries is an empty problem, not a derivative.
+    for (name, value) in thetaArrays where value.count == 0 {
+      throw CaseFormatError(file: file, field: "theta.\(name)", message: "empty")
+    }
     theta = Self.keyOrder(in: json, of: "theta", keys: Array(thetaArrays.keys)).map { ($0, thetaArrays[$0]!) }
     guard let outputsObject = object["outputs"] as? [String: Any], !outputsObject.isEmpty else {
       throw CaseFormatError(file: file, field: "outputs", message: "missing or not a non-empty object")
@@ -203,13 +207,15 @@ public struct ReferenceCase: CaseData {
     guard let list = raw as? [Any] else {
       throw CaseFormatError(file: file, field: field, message: "not a number or a list of numbers")
     }
-    // No input or output of a case is empty: an empty list is a truncated or malformed array.
-    if list.isEmpty { throw CaseFormatError(file: file, field: field, message: "empty list") }
+    // `[]` is an empty block (say a QP without equalities); an empty row inside a list is a
+    // matrix without columns, which no problem has.
+    if list.isEmpty { return NDArray(shape: [0], values: []) }
     let items = try list.enumerated().map { try array($0.element, field: "\(field)[\($0.offset)]", file: file) }
     let inner = items[0].shape
     guard items.allSatisfy({ $0.shape == inner }) else {
       throw CaseFormatError(file: file, field: field, message: "ragged nested list")
     }
+    guard !inner.contains(0) else { throw CaseFormatError(file: file, field: field, message: "empty rows") }
     return NDArray(shape: [list.count] + inner, values: items.flatMap(\.values))
   }
 

@@ -41,12 +41,14 @@ struct FaultRegressionTests {
     #expect(ReferenceCaseDuplicateProbe.duplicate(#"{"a": [{"b": 1, "b": 2}]}"#) == "a.b")
   }
 
-  @Test("an empty list is malformed, at the top or in rows")
-  func emptyLists() {
-    for replacement in [#""A": []"#, #""A": [[], []]"#] {
-      let text = Self.valid.replacingOccurrences(of: #""A": [[1, 2], [3, 4]]"#, with: replacement)
-      #expect(throws: CaseFormatError.self) { try Self.parse(text) }
-    }
+  @Test("empty rows and an empty differentiated input are malformed; `[]` is an empty block")
+  func emptyLists() throws {
+    let rows = Self.valid.replacingOccurrences(of: #""A": [[1, 2], [3, 4]]"#, with: #""A": [[], []]"#)
+    #expect(throws: CaseFormatError.self) { try Self.parse(rows) }
+    let theta = Self.valid.replacingOccurrences(of: #"{"lam": 0.5}"#, with: #"{"lam": []}"#)
+    #expect(throws: CaseFormatError.self) { try Self.parse(theta) }
+    let block = Self.valid.replacingOccurrences(of: #""A": [[1, 2], [3, 4]]"#, with: #""A": []"#)
+    #expect(try Self.parse(block).data["A"]?.shape == [0])
   }
 
   @Test("the check compares shapes, not only counts")
