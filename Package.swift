@@ -105,6 +105,7 @@ var targets: [Target] = [
       intent: .custom(verb: "conformance", description: "Run the conformance kit over the package's condition families")
     ),
     dependencies: ["implicit"]),
+  .executableTarget(name: "fault-suite", path: "Tests/FaultSuite", swiftSettings: settings),
   .testTarget(
     name: "ImplicitConformanceTests", dependencies: ["ImplicitConformance", "ImplicitCore", "ImplicitTestSupport"],
     swiftSettings: settings),

@@ -392,6 +392,8 @@ func leastSquaresSlope(_ x: [Double], _ y: [Double]) -> Double {
 }
 
 func shortFormat(_ x: Double) -> String {
+  // NaN and infinities have no Int exponent to round to.
+  guard x.isFinite else { return "\(x)" }
   let exponent = x == 0 ? 0 : Int((Foundation_log(abs(x)) / Foundation_log(10)).rounded(.down))
   let mantissa = x / Foundation_pow10(exponent)
   return "\((mantissa * 100).rounded() / 100)e\(exponent)"

@@ -100,11 +100,11 @@ public func crossEntropy<S: RealScalar>(_ W: Matrix<S>, features X: Matrix<Doubl
 public func oneHot(_ labels: Vector<Double>, classes: Int) throws -> Matrix<Double> {
   var m = Matrix<Double>.zeros(rows: labels.count, columns: classes)
   for (i, l) in labels.scalars.enumerated() {
-    let c = Int(l)
-    guard Double(c) == l, c >= 0, c < classes else {
+    // Range first: `Int(l)` traps on NaN, infinities and magnitudes beyond Int.
+    guard l.isFinite, l >= 0, l < Double(classes), l.rounded() == l else {
       throw ImplicitError.invalidArgument("label \(l) at row \(i) is not an integer in 0..<\(classes)")
     }
-    m[i, c] = 1
+    m[i, Int(l)] = 1
   }
   return m
 }
@@ -137,6 +137,13 @@ public struct MulticlassSVMDualCase: Sendable {
       throw c.formatError(
         field: "X_val", message: "has \(validationFeatures.columns) columns, X has \(X.columns)")
     }
+    // `y` (the training labels) is redundant with `Y`; when a case gives it, it must agree.
+    if c.input("y") != nil {
+      let y = try c.vector("y", count: X.rows)
+      guard (try? oneHot(y, classes: Y.columns)) == Y else {
+        throw c.formatError(field: "y", message: "does not match the one-hot labels Y")
+      }
+    }
     let labels = try c.vector("y_val", count: validationFeatures.rows)
     do {
       validationOneHot = try oneHot(labels, classes: Y.columns)
@@ -158,11 +165,11 @@ public struct MulticlassSVMDualCase: Sendable {
     let w = forward(zero, none)
     let loss = crossEntropy(w, features: features, oneHot: labels)
     return [
-      .solution("beta", beta),
-      InstanceOutput(name: "W", value: w.scalars.map(\.value)) { dBeta, dTheta in
+      .solution("beta", beta, shape: [objective.X.rows, objective.Y.columns]),
+      InstanceOutput(name: "W", value: w.scalars.map(\.value), shape: [w.rows, w.columns]) { dBeta, dTheta in
         forward(dBeta, dTheta).scalars.map(\.derivative)
       },
-      InstanceOutput(name: "val_loss", value: [loss.value]) { dBeta, dTheta in
+      InstanceOutput(name: "val_loss", value: [loss.value], shape: []) { dBeta, dTheta in
         [crossEntropy(forward(dBeta, dTheta), features: features, oneHot: labels).derivative]
       },
     ]

@@ -54,8 +54,13 @@ public struct CaseCheck: Sendable {
         pairs.append(("d/d\(t)", expected.jacobians[t]!, computed.jacobians[t]))
       }
       for (label, want, got) in pairs {
-        guard let got, got.values.count == want.values.count else {
-          problems.append("\(name) \(label): not computed or wrong size")
+        guard let got else {
+          problems.append("\(name) \(label): not computed")
+          continue
+        }
+        // Shapes, not only counts: the same numbers laid out differently are another answer.
+        guard got.shape == want.shape, got.values.count == want.values.count else {
+          problems.append("\(name) \(label): shape \(got.shape) computed, \(want.shape) expected")
           continue
         }
         let (absolute, relative) = CaseCheck.errors(got.values, want.values)

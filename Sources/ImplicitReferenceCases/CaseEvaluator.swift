@@ -23,6 +23,9 @@ public enum CaseEvaluator {
         message: "the family's instance has \(p) parameters, the case packs \(pack.packed.count)")
     }
     let (x, solveNotes) = try instance.referenceSolution()
+    guard x.dimension > 0 else {
+      throw CaseFormatError(file: c.file, field: "data", message: "empty problem: the solution has no coordinates")
+    }
     let (jacobian, jacobianNotes) = try instance.jacobian(at: x)
     let n = x.dimension
     var outputs = [String: ReferenceCase.Output]()
@@ -37,9 +40,8 @@ public enum CaseEvaluator {
         unit[k] = 0
         for r in 0..<rows { total.scalars[r * p + k] = d[r] }
       }
-      // The case fixes the output's shape; the instance reports it flattened.
-      let expected = c.outputs[output.name]?.value.shape
-      let shape = expected.map { $0.reduce(1, *) == rows ? $0 : [rows] } ?? [rows]
+      // The instance's shape, else the flat `[rows]`: the checker compares it with the case's.
+      let shape = output.shape.flatMap { $0.reduce(1, *) == rows ? $0 : nil } ?? [rows]
       outputs[output.name] = pack.output(NDArray(shape: shape, values: output.value), jacobian: total)
     }
     return CaseEvaluation(outputs: outputs, notes: solveNotes + jacobianNotes)
@@ -49,9 +51,11 @@ public enum CaseEvaluator {
 extension FamilyRegistry {
   /// Runs `referenceCase` with the registration for its family and method (see
   /// ``CaseEvaluator``). Throws ``RegistryError/unknownFamily(name:file:known:)``, or a
-  /// ``CaseFormatError`` for malformed data or a method no module provides; other errors come
+  /// ``CaseFormatError`` for malformed data or a method no module provides, a
+  /// ``CaseSizeError`` for a case beyond ``ReferenceCase/maximumInputEntries``; other errors come
   /// from the family's solver or the differentiation.
   public func evaluate(_ referenceCase: ReferenceCase) throws -> CaseEvaluation {
-    try CaseEvaluator.evaluate(instance(for: referenceCase), for: referenceCase)
+    try referenceCase.checkSize()
+    return try CaseEvaluator.evaluate(instance(for: referenceCase), for: referenceCase)
   }
 }

@@ -89,6 +89,16 @@ public struct ReferenceCase: CaseData {
   /// Parses a case. Throws ``CaseFormatError`` naming the offending field.
   public init(json: Data, file: String) throws {
     self.file = file
+    // One pass over the bytes before Foundation's parser, which is slow on millions of numbers:
+    // an oversized document is refused before it is parsed.
+    let scan = Self.scan(json)
+    guard scan.numbers <= Self.maximumDocumentNumbers else {
+      throw CaseSizeError(
+        file: file,
+        message:
+          "\(scan.numbers) numbers in the document; reference cases are limited to "
+          + "\(Self.maximumDocumentNumbers) (and \(Self.maximumInputEntries) input entries)")
+    }
     let root: Any
     do {
       root = try JSONSerialization.jsonObject(with: json)
@@ -97,6 +107,11 @@ public struct ReferenceCase: CaseData {
     }
     guard let object = root as? [String: Any] else {
       throw CaseFormatError(file: file, field: "(document)", message: "top level is not an object")
+    }
+    // JSONSerialization keeps one of two equal keys silently; the format has no legitimate
+    // duplicates, so any is an error.
+    if let duplicate = scan.duplicateKey {
+      throw CaseFormatError(file: file, field: duplicate, message: "duplicate key")
     }
     func string(_ key: String, required: Bool = true) throws -> String? {
       guard let value = object[key] else {
@@ -119,6 +134,10 @@ public struct ReferenceCase: CaseData {
       throw CaseFormatError(file: file, field: "theta", message: "missing")
     }
     let thetaArrays = try Self.arrays(thetaObject, field: "theta", file: file)
+    // A differentiated input with no entries is an empty problem, not a derivative.
+    for (name, value) in thetaArrays where value.count == 0 {
+      throw CaseFormatError(file: file, field: "theta.\(name)", message: "empty")
+    }
     theta = Self.keyOrder(in: json, of: "theta", keys: Array(thetaArrays.keys)).map { ($0, thetaArrays[$0]!) }
     guard let outputsObject = object["outputs"] as? [String: Any], !outputsObject.isEmpty else {
       throw CaseFormatError(file: file, field: "outputs", message: "missing or not a non-empty object")
@@ -188,13 +207,66 @@ public struct ReferenceCase: CaseData {
     guard let list = raw as? [Any] else {
       throw CaseFormatError(file: file, field: field, message: "not a number or a list of numbers")
     }
+    // `[]` is an empty block (say a QP without equalities); an empty row inside a list is a
+    // matrix without columns, which no problem has.
     if list.isEmpty { return NDArray(shape: [0], values: []) }
     let items = try list.enumerated().map { try array($0.element, field: "\(field)[\($0.offset)]", file: file) }
     let inner = items[0].shape
     guard items.allSatisfy({ $0.shape == inner }) else {
       throw CaseFormatError(file: file, field: field, message: "ragged nested list")
     }
+    guard !inner.contains(0) else { throw CaseFormatError(file: file, field: field, message: "empty rows") }
     return NDArray(shape: [list.count] + inner, values: items.flatMap(\.values))
+  }
+
+  /// The dotted path of the first key that occurs twice in one object of `json` (`nil` if
+  /// none), and the number of number tokens. A single pass over the bytes with an explicit
+  /// stack, so deep nesting cannot overflow; keys are compared as written (escapes not decoded).
+  static func scan(_ json: Data) -> (duplicateKey: String?, numbers: Int) {
+    let bytes = [UInt8](json)
+    // One frame per open container: the keys seen (objects only) and the path to it.
+    var stack = [(isObject: Bool, keys: Set<String>, path: String)]()
+    var pendingKey: String?
+    var duplicate: String?
+    var numbers = 0, inNumber = false
+    var i = 0
+    while i < bytes.count {
+      let c = bytes[i]
+      let numeric = (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-")
+      let continuesNumber =
+        numeric || c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
+        || c == UInt8(ascii: "+")
+      if numeric && !inNumber { numbers += 1 }
+      inNumber = inNumber ? continuesNumber : numeric
+      switch c {
+      case UInt8(ascii: "\""):
+        var j = i + 1
+        while j < bytes.count && bytes[j] != UInt8(ascii: "\"") { j += bytes[j] == UInt8(ascii: "\\") ? 2 : 1 }
+        let text = String(decoding: bytes[(i + 1)..<min(j, bytes.count)], as: UTF8.self)
+        // A string directly followed by `:` inside an object is a key.
+        var k = j + 1
+        while k < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[k]) { k += 1 }
+        if k < bytes.count, bytes[k] == UInt8(ascii: ":"), let top = stack.last, top.isObject {
+          let path = top.path.isEmpty ? text : "\(top.path).\(text)"
+          if duplicate == nil, stack[stack.count - 1].keys.insert(text).inserted == false { duplicate = path }
+          pendingKey = path
+        }
+        i = j + 1
+        continue
+      case UInt8(ascii: "{"), UInt8(ascii: "["):
+        let parent = stack.last?.path ?? ""
+        stack.append((c == UInt8(ascii: "{"), [], pendingKey ?? parent))
+        pendingKey = nil
+      case UInt8(ascii: "}"), UInt8(ascii: "]"):
+        if !stack.isEmpty { stack.removeLast() }
+        pendingKey = nil
+      case UInt8(ascii: ","):
+        pendingKey = nil
+      default: break
+      }
+      i += 1
+    }
+    return (duplicate, numbers)
   }
 
   /// The keys of the top-level object `key` in the order they appear in the document
@@ -230,6 +302,48 @@ public struct ReferenceCase: CaseData {
     }
     guard positions.count == keys.count else { return keys.sorted() }
     return keys.sorted { positions[$0]! < positions[$1]! }
+  }
+}
+
+/// A case too large for the evaluator's budget: names the file and the sizes.
+public struct CaseSizeError: Error, Sendable, CustomStringConvertible {
+  /// The file.
+  public var file: String
+  /// What is too large.
+  public var message: String
+  /// An error.
+  public init(file: String, message: String) {
+    self.file = file
+    self.message = message
+  }
+  /// `file: too large: message`.
+  public var description: String { "\(file): too large: \(message)" }
+}
+
+extension ReferenceCase {
+  /// The most input entries (data and theta together) a case may have for the evaluator and
+  /// the conformance kit. The families solve and differentiate densely (an `n × n` matrix,
+  /// or one iterative solve per coordinate above 1000): beyond this the memory or the time
+  /// is out of proportion for a reference case, so the case is refused before any allocation.
+  public static let maximumInputEntries = 100_000
+  /// The most numbers a case document may hold (inputs, expected values and Jacobians).
+  public static let maximumDocumentNumbers = 250_000
+
+  /// The number of input entries (data and theta).
+  public var inputEntries: Int { data.values.reduce(0) { $0 + $1.count } + theta.reduce(0) { $0 + $1.value.count } }
+
+  /// Throws ``CaseSizeError`` when the case has more than `limit` input entries.
+  public func checkSize(limit: Int = ReferenceCase.maximumInputEntries) throws {
+    let total = inputEntries
+    guard total <= limit else {
+      let largest = (data.map { ($0.key, $0.value.shape) } + theta.map { ($0.name, $0.value.shape) })
+        .max { $0.1.reduce(1, *) < $1.1.reduce(1, *) }
+      throw CaseSizeError(
+        file: file,
+        message:
+          "\(total) input entries (largest: \(largest.map { "`\($0.0)` of shape \($0.1)" } ?? "-")); "
+          + "reference cases are limited to \(limit) input entries (dense solves and Jacobians)")
+    }
   }
 }
 

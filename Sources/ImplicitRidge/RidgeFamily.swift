@@ -21,6 +21,11 @@ public enum RidgeFamily {
   /// Ridge on all its inputs, reparametrised by the case's packed parameters.
   @Sendable static func makeInstance(_ c: any CaseData) throws -> any RunnableInstance {
     let A = try c.matrix("A")
+    // The reference solve forms AᵀA densely: refuse before allocating columns² doubles.
+    guard A.columns <= 4096 else {
+      throw c.formatError(
+        field: "A", message: "\(A.columns) columns: the dense AᵀA of this family is limited to 4096 columns")
+    }
     _ = try c.vector("b", count: A.rows)
     let theta = try c.array("theta")
     guard theta.values.count == 1 || theta.values.count == A.columns else {

@@ -94,7 +94,7 @@ public enum LogisticRegressionFamily {
         let (value, gradientW, gradientθ) = validation.valueWithGradients(at: w, θ)
         return [
           .solution("w", w),
-          InstanceOutput(name: "val_loss", value: [value]) { dw, dp in
+          InstanceOutput(name: "val_loss", value: [value], shape: []) { dw, dp in
             [gradientW.dot(dw) + gradientθ.dot(validationInputs.forwardProduct(dp, at: p)!)]
           },
         ]

@@ -9,6 +9,10 @@ import ImplicitCore
   let options: Options
   do {
     options = try Options(arguments, flags: ["--check", "--write"], valued: ["--catalog", "--output", "--examples"])
+    guard options.positional.isEmpty else { throw OptionError("unexpected argument \(options.positional[0])") }
+    guard !(options.flags.contains("--check") && options.flags.contains("--write")) else {
+      throw OptionError("--check and --write exclude each other")
+    }
   } catch {
     printError("\(error)")
     return 2
@@ -95,7 +99,9 @@ import ImplicitCore
 /// The usage examples compiled by the tests: the lines between `// MARKER: NAME` and
 /// `// end-MARKER` in the Swift files of `folder` (and its subfolders when `recursive`), dedented,
 /// by name.
-func compiledExamples(in folder: String, marker: String = "catalog-example", recursive: Bool = false) -> [String: String] {
+func compiledExamples(in folder: String, marker: String = "catalog-example", recursive: Bool = false) -> [String:
+  String]
+{
   var examples = [String: String]()
   let listing =
     recursive

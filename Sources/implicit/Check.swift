@@ -9,6 +9,7 @@ import ImplicitReferenceCases
   do {
     options = try Options(arguments, flags: ["--json", "--verbose"], valued: ["--tol"])
     tolerance = try options.double("--tol", default: 1e-6)
+    guard tolerance > 0 else { throw OptionError("--tol must be positive, got \(tolerance)") }
   } catch {
     printError("\(error)")
     return 2
@@ -20,6 +21,11 @@ import ImplicitReferenceCases
   var malformed = [(file: String, message: String)]()
   let (files, missing) = ReferenceCase.files(in: options.positional)
   malformed += missing.map { ($0, "\($0): no such file or folder") }
+  // An empty folder is a mistake (a wrong path, a failed copy), never a success.
+  if files.isEmpty && missing.isEmpty {
+    printError("no reference cases (*.json) under \(options.positional.joined(separator: ", "))")
+    return 2
+  }
 
   var checks = [CaseCheck]()
   for file in files {
@@ -36,6 +42,8 @@ import ImplicitReferenceCases
     } catch let error as CaseFormatError {
       malformed.append((file, "\(error)"))
     } catch let error as RegistryError {
+      malformed.append((file, "\(error)"))
+    } catch let error as CaseSizeError {
       malformed.append((file, "\(error)"))
     } catch {
       checks.append(CaseCheck(referenceCase, failure: "\(error)"))

@@ -5,6 +5,10 @@ import ImplicitFamilies
 func registerAllFamilies() throws { try AllFamilies.register() }
 
 @MainActor func listFamilies(_ arguments: [String]) -> Int32 {
+  guard arguments.isEmpty else {
+    printError("list takes no arguments (got \(arguments.joined(separator: " ")))")
+    return 2
+  }
   let registry = FamilyRegistry.shared
   for family in registry.families {
     let methods = family.methods.isEmpty ? "" : "  methods: " + family.methods.joined(separator: ", ")

@@ -52,19 +52,28 @@ public struct InstanceOutput<Solution: InnerProductSpace, Parameter: InnerProduc
   public var name: String
   /// Its value, flattened.
   public var value: [Double]
+  /// Its shape (`[]` for a scalar), when it is not the flat `[value.count]`: a checker compares
+  /// it with the shape a case expects.
+  public var shape: [Int]?
   /// `(ẋ, θ̇) ↦ ġ`, flattened like ``value``.
   public var derivative: (_ ẋ: Solution, _ θ̇: Parameter) -> [Double]
 
   /// An output from its value and derivative.
-  public init(name: String, value: [Double], derivative: @escaping (_ ẋ: Solution, _ θ̇: Parameter) -> [Double]) {
+  public init(
+    name: String, value: [Double], shape: [Int]? = nil,
+    derivative: @escaping (_ ẋ: Solution, _ θ̇: Parameter) -> [Double]
+  ) {
     self.name = name
     self.value = value
+    self.shape = shape
     self.derivative = derivative
   }
 
-  /// The solution `x` itself.
-  public static func solution(_ name: String, _ x: Solution) -> Self {
-    Self(name: name, value: x.flattened) { ẋ, _ in ẋ.flattened }
+  /// The solution `x` itself (`shape`: how a flat solution is laid out, say `[n, k]`; a
+  /// matrix solution has its own shape).
+  public static func solution(_ name: String, _ x: Solution, shape: [Int]? = nil) -> Self {
+    let natural = shape ?? (x as? Matrix<Double>).map { [$0.rows, $0.columns] }
+    return Self(name: name, value: x.flattened, shape: natural) { ẋ, _ in ẋ.flattened }
   }
 
   /// Coordinates `range` of the flattened solution (say the multipliers of a primal–dual `x`).
