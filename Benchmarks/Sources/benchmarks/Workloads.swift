@@ -18,6 +18,8 @@ struct Hypergradient {
   var value: [Double]
   var linearIterations: Int
   var linearMethod: String
+  /// `false` when the linear solve stopped before its tolerance (the derivative is flagged).
+  var reliable: Bool
 }
 
 /// The three ways of getting the workload's output, as a user writes them with the library.
@@ -68,7 +70,9 @@ func relativeDifference(_ a: [Double], _ b: [Double]) -> Double {
 
 /// Diagnostics of a derivative as a ``Hypergradient``.
 func hypergradient(_ value: [Double], _ d: DerivativeDiagnostics) -> Hypergradient {
-  Hypergradient(value: value, linearIterations: d.linearSolve.iterations, linearMethod: d.linearSolve.method)
+  Hypergradient(
+    value: value, linearIterations: d.linearSolve.iterations, linearMethod: d.linearSolve.method,
+    reliable: d.isReliable)
 }
 
 // MARK: - Ridge and logistic regression: accelerated gradient descent on a stationarity condition

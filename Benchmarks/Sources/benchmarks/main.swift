@@ -13,6 +13,9 @@ let usage = """
     --no-unrolled      skip the unrolled hypergradient (it dominates the run time)
   """
 
+/// Writes a line to standard output unbuffered, so that progress shows when the output is piped.
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
 func fail(_ message: String, code: Int32 = 2) -> Never {
   FileHandle.standardError.write(Data((message + "\n").utf8))
   exit(code)
@@ -41,7 +44,7 @@ while let argument = arguments.first {
   case "--json": jsonPath = value()
   case "--export-data": exportDirectory = value()
   case "--help", "-h":
-    print(usage)
+    say(usage)
     exit(0)
   default: fail("unknown argument \(argument)\n\n\(usage)")
   }
@@ -71,7 +74,7 @@ if let exportDirectory {
       let meta: [String: Any] = ["workload": w.id, "iterations": w.iterations, "quick_iterations": w.quickIterations]
       try JSONSerialization.data(withJSONObject: meta, options: [.prettyPrinted, .sortedKeys])
         .write(to: folder.appendingPathComponent("workload.json"))
-      print("wrote \(folder.path)")
+      say("wrote \(folder.path)")
     } catch {
       fail("export of \(w.id) failed: \(error)", code: 1)
     }
@@ -80,7 +83,7 @@ if let exportDirectory {
 }
 
 let bandwidth = BandwidthProbe.measure()
-print(
+say(
   String(
     format: "memory bandwidth (streaming sum over %d MB): %.1f GB/s on one thread, %.1f GB/s on %d threads",
     bandwidth.bytes >> 20, bandwidth.oneThread, bandwidth.allCores, bandwidth.threads))
@@ -91,7 +94,7 @@ func formatShort(_ x: Double?) -> String { x.map { String(format: "%.1e", $0) } 
 
 var results = [[String: Any]]()
 var failures = 0
-print("runs: \(runs) timed rounds after a warm-up, alternating the columns; median [min–max] seconds\n")
+say("runs: \(runs) timed rounds after a warm-up, alternating the columns; median [min–max] seconds\n")
 for w in selected {
   let iterations = quick ? w.quickIterations : w.iterations
   let run = w.make(iterations)
@@ -103,11 +106,13 @@ for w in selected {
     let jaxoptOptions = ImplicitOptions(
       linearSolver: w.id.hasPrefix("ridge") || w.id.hasPrefix("logistic")
         ? ConjugateGradient(relativeTolerance: jaxoptTolerance) as any LinearSolver
-        : NormalConjugateGradient(relativeTolerance: jaxoptTolerance))
+        : NormalConjugateGradient(relativeTolerance: jaxoptTolerance),
+      // Like JAXopt, return what the budget reached when the solve stops short (flagged in the JSON).
+      onFailure: .flag)
     var bodies: [() throws -> Void] = [
       { solution = try run.forward() },
       { tight = try run.implicit(jaxoptOptions) },
-      { library = try run.implicit(ImplicitOptions()) },
+      { library = try run.implicit(ImplicitOptions(onFailure: .flag)) },
     ]
     let unrolledRun = noUnrolled ? nil : run.unrolled
     if let unrolledRun { bodies.append { unrolled = try unrolledRun() } }
@@ -133,6 +138,7 @@ for w in selected {
       "implicit_default_vs_reference_rel_diff": relativeDifference(library.value, reference.value),
       "reference_linear_solve": reference.linearMethod,
       "linear_solve": tight.linearMethod, "linear_iterations": tight.linearIterations,
+      "linear_solve_converged": tight.reliable, "default_linear_solve_converged": library.reliable,
       "default_linear_solve": library.linearMethod, "default_linear_iterations": library.linearIterations,
       "bytes_per_iteration": w.bytesPerIteration, "bytes_per_linear_iteration": w.bytesPerLinearIteration,
       "bytes_note": w.bytesNote,
@@ -152,24 +158,24 @@ for w in selected {
     let spread = { (i: Int) in
       String(format: "%.4f [%.4f–%.4f]", medians[i], times[i].min()!, times[i].max()!)
     }
-    print("\(w.id)  T=\(iterations)")
-    print("  forward    \(spread(0))   floor \(format(forwardFloor)) (\(formatShort(w.bytesPerIteration)) B/iter)")
-    print(
-      "  implicit   \(spread(1))   floor \(format(implicitFloor))   \(tight.linearMethod) 1e-5, \(tight.linearIterations) it")
-    print("  implicit*  \(spread(2))   library default \(library.linearMethod), \(library.linearIterations) it")
+    say("\(w.id)  T=\(iterations)")
+    say("  forward    \(spread(0))   floor \(format(forwardFloor)) (\(formatShort(w.bytesPerIteration)) B/iter)")
+    say(
+      "  implicit   \(spread(1))   floor \(format(implicitFloor))   \(tight.linearMethod) 1e-5, \(tight.linearIterations) it\(tight.reliable ? "" : " (NOT converged)")")
+    say("  implicit*  \(spread(2))   library default \(library.linearMethod), \(library.linearIterations) it")
     if unrolled != nil {
-      print("  unrolled   \(spread(3))")
+      say("  unrolled   \(spread(3))")
     } else {
-      print("  unrolled   n/a: \(result["unrolled_note"]!)")
+      say("  unrolled   n/a: \(result["unrolled_note"]!)")
     }
-    print(
+    say(
       "  hypergradient \(scalar(tight.value)), vs reference (\(reference.linearMethod)) "
         + "\(formatShort(relativeDifference(tight.value, reference.value))) (default tol: "
         + "\(formatShort(relativeDifference(library.value, reference.value)))), vs unrolled "
         + "\(formatShort(unrolled.map { relativeDifference(tight.value, $0) })); final error \(formatShort(solution.error))")
   } catch {
     failures += 1
-    print("\(w.id): FAILED: \(error)")
+    say("\(w.id): FAILED: \(error)")
     results.append(["workload": w.id, "iterations": iterations, "error": "\(error)"])
   }
 }
