@@ -23,7 +23,8 @@ def suite_table(path):
     m = doc["machine"]
     print(f"Machine: {m.get('cpu', '?')}, {m['cores']} cores, {m['memory_bytes'] / 2**30:.0f} GiB; "
           f"measured bandwidth {m['bandwidth_one_thread_GBps']:.1f} GB/s (one thread), "
-          f"{m['bandwidth_all_cores_GBps']:.1f} GB/s (all cores); {doc['date']}; runs = {doc['runs']}"
+          f"{m['bandwidth_all_cores_GBps']:.1f} GB/s (all cores); cache-resident (4 MB) "
+          f"{m.get('cache_bandwidth_one_thread_GBps', float('nan')):.1f} / {m.get('cache_bandwidth_all_cores_GBps', float('nan')):.1f} GB/s; {doc['date']}; runs = {doc['runs']}"
           f"{', --quick' if doc['quick'] else ''}.\n")
     print("| workload | T | forward s | floor | implicit s (JAXopt's solve, 1e-5) | floor | lin. it. | "
           "implicit s (library default) | default solve | unrolled s | implicit ≤ unrolled | "

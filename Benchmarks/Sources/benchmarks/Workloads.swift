@@ -53,6 +53,9 @@ struct Workload {
   var bytesOuter: Double
   /// Why these are the bytes.
   var bytesNote: String
+  /// The data one iteration streams (`X`, or the Gram matrix): whether it fits in the last-level
+  /// cache decides which measured bandwidth the floor uses.
+  var workingSetBytes: Double
   /// The arrays of the workload (for `--export-data`), with their shapes, and scalar settings.
   var arrays: () -> [(name: String, values: [Double], shape: [Int])]
   var make: (_ iterations: Int) -> WorkloadRun
@@ -95,6 +98,7 @@ func smoothWorkload(logistic: Bool, features p: Int, inQuickRun: Bool) -> Worklo
     id: "\(name)-p\(p)", iterations: 300, quickIterations: 50, inQuickRun: inQuickRun,
     bytesPerIteration: bytes, bytesPerLinearIteration: bytes, bytesOuter: bytes,
     bytesNote: "one pass over X per gradient (Xᵀ(ℓ'(Xw)) fused row by row) and per Hessian-vector product",
+    workingSetBytes: bytes,
     arrays: {
       let d = data()
       return [
@@ -171,6 +175,7 @@ func lassoWorkload(features p: Int, inQuickRun: Bool, quickOnly: Bool = false) -
     id: "lasso-p\(p)", iterations: 500, quickIterations: 100, inQuickRun: inQuickRun, quickOnly: quickOnly,
     bytesPerIteration: bytes, bytesPerLinearIteration: 2 * bytes, bytesOuter: bytes,
     bytesNote: "one pass over X per gradient; normal-equation CG needs A·v and Aᵀ·u (one pass each)",
+    workingSetBytes: bytes,
     arrays: {
       let d = data()
       return [
@@ -242,6 +247,7 @@ func svmWorkload(_ method: SVMMethod, features p: Int, data cache: SVMDataCache,
     bytesPerIteration: product, bytesPerLinearIteration: 2 * product, bytesOuter: Double(2 * n * p * 8),
     bytesNote: "one product with XXᵀ per iteration/sweep (min of two passes over X and one over the n×n Gram); "
       + "normal-equation CG: two such products",
+    workingSetBytes: Double(min(n * p, n * n) * 8),
     arrays: {
       let d = cache.data(p)
       return [

@@ -3,7 +3,7 @@ import ImplicitCore
 
 /// `benchmarks` — the workloads of `../shared/benchmarks.md`, written with the library's public API.
 let usage = """
-  USAGE: benchmarks [--quick] [--runs N] [--only ID[,ID...]] [--json FILE] [--export-data DIR] [--no-unrolled]
+  USAGE: benchmarks [--quick] [--runs N] [--only ID[,ID...]] [--json FILE] [--export-data DIR] [--no-unrolled] [--no-reference]
 
     --quick            the quick sizes and iteration counts of benchmarks.md
     --runs N           timed rounds after one warm-up (default 5); medians are reported
@@ -11,6 +11,7 @@ let usage = """
     --json FILE        write the results as JSON (the schema of benchmarks.md plus extra fields)
     --export-data DIR  write each selected workload's arrays as .npy (float64) into DIR/<id>/ and exit
     --no-unrolled      skip the unrolled hypergradient (it dominates the run time)
+    --no-reference     skip the untimed tight-tolerance reference hypergradient (e.g. for profiling)
   """
 
 /// Writes a line to standard output unbuffered, so that progress shows when the output is piped.
@@ -22,7 +23,7 @@ func fail(_ message: String, code: Int32 = 2) -> Never {
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-var quick = false, noUnrolled = false
+var quick = false, noUnrolled = false, noReference = false
 var runs = 5
 var only: [String]?
 var jsonPath: String?
@@ -37,6 +38,7 @@ while let argument = arguments.first {
   switch argument {
   case "--quick": quick = true
   case "--no-unrolled": noUnrolled = true
+  case "--no-reference": noReference = true
   case "--runs":
     guard let n = Int(value()), n > 0 else { fail("--runs needs a positive integer") }
     runs = n
@@ -83,11 +85,18 @@ if let exportDirectory {
 }
 
 let bandwidth = BandwidthProbe.measure()
+// Data that fits in the last-level cache streams from there, not from memory.
+let cacheBandwidth = BandwidthProbe.measure(megabytes: 4, trials: 25)
+let cacheLimit = 24.0 * 1024 * 1024
+say(
+  String(
+    format: "cache bandwidth (4 MB, for working sets up to %.0f MiB): %.1f GB/s on one thread, %.1f GB/s on %d threads",
+    cacheLimit / 1024 / 1024, cacheBandwidth.oneThread, cacheBandwidth.allCores, cacheBandwidth.threads))
 say(
   String(
     format: "memory bandwidth (streaming sum over %d MB): %.1f GB/s on one thread, %.1f GB/s on %d threads",
     bandwidth.bytes >> 20, bandwidth.oneThread, bandwidth.allCores, bandwidth.threads))
-let floorBandwidth = max(bandwidth.oneThread, bandwidth.allCores) * 1e9
+let memoryBandwidth = max(bandwidth.oneThread, bandwidth.allCores) * 1e9
 
 func format(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "n/a" }
 func formatShort(_ x: Double?) -> String { x.map { String(format: "%.1e", $0) } ?? "n/a" }
@@ -117,11 +126,13 @@ for w in selected {
     let unrolledRun = noUnrolled ? nil : run.unrolled
     if let unrolledRun { bodies.append { unrolled = try unrolledRun() } }
     let times = try alternatingTimes(runs: runs, bodies)
-    let reference = try run.reference()
     guard let solution, let tight, let library else { continue }
+    let reference = noReference ? tight : try run.reference()
     func scalar(_ g: [Double]) -> Double {
       run.reportedEntry.map { g[$0] } ?? g.reduce(0) { $0 + $1 * $1 }.squareRoot()
     }
+    let floorBandwidth =
+      w.workingSetBytes <= cacheLimit ? max(cacheBandwidth.oneThread, cacheBandwidth.allCores) * 1e9 : memoryBandwidth
     let forwardFloor = Double(iterations) * w.bytesPerIteration / floorBandwidth
     let implicitFloor =
       forwardFloor + (Double(tight.linearIterations) * w.bytesPerLinearIteration + w.bytesOuter) / floorBandwidth
@@ -136,12 +147,12 @@ for w in selected {
       "hypergradient_reference": scalar(reference.value),
       "implicit_vs_reference_rel_diff": relativeDifference(tight.value, reference.value),
       "implicit_default_vs_reference_rel_diff": relativeDifference(library.value, reference.value),
-      "reference_linear_solve": reference.linearMethod,
+      "reference_linear_solve": noReference ? "skipped (--no-reference)" : reference.linearMethod,
       "linear_solve": tight.linearMethod, "linear_iterations": tight.linearIterations,
       "linear_solve_converged": tight.reliable, "default_linear_solve_converged": library.reliable,
       "default_linear_solve": library.linearMethod, "default_linear_iterations": library.linearIterations,
       "bytes_per_iteration": w.bytesPerIteration, "bytes_per_linear_iteration": w.bytesPerLinearIteration,
-      "bytes_note": w.bytesNote,
+      "bytes_note": w.bytesNote, "working_set_bytes": w.workingSetBytes, "floor_bandwidth_GBps": floorBandwidth / 1e9,
       "forward_floor_s": forwardFloor, "implicit_floor_s": implicitFloor,
     ]
     if let unrolled {
@@ -187,6 +198,7 @@ if let jsonPath {
     "os": ProcessInfo.processInfo.operatingSystemVersionString,
     "bandwidth_one_thread_GBps": bandwidth.oneThread, "bandwidth_all_cores_GBps": bandwidth.allCores,
     "bandwidth_probe_bytes": bandwidth.bytes,
+    "cache_bandwidth_one_thread_GBps": cacheBandwidth.oneThread, "cache_bandwidth_all_cores_GBps": cacheBandwidth.allCores,
   ]
   if let cpu = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
     let line = cpu.split(separator: "\n").first(where: { $0.hasPrefix("model name") })
