@@ -134,7 +134,8 @@ func smoothWorkload(logistic: Bool, features p: Int, inQuickRun: Bool) -> Worklo
           let f = try objective()
           let w = try w ?? solver.solve(f, θ, from: x0).converged()
           let condition = StationarityCondition(f, stronglyConvex: true)
-          let derivative = try ImplicitDifferentiator(condition, options: options).vjp(gradient(at: w, of: outer), at: w, θ)
+          let derivative = try ImplicitDifferentiator(condition, options: options).vjp(
+            gradient(at: w, of: outer), at: w, θ)
           return hypergradient(derivative.value.scalars, derivative.diagnostics)
         }
         return WorkloadRun(
@@ -145,7 +146,8 @@ func smoothWorkload(logistic: Bool, features p: Int, inQuickRun: Bool) -> Worklo
           },
           unrolledUnavailable: nil,
           reference: {
-            try implicit(ImplicitOptions(linearSolver: ConjugateGradient(relativeTolerance: 1e-12)), at: try forward().solution)
+            try implicit(
+              ImplicitOptions(linearSolver: ConjugateGradient(relativeTolerance: 1e-12)), at: try forward().solution)
           },
           reportedEntry: nil)
       }
@@ -282,7 +284,10 @@ func svmWorkload(_ method: SVMMethod, features p: Int, data cache: SVMDataCache,
 
       switch method {
       case .projectedGradient:
-        func setUp() throws -> (MulticlassSVMDual, ProximalGradientCondition<MulticlassSVMDual, ProjectionProximal<RowSimplexProjection>>, FISTA) {
+        func setUp() throws -> (
+          MulticlassSVMDual, ProximalGradientCondition<MulticlassSVMDual, ProjectionProximal<RowSimplexProjection>>,
+          FISTA
+        ) {
           let svm = try MulticlassSVMDual(X: X, Y: Y)
           let η = 1 / svm.lipschitzConstant(θ[0])
           let condition = try ProximalGradientCondition(
@@ -310,7 +315,9 @@ func svmWorkload(_ method: SVMMethod, features p: Int, data cache: SVMDataCache,
           reference: { try implicit(ImplicitOptions(linearSolver: DenseLU()), at: try forward().solution) },
           reportedEntry: 0)
       case .mirrorDescent:
-        func setUp() throws -> (MulticlassSVMDual, MirrorDescentCondition<MulticlassSVMDual, KLRowSimplexMirrorMap>, MirrorDescent) {
+        func setUp() throws -> (
+          MulticlassSVMDual, MirrorDescentCondition<MulticlassSVMDual, KLRowSimplexMirrorMap>, MirrorDescent
+        ) {
           let svm = try MulticlassSVMDual(X: X, Y: Y)
           let η = 1 / svm.lipschitzConstant(θ[0])
           let condition = try MirrorDescentCondition(
@@ -337,7 +344,9 @@ func svmWorkload(_ method: SVMMethod, features p: Int, data cache: SVMDataCache,
           reference: { try implicit(ImplicitOptions(linearSolver: DenseLU()), at: try forward().solution) },
           reportedEntry: 0)
       case .blockCoordinateDescent:
-        func setUp() throws -> (MulticlassSVMDual, BlockCoordinateDescentCondition<MulticlassSVMDual, SimplexProjection>) {
+        func setUp() throws -> (
+          MulticlassSVMDual, BlockCoordinateDescentCondition<MulticlassSVMDual, SimplexProjection>
+        ) {
           let svm = try MulticlassSVMDual(X: X, Y: Y)
           let condition = try BlockCoordinateDescentCondition(
             objective: svm, blockProjection: SimplexProjection(), projectionParameter: 1,

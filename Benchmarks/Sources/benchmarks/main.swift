@@ -172,7 +172,8 @@ for w in selected {
     say("\(w.id)  T=\(iterations)")
     say("  forward    \(spread(0))   floor \(format(forwardFloor)) (\(formatShort(w.bytesPerIteration)) B/iter)")
     say(
-      "  implicit   \(spread(1))   floor \(format(implicitFloor))   \(tight.linearMethod) 1e-5, \(tight.linearIterations) it\(tight.reliable ? "" : " (NOT converged)")")
+      "  implicit   \(spread(1))   floor \(format(implicitFloor))   \(tight.linearMethod) 1e-5, \(tight.linearIterations) it\(tight.reliable ? "" : " (NOT converged)")"
+    )
     say("  implicit*  \(spread(2))   library default \(library.linearMethod), \(library.linearIterations) it")
     if unrolled != nil {
       say("  unrolled   \(spread(3))")
@@ -183,7 +184,8 @@ for w in selected {
       "  hypergradient \(scalar(tight.value)), vs reference (\(reference.linearMethod)) "
         + "\(formatShort(relativeDifference(tight.value, reference.value))) (default tol: "
         + "\(formatShort(relativeDifference(library.value, reference.value)))), vs unrolled "
-        + "\(formatShort(unrolled.map { relativeDifference(tight.value, $0) })); final error \(formatShort(solution.error))")
+        + "\(formatShort(unrolled.map { relativeDifference(tight.value, $0) })); final error \(formatShort(solution.error))"
+    )
   } catch {
     failures += 1
     say("\(w.id): FAILED: \(error)")
@@ -198,7 +200,8 @@ if let jsonPath {
     "os": ProcessInfo.processInfo.operatingSystemVersionString,
     "bandwidth_one_thread_GBps": bandwidth.oneThread, "bandwidth_all_cores_GBps": bandwidth.allCores,
     "bandwidth_probe_bytes": bandwidth.bytes,
-    "cache_bandwidth_one_thread_GBps": cacheBandwidth.oneThread, "cache_bandwidth_all_cores_GBps": cacheBandwidth.allCores,
+    "cache_bandwidth_one_thread_GBps": cacheBandwidth.oneThread,
+    "cache_bandwidth_all_cores_GBps": cacheBandwidth.allCores,
   ]
   if let cpu = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
     let line = cpu.split(separator: "\n").first(where: { $0.hasPrefix("model name") })
