@@ -52,9 +52,6 @@ var targets: [Target] = [
       + allModuleNames.map { .target(name: $0) },
     swiftSettings: settings),
   .target(
-    name: "ImplicitBenchmarks", dependencies: ["ImplicitCore"] + allModuleNames.map { .target(name: $0) },
-    swiftSettings: settings),
-  .target(
     name: "ImplicitFamilies", dependencies: families.map { .target(name: $0.name) } + ["ImplicitCore"],
     swiftSettings: settings),
   .testTarget(
@@ -81,7 +78,7 @@ var targets: [Target] = [
     dependencies: [
       .target(name: "ImplicitCore"), .target(name: "ImplicitConformance"), .target(name: "ImplicitFamilies"),
       .target(name: "ImplicitReferenceCases"),
-      .target(name: "ImplicitApplications"), .target(name: "ImplicitBenchmarks"),
+      .target(name: "ImplicitApplications"),
     ] + allModuleNames.map { .target(name: $0) },
     swiftSettings: settings),
   .testTarget(

@@ -2,7 +2,7 @@ import Foundation
 import ImplicitCore
 
 /// The `implicit` command-line tool: lists condition families, checks reference cases, runs
-/// the demos and the benchmarks. Argument parsing is hand-written (no outside packages).
+/// the demos (the benchmarks are the separate package Benchmarks/). Argument parsing is hand-written (no outside packages).
 let usage = """
   implicit — automatic implicit differentiation for Swift
 
@@ -24,9 +24,6 @@ let usage = """
                               Verify that every Swift block of the pages (default: README.md
                               and docs/) is a compiled example (in Tests/ or Examples/).
     demo [NAME]               Run a demo (default: ridge, the paper's Figure 1). `demo --list`.
-    bench [core | jaxopt | all] [--json] [--quick] [--runs N] [--only ID]
-                              Benchmarks (build with -c release): the JAXopt workloads
-                              of benchmarks.md (default), or the core kernels.
     help, --help              This text.
   """
 
@@ -51,7 +48,6 @@ let usage = """
   case "conformance": return runConformance(arguments)
   case "catalog": return runCatalogue(arguments)
   case "docs": return runDocs(arguments)
-  case "bench": return runBench(arguments)
   default:
     printError("unknown subcommand \"\(command)\"\n\n\(usage)")
     return 2
