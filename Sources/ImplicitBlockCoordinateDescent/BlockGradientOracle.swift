@@ -16,10 +16,31 @@ public protocol BlockGradientOracle {
 
   /// Throws a typed error when the oracle cannot serve these blocks. Default: accepts all.
   func validate(_ blocks: BlockPartition, _ θ: Vector<Double>) throws
+
+  /// The reverse product of the block gradient `(x, θ) ↦ ∇_b f(x, θ)` with `w` (shaped like the
+  /// block): `((∂∇_b f/∂x)ᵀ w, (∂∇_b f/∂θ)ᵀ w)`, for ``BlockCoordinateDescent/unrolled(_:_:from:gradients:)``.
+  /// Default `nil`: the unrolled switch uses the objective's exact `gradientPullback` on `w`
+  /// embedded in the block (a full Hessian product per block).
+  func blockGradientPullback(
+    at x: Vector<Double>, _ θ: Vector<Double>, block: Range<Int>, _ w: Vector<Double>
+  ) -> (x: Vector<Double>, θ: Vector<Double>)?
+
+  /// `∇_θ L_b` at `x`, the curvature's dependence on `θ`, so that the unrolled switch
+  /// differentiates the steps `1/L_b(θ)` too. Default `nil`: the steps are held constant
+  /// (exact when the curvatures do not depend on `θ`).
+  func blockLipschitzConstantGradient(at x: Vector<Double>, _ θ: Vector<Double>, block: Range<Int>) -> Vector<Double>?
 }
 
 extension BlockGradientOracle {
   public func validate(_ blocks: BlockPartition, _ θ: Vector<Double>) throws {}
+
+  public func blockGradientPullback(
+    at x: Vector<Double>, _ θ: Vector<Double>, block: Range<Int>, _ w: Vector<Double>
+  ) -> (x: Vector<Double>, θ: Vector<Double>)? { nil }
+
+  public func blockLipschitzConstantGradient(
+    at x: Vector<Double>, _ θ: Vector<Double>, block: Range<Int>
+  ) -> Vector<Double>? { nil }
 }
 
 /// Block gradients of any ``ParametricObjective`` by automatic differentiation: each block

@@ -51,6 +51,32 @@ public struct MulticlassSVMDualBlockGradients: BlockGradientOracle, Sendable {
     return gram[i * samples + i] / θ.sum()
   }
 
+  /// `∂∇ᵢf/∂βⱼ = (xᵢ·xⱼ)/θ · I` and `∂∇ᵢf/∂θ = −(∇ᵢf − Yᵢ + 1)/θ`, in `O(n·k)`.
+  public func blockGradientPullback(
+    at beta: Vector<Double>, _ θ: Vector<Double>, block: Range<Int>, _ w: Vector<Double>
+  ) -> (x: Vector<Double>, θ: Vector<Double>)? {
+    let i = block.lowerBound / classes
+    let inverse = 1 / θ.sum()
+    var dx = [Double](repeating: 0, count: samples * classes)
+    for j in 0..<samples {
+      let kij = gram[i * samples + j] * inverse
+      if kij == 0 { continue }
+      for c in 0..<classes { dx[j * classes + c] = kij * w[c] }
+    }
+    let g = blockGradient(at: beta, θ, block: block)
+    var dθ = 0.0
+    for c in 0..<classes { dθ -= (g[c] - labels[i * classes + c] + 1) * w[c] }
+    return (Vector(dx), Vector([dθ * inverse]))
+  }
+
+  /// `∂Lᵢ/∂θ = −‖xᵢ‖²/θ²`.
+  public func blockLipschitzConstantGradient(
+    at beta: Vector<Double>, _ θ: Vector<Double>, block: Range<Int>
+  ) -> Vector<Double>? {
+    let i = block.lowerBound / classes, t = θ.sum()
+    return Vector([-gram[i * samples + i] / (t * t)])
+  }
+
   /// Requires one block per row of `β` (`k` entries each) and `θ` one positive entry.
   public func validate(_ blocks: BlockPartition, _ θ: Vector<Double>) throws {
     try ImplicitError.checkDimension("β (n·k entries)", blocks.dimension, expected: samples * classes)
