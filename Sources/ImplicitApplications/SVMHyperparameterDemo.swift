@@ -13,8 +13,8 @@ extension Demos {
 /// on the validation cross-entropy of `W*(θ) = Xᵀ(Y − β*(θ))/θ`, where the dual solution
 /// `β*(θ)` comes from mirror descent, projected gradient or block coordinate descent — each
 /// differentiated through its own fixed-point condition — compared with differentiating through
-/// the solvers' iterations (the library's unrolled switches `MirrorDescent.unrolled` and
-/// `FISTA.unrolled`; block coordinate descent has none). The paper's Section 4.1 / Figure 3 experiment.
+/// the solvers' iterations (the library's unrolled switches `MirrorDescent.unrolled`,
+/// `FISTA.unrolled` and `BlockCoordinateDescent.unrolled`). The paper's Section 4.1 / Figure 3 experiment.
 func runSVMHyperparameterDemo() throws {
   print("== Multiclass SVM regularisation tuned through its dual: three solvers, implicit vs unrolled ==")
   let data = try SVMHyperparameterData.gaussianClasses(
@@ -45,12 +45,9 @@ func runSVMHyperparameterDemo() throws {
     for n in budgets {
       let (_, forward) = try svmTimed { try problem.solve(solver, logθ: logθ0, iterations: n) }
       let (unrolledResult, unrolledTime) = svmTimed { problem.unrolledHypergradient(solver, at: logθ0, iterations: n) }
-      let unrolledError =
-        unrolledResult.map { abs($0.derivative - reference.implicit) / abs(reference.implicit) } ?? .nan
+      let unrolledError = abs(unrolledResult.derivative - reference.implicit) / abs(reference.implicit)
       let unrolledColumns =
-        unrolledResult.map {
-          "\(svmSigned($0.derivative))  \(sci(unrolledError))" + String(format: "  %6.3f s", unrolledTime)
-        } ?? "(no unrolled switch)"
+        "\(svmSigned(unrolledResult.derivative))  \(sci(unrolledError))" + String(format: "  %6.3f s", unrolledTime)
       let row =
         solver.shortName.padding(toLength: 5, withPad: " ", startingAt: 0) + String(format: "%5d", n)
         + (n == solver.benchmarkIterations ? "*" : " ") + String(format: "  %6.3f s |     ", forward)
@@ -61,11 +58,11 @@ func runSVMHyperparameterDemo() throws {
           try problem.implicitHypergradient(solver, at: logθ0, iterations: n)
         }
         let implicitError = abs(implicit.derivative - reference.implicit) / abs(reference.implicit)
-        if let unrolledResult { largestLossGap = max(largestLossGap, abs(implicit.loss - unrolledResult.loss)) }
+        largestLossGap = max(largestLossGap, abs(implicit.loss - unrolledResult.loss))
         accuracy.append(
           .init(
             solver: solver, iterations: n, implicitSeconds: implicitTime, implicitError: implicitError,
-            unrolledSeconds: unrolledResult == nil ? .nan : unrolledTime, unrolledError: unrolledError))
+            unrolledSeconds: unrolledTime, unrolledError: unrolledError))
         print(
           row + "\(svmSigned(implicit.derivative))  \(sci(implicitError))"
             + String(format: "  %6.3f s  %4d  |     ", implicitTime, implicit.diagnostics.linearSolve.iterations)
@@ -74,7 +71,7 @@ func runSVMHyperparameterDemo() throws {
         accuracy.append(
           .init(
             solver: solver, iterations: n, implicitSeconds: .nan, implicitError: .nan,
-            unrolledSeconds: unrolledResult == nil ? .nan : unrolledTime, unrolledError: unrolledError))
+            unrolledSeconds: unrolledTime, unrolledError: unrolledError))
         print(row + "failed: \(error)".padding(toLength: 47, withPad: " ", startingAt: 0) + "|     " + unrolledColumns)
       }
     }
@@ -82,7 +79,7 @@ func runSVMHyperparameterDemo() throws {
   print("(* the JAXopt benchmark's schedule; BCD iterations are sweeps over all rows; times include the forward solve)")
   print(
     "the unrolled switches follow the solvers: largest difference in the validation loss at the same iterate "
-      + sci(largestLossGap) + " (block coordinate descent has no unrolled switch)")
+      + sci(largestLossGap))
 
   // 2. Tuning: gradient descent on log θ with each solver's implicit hypergradient, at the
   //    benchmark's iteration budget.
@@ -198,7 +195,6 @@ func svmFigure(
       .init(
         name: "\(solver.shortName) implicit", points: rows.map { ($0.implicitSeconds, $0.implicitError) },
         color: SVGPlot.palette[index]))
-    guard rows.contains(where: { !$0.unrolledSeconds.isNaN }) else { continue }  // BCD: no unrolled switch
     errors.add(
       .init(
         name: "\(solver.shortName) unrolled", points: rows.map { ($0.unrolledSeconds, $0.unrolledError) },

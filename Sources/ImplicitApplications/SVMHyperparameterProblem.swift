@@ -217,11 +217,11 @@ struct SVMHyperparameterProblem {
   }
 
   /// The validation loss after `iterations` steps of `solver` and its derivative in `log θ`, by
-  /// the library's unrolled switch (reverse mode through the iterations, step included); `nil`
-  /// for block coordinate descent, which has none.
+  /// the library's unrolled switch (reverse mode through the iterations, step included: for block
+  /// coordinate descent the per-block steps `θ/‖xᵢ‖²`, through the oracle's curvature gradient).
   func unrolledHypergradient(_ solver: SVMDualSolver, at logθ: Double, iterations: Int) -> (
     loss: Double, derivative: Double
-  )? {
+  ) {
     let start = start
     let result: (value: Double, gradient: Vector<Double>)
     switch solver {
@@ -235,7 +235,13 @@ struct SVMHyperparameterProblem {
       result = valueWithGradient(at: Vector([logθ])) { s in
         validationLoss(fista.unrolled(projectedGradientCondition, s, from: start), s.exp().sum())
       }
-    case .blockCoordinateDescent: return nil
+    case .blockCoordinateDescent:
+      let bcd = BlockCoordinateDescent(fixedSweeps: iterations)
+      result = valueWithGradient(at: Vector([logθ])) { s in
+        let θ = s.exp()
+        return validationLoss(
+          bcd.unrolled(blockCoordinateDescentCondition, θ, from: start, gradients: blockGradients), θ.sum())
+      }
     }
     return (result.value, result.gradient.sum())
   }

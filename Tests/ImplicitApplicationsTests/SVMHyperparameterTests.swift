@@ -29,7 +29,21 @@ import _Differentiation
       return try MirrorDescent(stepSize: η, fixedIterations: n)
         .solve(mirrorMap: KLRowSimplexMirrorMap(columns: problem.classes), from: problem.start, gradient: gradient)
         .solution
-    default:
+    case .blockCoordinateDescent:
+      // Cyclic sweeps written out: row i takes the step θ/‖xᵢ‖² on the dual's full gradient.
+      var beta = problem.start
+      let k = problem.classes, x = problem.objective.X
+      for _ in 0..<n {
+        for i in 0..<problem.samples {
+          let row = x.row(i), g = gradient(beta)
+          let step = θ / row.dot(row)
+          let z = Vector((0..<k).map { c in beta[i * k + c] - step * g[i * k + c] })
+          let p = SimplexProjection().project(z, 1)
+          for c in 0..<k { beta[i * k + c] = p[c] }
+        }
+      }
+      return beta
+    case .projectedGradient:
       let projection = RowSimplexProjection(columns: problem.classes)
       return try FISTA.fixedIterations(n, stepSize: η)
         .solve(from: problem.start, gradient: gradient, prox: { z, _ in projection.project(z, Vector([])) }).solution
@@ -38,23 +52,23 @@ import _Differentiation
 
   /// Folding the step into the objective changes nothing in the iterates: the unrolled switch's
   /// loss equals the loss after the same steps on `f` with the step `θ/‖X‖₂²`.
-  @Test(arguments: [SVMDualSolver.mirrorDescent, .projectedGradient])
+  @Test(arguments: SVMDualSolver.allCases)
   func unrolledSwitchRunsTheStepsOnTheDual(solver: SVMDualSolver) throws {
     let problem = try Self.problem()
     let logθ = 1.5, iterations = 40
     let reference = problem.validationLoss(
       try Self.stepsOnTheDual(problem, solver, logθ: logθ, iterations), Foundation.exp(logθ))
-    let unrolled = try #require(problem.unrolledHypergradient(solver, at: logθ, iterations: iterations)).loss
+    let unrolled = problem.unrolledHypergradient(solver, at: logθ, iterations: iterations).loss
     #expect(abs(reference - unrolled) <= 1e-13 * abs(reference))
   }
 
   /// The unrolled hypergradient in `log θ` (the θ-dependent step included) against central finite
   /// differences of the steps on `f` with step `θ/‖X‖₂²`.
-  @Test(arguments: [SVMDualSolver.mirrorDescent, .projectedGradient])
+  @Test(arguments: SVMDualSolver.allCases)
   func unrolledHypergradientMatchesFiniteDifferencesOfTheIterations(solver: SVMDualSolver) throws {
     let problem = try Self.problem()
     let logθ = 1.5, iterations = 40, h = 1e-6
-    let g = try #require(problem.unrolledHypergradient(solver, at: logθ, iterations: iterations)).derivative
+    let g = problem.unrolledHypergradient(solver, at: logθ, iterations: iterations).derivative
     func loss(_ s: Double) throws -> Double {
       problem.validationLoss(try Self.stepsOnTheDual(problem, solver, logθ: s, iterations), Foundation.exp(s))
     }

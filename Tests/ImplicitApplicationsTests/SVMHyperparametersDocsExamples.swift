@@ -1,4 +1,5 @@
 import Foundation
+import ImplicitBlockCoordinateDescent
 import ImplicitCore
 import ImplicitGradientStep
 import ImplicitMirrorDescent
@@ -37,6 +38,15 @@ import _Differentiation
 
     let mirror = MirrorDescent(stepSize: 1, fixedIterations: 500)
     let unrolledMD = pullback(at: s) { s in mirror.unrolled(md, s, from: dual.uniformStart) }(u)
+
+    let bcd = BlockCoordinateDescent(fixedSweeps: 50)  // on f in θ: its steps θ/‖xᵢ‖² are differentiated too
+    let rows = try BlockCoordinateDescentCondition(
+      objective: dual, blockProjection: SimplexProjection(), projectionParameter: 1,
+      blocks: BlockPartition(blockSize: classes, dimension: beta.count), objectiveParameterCount: 1)
+    let oracle = MulticlassSVMDualBlockGradients(dual)
+    let unrolledBCD = pullback(at: s.exp()) { θ in
+      bcd.unrolled(rows, θ, from: dual.uniformStart, gradients: oracle)
+    }(u)  // in θ
     // end-docs-example
     // Independent references: central differences of the solvers' iterates in s = log θ.
     let h = 1e-6
@@ -45,6 +55,12 @@ import _Differentiation
     }
     let fdPG = try central { try fista.solve(pg, $0, from: dual.uniformStart).solution }
     let fdMD = try central { try mirror.solve(md, $0, from: dual.uniformStart).solution }
+    let θ = s.exp()
+    let fdBCD =
+      (try bcd.solve(rows, θ + Vector([h]), from: dual.uniformStart, gradients: oracle).solution
+      - bcd.solve(rows, θ - Vector([h]), from: dual.uniformStart, gradients: oracle).solution).dot(u) / (2 * h)
+    #expect(abs(fdBCD) > 1e-3)
+    #expect(abs(unrolledBCD[0] - fdBCD) <= 1e-6 * abs(fdBCD), "\(unrolledBCD[0]) vs \(fdBCD)")
     #expect(abs(unrolled[0] - fdPG) <= 1e-6 * max(abs(fdPG), 1e-3), "\(unrolled[0]) vs \(fdPG)")
     #expect(abs(unrolledMD[0] - fdMD) <= 1e-6 * max(abs(fdMD), 1e-3), "\(unrolledMD[0]) vs \(fdMD)")
     // After 500 steps projected gradient has converged: the implicit derivative is the same.
