@@ -114,4 +114,13 @@ struct FaultScenarioTests {
   @Test func registry() async {
     await #expect(processExitsWith: .success) { try Scenarios.registry() }
   }
+  @Test func singularSystems() async {
+    await #expect(processExitsWith: .success) { try Scenarios.singularSystems() }
+  }
+  @Test func emptyData() async {
+    await #expect(processExitsWith: .success) { try Scenarios.emptyData() }
+  }
+  @Test func convenienceWrappers() async {
+    await #expect(processExitsWith: .success) { try Scenarios.convenienceWrappers() }
+  }
 }

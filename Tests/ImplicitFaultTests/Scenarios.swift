@@ -9,6 +9,7 @@ import ImplicitMirrorDescent
 import ImplicitObjectives
 import ImplicitProjections
 import ImplicitProximal
+import ImplicitReferenceCases
 import ImplicitRidge
 import ImplicitStationarity
 import Testing
@@ -29,6 +30,8 @@ enum Scenarios {
   static func rejectsAny(_ what: Comment, _ body: () throws -> Void) {
     #expect(throws: (any Error).self, what) { try body() }
   }
+
+  static func allNaN(_ v: Vector<Double>) -> Bool { v.scalars.allSatisfy(\.isNaN) }
 
   static let A = Matrix<Double>([[1, 0, 2], [0, 1, 1], [1, 1, 0], [2, 0, 1], [0, 3, 1], [1, 2, 2]])  // 6 × 3
   static let b = Vector<Double>([1, 2, 0, 1, 3, 2])
@@ -116,13 +119,19 @@ enum Scenarios {
 
   static func differentiatorBadOptions() throws {
     let x = Vector<Double>.zeros(3)
-    for tolerance in [Double.nan, -1, 0] {
-      let options = ImplicitOptions(linearSolver: ConjugateGradient(relativeTolerance: tolerance))
-      let d = ImplicitDifferentiator(try ridge(), options: options)
-      do {
-        let j = try d.jacobian(at: x, 1)
-        #expect(!j.diagnostics.isReliable || j.matrix.isFinite, "tolerance \(tolerance)")
-      } catch is ImplicitError {}
+    let solvers: [(Double) -> any LinearSolver] = [
+      { ConjugateGradient(relativeTolerance: $0) }, { GMRES(relativeTolerance: $0) }, { DenseLU(relativeTolerance: $0) },
+    ]
+    for make in solvers {
+      for tolerance in [Double.nan, -1] {
+        let d = ImplicitDifferentiator(try ridge(), options: ImplicitOptions(linearSolver: make(tolerance)))
+        do {
+          let j = try d.jacobian(at: x, 1)
+          #expect(!j.diagnostics.isReliable, "tolerance \(tolerance): \(j.diagnostics)")
+          let v = try d.vjp(Vector([1, 0, 0]), at: x, 1)
+          #expect(!v.diagnostics.isReliable, "tolerance \(tolerance): \(v.diagnostics)")
+        } catch is ImplicitError {}
+      }
     }
   }
 
@@ -463,6 +472,81 @@ enum Scenarios {
     }
   }
 
+  // MARK: - Singular systems, empty data, the convenience wrappers
+
+  static func singularSystems() throws {
+    let m = Matrix<Double>([[1, 2], [2, 4]])
+    let op = LinearOperator(template: Vector<Double>.zeros(2), structure: .symmetric, apply: { m * $0 })
+    let solvers: [any LinearSolver] = [
+      ConjugateGradient(), GMRES(), BiCGSTAB(), NormalConjugateGradient(), DenseLU(), DenseCholesky(),
+      AutomaticLinearSolver(),
+    ]
+    for solver in solvers {
+      let r = solver.solve(op, Vector<Double>([1, 0]))  // not in the range of A
+      #expect(!r.isConverged, "\(solver) on a singular A: \(r.status)")
+    }
+    // Ridge with a duplicate column at θ = 0: A = ∂F/∂x is singular.
+    let dup = Matrix<Double>([[1, 1], [2, 2], [3, 3]])
+    let d = ImplicitDifferentiator(try RidgeCondition(A: dup, b: Vector([1, 2, 3])))
+    for solver in solvers {
+      let options = ImplicitOptions(linearSolver: solver)
+      let di = ImplicitDifferentiator(d.condition, options: options)
+      do {
+        let j = try di.jacobian(at: Vector([0.5, 0.5]), 0)
+        #expect(!j.diagnostics.isReliable, "\(solver): singular A, jacobian")
+      } catch is ImplicitError {}
+      do {
+        let v = try di.vjp(Vector([1, 0]), at: Vector([0.5, 0.5]), 0)
+        #expect(!v.diagnostics.isReliable, "\(solver): singular A, vjp")
+      } catch is ImplicitError {}
+      do {
+        let t = try di.jvp(1, at: Vector([0.5, 0.5]), 0)
+        #expect(!t.diagnostics.isReliable, "\(solver): singular A, jvp")
+      } catch is ImplicitError {}
+    }
+  }
+
+  static func emptyData() throws {
+    let empty = Matrix<Double>(rows: 0, columns: 0, scalars: [])
+    _ = try? RidgeCondition(A: empty, b: Vector([]))
+    _ = try? RidgeRegression(A: empty, b: Vector([]))
+    _ = try? LeastSquares(A: empty)
+    _ = try? BinaryLogisticRegression(features: empty, labels: Vector([]))
+    _ = try? MulticlassSVMDual(X: empty, Y: empty)
+    if let ridge = try? RidgeCondition(A: Matrix(rows: 0, columns: 3, scalars: []), b: Vector([])) {
+      // No data: A = θI, still a valid system for θ > 0; at θ = 0 it is singular.
+      _ = try? ImplicitDifferentiator(ridge).jacobian(at: .zeros(3), 1)
+      if let j = try? ImplicitDifferentiator(ridge).jacobian(at: .zeros(3), 0) {
+        #expect(!j.diagnostics.isReliable, "empty data at θ = 0")
+      }
+    }
+    let objective = try LeastSquares(A: A)
+    rejects("FISTA: empty x0") {
+      let c = try ProximalGradientCondition(
+        objective: objective, prox: LassoProximal(), objectiveParameterCount: 6, proxParameter: Vector([0.1]))
+      _ = try FISTA().solve(c, Vector(b.scalars + [0.1]), from: Vector([]))
+    }
+    let qp = QuadraticProgram(Q: empty, c: Vector([]))
+    for solver in [ActiveSetQPSolver() as any QuadraticProgramSolver, ADMMQPSolver(), EqualityQPSolver()] {
+      _ = try? solver.solve(qp)
+    }
+    #expect(NDArray(shape: [3, 2], values: [1, 2, 3]).matrix == nil, "NDArray: shape 3×2 with 3 values")
+    #expect(NDArray(shape: [-1, -3], values: [1, 2, 3]).matrix == nil, "NDArray: negative shape")
+  }
+
+  static func convenienceWrappers() throws {
+    let objective = try RidgeRegression(A: A, b: b)
+    let fit = ImplicitFunction(
+      minimizing: objective, stronglyConvex: true, solver: GradientDescent(), initialGuess: .zeros(3))
+    let g = gradient(at: Vector<Double>([1, 2])) { θ in fit(θ).sum() }  // θ of 2 for one strength
+    #expect(allNaN(g), "minimizing: wrong-length θ")
+    let g0 = gradient(at: Vector<Double>([.nan])) { θ in fit(θ).sum() }
+    #expect(allNaN(g0), "minimizing: NaN θ")
+    let fixed = ImplicitFunction(fixedPointOf: Contraction(), solver: FixedPointIteration(), initialGuess: .zeros(3))
+    let h = gradient(at: Vector<Double>([1, 2])) { θ in fixed(θ).sum() }  // θ of 2 for x of 3
+    #expect(allNaN(h), "fixedPointOf: wrong-length θ")
+  }
+
   // MARK: - The registry
 
   /// A case built in code, with shapes that do not match their values.
@@ -502,6 +586,20 @@ enum Scenarios {
       rejectsAny(what) {
         try run(try registry.instance(for: data))
       }
+    }
+    // The same through the reference-case format and the one evaluator.
+    let texts = [
+      #"{"format": "implicit-case/1", "id": "r", "family": "ridge", "data": {"A": [[1, 2], [3]], "b": [1, 2]}, "theta": {"theta": 1}, "outputs": {"x": {"value": [0, 0]}}}"#,
+      #"{"format": "implicit-case/1", "id": "b", "family": "ridge", "data": {"A": [[1, 2], [3, 4]], "b": [1, 2, 3]}, "theta": {"theta": 1}, "outputs": {"x": {"value": [0, 0]}}}"#,
+      #"{"format": "implicit-case/1", "id": "t", "family": "ridge", "data": {"A": [[1, 2], [3, 4]], "b": [1, 2]}, "theta": {"theta": [1, 2, 3]}, "outputs": {"x": {"value": [0, 0]}}}"#,
+      #"{"format": "implicit-case/1", "id": "h", "family": "ridge", "data": {"A": [[1e308, 1e308], [1e308, 1e308]], "b": [1e308, -1e308]}, "theta": {"theta": 1e308}, "outputs": {"x": {"value": [0, 0]}}}"#,
+    ]
+    for text in texts {
+      do {
+        let c = try ReferenceCase(json: Data(text.utf8), file: "in-code.json")
+        let evaluation = try registry.evaluate(c)
+        #expect(!CaseCheck(c, evaluation: evaluation, tolerance: 1e-8).passed, "\(text)")
+      } catch {}
     }
   }
 }
