@@ -105,7 +105,8 @@ var targets: [Target] = [
   .executableTarget(name: "fault-suite", path: "Tests/FaultSuite", swiftSettings: settings),
   .testTarget(
     name: "ImplicitFaultTests",
-    dependencies: ["ImplicitCore", "ImplicitFamilies", "ImplicitReferenceCases"] + allModuleNames.map { .target(name: $0) },
+    dependencies: ["ImplicitCore", "ImplicitFamilies", "ImplicitReferenceCases"]
+      + allModuleNames.map { .target(name: $0) },
     swiftSettings: settings),
   .testTarget(
     name: "ImplicitConformanceTests", dependencies: ["ImplicitConformance", "ImplicitCore", "ImplicitTestSupport"],

@@ -31,7 +31,9 @@ public struct FixedPointIteration: FixedPointSolver, Sendable {
       throw ImplicitError.invalidArgument("fixed-point damping must be in (0, 1], got \(damping)")
     }
     guard maxIterations >= 0 else { throw ImplicitError.invalidArgument("maxIterations must be non-negative") }
-    guard tolerance >= 0 else { throw ImplicitError.invalidArgument("tolerance must be non-negative, got \(tolerance)") }
+    guard tolerance >= 0 else {
+      throw ImplicitError.invalidArgument("tolerance must be non-negative, got \(tolerance)")
+    }
     try map.validate(initial, θ)
     func result(_ x: Map.Solution, _ r: Double, _ k: Int, _ status: SolverStatus) -> SolverResult<Map.Solution> {
       SolverResult(

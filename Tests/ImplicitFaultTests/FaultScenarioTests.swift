@@ -123,4 +123,7 @@ struct FaultScenarioTests {
   @Test func convenienceWrappers() async {
     await #expect(processExitsWith: .success) { try Scenarios.convenienceWrappers() }
   }
+  @Test func ridgeSolves() async {
+    await #expect(processExitsWith: .success) { try Scenarios.ridgeSolves() }
+  }
 }

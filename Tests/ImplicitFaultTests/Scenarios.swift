@@ -120,7 +120,8 @@ enum Scenarios {
   static func differentiatorBadOptions() throws {
     let x = Vector<Double>.zeros(3)
     let solvers: [(Double) -> any LinearSolver] = [
-      { ConjugateGradient(relativeTolerance: $0) }, { GMRES(relativeTolerance: $0) }, { DenseLU(relativeTolerance: $0) },
+      { ConjugateGradient(relativeTolerance: $0) }, { GMRES(relativeTolerance: $0) },
+      { DenseLU(relativeTolerance: $0) },
     ]
     for make in solvers {
       for tolerance in [Double.nan, -1] {
@@ -218,7 +219,9 @@ enum Scenarios {
     rejects("θ laid out for 4 objective parameters, A has 6 rows") {
       _ = try d.jacobian(at: Vector.zeros(3), Vector([1, 2, 3, 4, 1]))
     }
-    rejects("FISTA with the same layout") { _ = try FISTA().solve(condition, Vector([1, 2, 3, 4, 1]), from: .zeros(3)) }
+    rejects("FISTA with the same layout") {
+      _ = try FISTA().solve(condition, Vector([1, 2, 3, 4, 1]), from: .zeros(3))
+    }
     let right = try ProximalGradientCondition(
       objective: objective, projection: L2BallProjection(), objectiveParameterCount: 6, projectionParameter: 1.0)
     let d2 = ImplicitDifferentiator(right)
@@ -419,15 +422,21 @@ enum Scenarios {
 
   static func badFixedPointSettings() {
     let θ = Vector<Double>([1, 2])
-    rejects("fixed point: zero damping") { _ = try FixedPointIteration(damping: 0).solve(Contraction(), θ, from: .zeros(2)) }
+    rejects("fixed point: zero damping") {
+      _ = try FixedPointIteration(damping: 0).solve(Contraction(), θ, from: .zeros(2))
+    }
     rejects("fixed point: NaN tolerance") {
       _ = try FixedPointIteration(tolerance: .nan).solve(Contraction(), θ, from: .zeros(2))
     }
     rejects("fixed point: negative iterations") {
       _ = try FixedPointIteration(maxIterations: -1).solve(Contraction(), θ, from: .zeros(2))
     }
-    rejects("anderson: zero memory") { _ = try AndersonAcceleration(memory: 0).solve(Contraction(), θ, from: .zeros(2)) }
-    rejects("anderson: NaN mixing") { _ = try AndersonAcceleration(mixing: .nan).solve(Contraction(), θ, from: .zeros(2)) }
+    rejects("anderson: zero memory") {
+      _ = try AndersonAcceleration(memory: 0).solve(Contraction(), θ, from: .zeros(2))
+    }
+    rejects("anderson: NaN mixing") {
+      _ = try AndersonAcceleration(mixing: .nan).solve(Contraction(), θ, from: .zeros(2))
+    }
     rejects("anderson: negative tolerance") {
       _ = try AndersonAcceleration(tolerance: -1).solve(Contraction(), θ, from: .zeros(2))
     }
@@ -446,7 +455,9 @@ enum Scenarios {
       (QuadraticProgram(Q: Q, c: c, G: G, h: Vector([1])), "h of 1 for G with 2 rows"),
       (QuadraticProgram(Q: Q, c: Vector([1, .nan, 3])), "NaN c"),
       (QuadraticProgram(Q: Q, c: c, G: G, h: Vector([1e308, .infinity])), "infinite h"),
-      (QuadraticProgram(Q: Q, c: c, E: Matrix([[1, 1, 1], [1, 1, 1]]), d: Vector([1, 2])), "inconsistent equalities"),
+      (
+        QuadraticProgram(Q: Q, c: c, E: Matrix([[1, 1, 1], [1, 1, 1]]), d: Vector([1, 2])), "inconsistent equalities"
+      ),
       (QuadraticProgram(Q: Matrix([[1, 0, 0], [0, -1, 0], [0, 0, 1]]), c: c), "Q indefinite"),
     ]
     for (program, what) in cases {
@@ -469,6 +480,22 @@ enum Scenarios {
     rejects("KKT condition: primal of 2 for Q 3 × 3") {
       _ = try ImplicitDifferentiator(QuadraticProgramKKTCondition()).jacobian(
         at: KKTSolution(primal: .zeros(2)), good)
+    }
+  }
+
+  // MARK: - Ridge's own closed-form solves
+
+  static func ridgeSolves() throws {
+    let dup = try RidgeCondition(A: Matrix([[1, 1], [2, 2], [3, 3]]), b: Vector([1, 2, 3]))
+    rejects("θ = 0 with a duplicate column (singular)") { _ = try dup.solve(0) }
+    rejects("NaN θ") { _ = try dup.solve(.nan) }
+    rejects("θ = -1e308") { _ = try dup.solve(-1e308) }
+    let perFeature = try PerFeatureRidgeCondition(A: A, b: b)
+    rejects("per-feature θ of 2 for 3 columns") { _ = try perFeature.solve(Vector([1, 2])) }
+    rejects("per-feature NaN θ") { _ = try perFeature.solve(Vector([1, .nan, 1])) }
+    rejects("per-feature: b of 5") { _ = try PerFeatureRidgeCondition(A: A, b: Vector([1, 2, 3, 4, 5])) }
+    rejects("per-feature jacobian: θ of 2") {
+      _ = try ImplicitDifferentiator(perFeature).jacobian(at: .zeros(3), Vector([1, 2]))
     }
   }
 
@@ -574,12 +601,36 @@ enum Scenarios {
     try AllFamilies.register(in: registry)
     let a: CaseArray = ([6, 3], A.scalars)
     let cases: [(InconsistentCase, Comment)] = [
-      (InconsistentCase(family: "ridge", arrays: ["A": ([3, 2], [1, 2, 3, 4, 5]), "b": ([3], [1, 2, 3]), "theta": ([], [1])], thetaNames: ["theta"]), "A: shape 3×2 with 5 values"),
-      (InconsistentCase(family: "ridge", arrays: ["A": a, "b": ([4], [1, 2, 3, 4]), "theta": ([], [1])], thetaNames: ["theta"]), "b of 4 for A with 6 rows"),
-      (InconsistentCase(family: "ridge", arrays: ["A": ([-6, -3], A.scalars), "b": ([6], b.scalars), "theta": ([], [1])], thetaNames: ["theta"]), "negative shape"),
-      (InconsistentCase(family: "ridge", arrays: ["A": a, "b": ([6], b.scalars), "theta": ([2], [1, 2])], thetaNames: ["theta"]), "theta of 2 entries"),
-      (InconsistentCase(family: "ridge", arrays: ["A": a, "b": ([6], b.scalars), "theta": ([], [])], thetaNames: ["theta"]), "empty theta"),
-      (InconsistentCase(family: "ridge", arrays: ["A": a, "b": ([6], b.scalars), "theta": ([], [.nan])], thetaNames: ["theta"]), "NaN theta"),
+      (
+        InconsistentCase(
+          family: "ridge", arrays: ["A": ([3, 2], [1, 2, 3, 4, 5]), "b": ([3], [1, 2, 3]), "theta": ([], [1])],
+          thetaNames: ["theta"]), "A: shape 3×2 with 5 values"
+      ),
+      (
+        InconsistentCase(
+          family: "ridge", arrays: ["A": a, "b": ([4], [1, 2, 3, 4]), "theta": ([], [1])], thetaNames: ["theta"]),
+        "b of 4 for A with 6 rows"
+      ),
+      (
+        InconsistentCase(
+          family: "ridge", arrays: ["A": ([-6, -3], A.scalars), "b": ([6], b.scalars), "theta": ([], [1])],
+          thetaNames: ["theta"]), "negative shape"
+      ),
+      (
+        InconsistentCase(
+          family: "ridge", arrays: ["A": a, "b": ([6], b.scalars), "theta": ([2], [1, 2])], thetaNames: ["theta"]),
+        "theta of 2 entries"
+      ),
+      (
+        InconsistentCase(
+          family: "ridge", arrays: ["A": a, "b": ([6], b.scalars), "theta": ([], [])], thetaNames: ["theta"]),
+        "empty theta"
+      ),
+      (
+        InconsistentCase(
+          family: "ridge", arrays: ["A": a, "b": ([6], b.scalars), "theta": ([], [.nan])], thetaNames: ["theta"]),
+        "NaN theta"
+      ),
       (InconsistentCase(family: "no-such-family", arrays: [:], thetaNames: []), "unknown family"),
     ]
     for (data, what) in cases {
