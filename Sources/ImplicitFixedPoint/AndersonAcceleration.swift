@@ -53,9 +53,7 @@ public struct AndersonAcceleration: FixedPointSolver, Sendable {
     guard regularization >= 0, regularization.isFinite else {
       throw ImplicitError.invalidArgument("Anderson regularization must be non-negative, got \(regularization)")
     }
-    guard maxIterations >= 0, tolerance >= 0 else {
-      throw ImplicitError.invalidArgument("maxIterations and tolerance must be non-negative")
-    }
+    guard maxIterations >= 0 else { throw ImplicitError.invalidArgument("maxIterations must be non-negative") }
     try map.validate(initial, θ)
     try ImplicitError.checkDimension("T(x0, θ)", map(initial, θ).dimension, expected: initial.dimension)
     func residual(_ x: Map.Solution) -> Map.Solution {
