@@ -104,6 +104,11 @@ var targets: [Target] = [
     dependencies: ["implicit"]),
   .executableTarget(name: "fault-suite", path: "Tests/FaultSuite", swiftSettings: settings),
   .testTarget(
+    name: "ImplicitFaultTests",
+    dependencies: ["ImplicitCore", "ImplicitFamilies", "ImplicitReferenceCases"]
+      + allModuleNames.map { .target(name: $0) },
+    swiftSettings: settings),
+  .testTarget(
     name: "ImplicitConformanceTests", dependencies: ["ImplicitConformance", "ImplicitCore", "ImplicitTestSupport"],
     swiftSettings: settings),
 ]

@@ -56,6 +56,7 @@ public struct AndersonAcceleration: FixedPointSolver, Sendable {
     }
     guard maxIterations >= 0 else { throw ImplicitError.invalidArgument("maxIterations must be non-negative") }
     try map.validate(initial, θ)
+    try ImplicitError.checkDimension("T(x0, θ)", map(initial, θ).dimension, expected: initial.dimension)
     func residual(_ x: Map.Solution) -> Map.Solution {
       var g = map(x, θ)
       g.addScaled(-1, x)

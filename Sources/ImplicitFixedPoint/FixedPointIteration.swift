@@ -31,6 +31,9 @@ public struct FixedPointIteration: FixedPointSolver, Sendable {
       throw ImplicitError.invalidArgument("fixed-point damping must be in (0, 1], got \(damping)")
     }
     guard maxIterations >= 0 else { throw ImplicitError.invalidArgument("maxIterations must be non-negative") }
+    guard tolerance >= 0 else {
+      throw ImplicitError.invalidArgument("tolerance must be non-negative, got \(tolerance)")
+    }
     try map.validate(initial, θ)
     func result(_ x: Map.Solution, _ r: Double, _ k: Int, _ status: SolverStatus) -> SolverResult<Map.Solution> {
       SolverResult(
@@ -39,6 +42,7 @@ public struct FixedPointIteration: FixedPointSolver, Sendable {
     var x = initial
     for k in 0...maxIterations {
       var step = map(x, θ)
+      if k == 0 { try ImplicitError.checkDimension("T(x0, θ)", step.dimension, expected: x.dimension) }
       step.addScaled(-1, x)  // T(x) − x
       let r = step.norm
       guard r.isFinite else { return result(x, r, k, .nonFinite) }

@@ -105,6 +105,7 @@ public struct FISTA: Sendable {
       throw ImplicitError.invalidArgument("FISTA needs maxIterations ≥ 0 and tolerance ≥ 0")
     }
     try ImplicitError.checkFinite("the starting point x0", x0)
+    try ImplicitError.checkDimension("gradient(x0)", gradient(x0).count, expected: x0.count)
     var η: Double
     var shrink = 0.5
     let backtracking: Bool

@@ -1,4 +1,5 @@
 public import ImplicitCore
+import ImplicitObjectives
 public import ImplicitProjections
 public import ImplicitProximal
 import _Differentiation
@@ -209,7 +210,10 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
     try ImplicitError.checkDimension(
       "θ (\(objectiveParameterCount) objective parameters, then \(proxParameterTemplate.dimension) prox parameters)",
       θ.count, expected: parameterCount)
-    try prox.validate(dimension: x.count, splitParameters(θ).prox)
+    let (θf, θg) = splitParameters(θ)
+    // An objectiveParameterCount that does not match the objective's data would trap in ∇f.
+    if let checked = objective as? any ShapeCheckedObjective { try checked.validate(x, θf) }
+    try prox.validate(dimension: x.count, θg)
   }
 
   // MARK: - Pieces

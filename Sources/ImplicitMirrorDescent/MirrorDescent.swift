@@ -35,7 +35,7 @@ public struct MirrorDescent: Sendable {
   public func solve<Objective, Map>(
     _ condition: MirrorDescentCondition<Objective, Map>, _ θ: Vector<Double>, from start: Vector<Double>
   ) throws -> SolverResult<Vector<Double>> {
-    try ImplicitError.checkFinite("θ", θ)
+    try condition.validate(start, θ)
     let objective = condition.objective
     return try solve(mirrorMap: condition.mirrorMap, from: start) { objective.gradient(at: $0, θ) }
   }

@@ -1,5 +1,6 @@
 public import ImplicitCore
 import ImplicitGradientStep
+import ImplicitObjectives
 import _Differentiation
 
 /// The mirror-descent fixed point of a smooth objective `f(x, θ)` in the geometry of a mirror
@@ -125,6 +126,7 @@ public struct MirrorDescentCondition<Objective: ParametricObjective, Map: Mirror
   public func validate(_ x: Vector<Double>, _ θ: Vector<Double>) throws {
     try mirrorMap.validate(x)
     try ImplicitError.checkFinite("θ", θ)
+    if let checked = objective as? any ShapeCheckedObjective { try checked.validate(x, θ) }
   }
 }
 

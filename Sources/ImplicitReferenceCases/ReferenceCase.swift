@@ -28,9 +28,9 @@ public struct NDArray: Sendable, Equatable {
   public var scalar: Double? { values.count == 1 ? values[0] : nil }
   /// The array as a vector (any shape, flattened).
   public var vector: Vector<Double> { Vector(values) }
-  /// The array as a matrix, if it is two-dimensional.
+  /// The array as a matrix, if it is two-dimensional and its values fill its shape.
   public var matrix: Matrix<Double>? {
-    shape.count == 2 ? Matrix(rows: shape[0], columns: shape[1], scalars: values) : nil
+    shape.count == 2 ? try? Matrix(rows: shape[0], columns: shape[1], validating: values) : nil
   }
 }
 

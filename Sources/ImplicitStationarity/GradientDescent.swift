@@ -95,7 +95,7 @@ public struct GradientDescent: Minimizer, Sendable {
     func result(_ x: Vector<Double>, _ norm: Double, _ k: Int, _ status: SolverStatus) -> SolverResult<Vector<Double>> {
       SolverResult(solution: x, status: status, iterations: k, residual: norm, tolerance: tolerance, solver: name)
     }
-    try validateInput(objective, initial, θ)
+    try validateInput(objective, initial, θ, tolerance: tolerance)
     let eta = step(for: objective, at: initial, θ)
     guard eta > 0, eta.isFinite else {
       throw ImplicitError.invalidArgument("gradient descent: step size \(eta) is not positive and finite")

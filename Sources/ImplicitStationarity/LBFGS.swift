@@ -29,7 +29,7 @@ public struct LBFGS: Minimizer, Sendable {
     func result(_ x: Vector<Double>, _ norm: Double, _ k: Int, _ status: SolverStatus) -> SolverResult<Vector<Double>> {
       SolverResult(solution: x, status: status, iterations: k, residual: norm, tolerance: tolerance, solver: "l-bfgs")
     }
-    try validateInput(objective, initial, θ)
+    try validateInput(objective, initial, θ, tolerance: tolerance)
     var x = initial
     var (value, gradient) = objective.valueWithSolutionGradient(at: x, θ)
     var history = [(s: Vector<Double>, y: Vector<Double>, rho: Double)]()

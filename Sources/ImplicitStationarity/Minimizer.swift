@@ -17,8 +17,9 @@ public protocol Minimizer {
 /// Checks what a minimiser can check before iterating: finite `x₀` and `θ`, and the
 /// objective's shapes when it is a ``ShapeCheckedObjective``.
 func validateInput<Objective: ParametricObjective>(
-  _ objective: Objective, _ initial: Vector<Double>, _ θ: Vector<Double>
+  _ objective: Objective, _ initial: Vector<Double>, _ θ: Vector<Double>, tolerance: Double = 0
 ) throws {
+  guard tolerance >= 0 else { throw ImplicitError.invalidArgument("tolerance must be non-negative, got \(tolerance)") }
   if !initial.isFinite { throw ImplicitError.nonFinite(what: "the initial point") }
   if !θ.isFinite { throw ImplicitError.nonFinite(what: "θ") }
   if let checked = objective as? any ShapeCheckedObjective { try checked.validate(initial, θ) }

@@ -30,7 +30,7 @@ public struct NewtonCG: Minimizer, Sendable {
       SolverResult(
         solution: x, status: status, iterations: k, residual: norm, tolerance: tolerance, solver: "newton-cg")
     }
-    try validateInput(objective, initial, θ)
+    try validateInput(objective, initial, θ, tolerance: tolerance)
     var x = initial
     var (value, gradient) = objective.valueWithSolutionGradient(at: x, θ)
     let innerLimit = max(maxInnerIterations ?? max(2 * x.count, 20), 1)

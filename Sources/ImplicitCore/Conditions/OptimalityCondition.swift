@@ -126,7 +126,11 @@ public struct FixedPointCondition<Map: FixedPointMap>: OptimalityCondition {
     )
   }
 
-  public func validate(_ x: Map.Solution, _ θ: Map.Parameter) throws { try map.validate(x, θ) }
+  public func validate(_ x: Map.Solution, _ θ: Map.Parameter) throws {
+    try map.validate(x, θ)
+    // A map whose output is not shaped like x would trap in T(x, θ) − x.
+    try ImplicitError.checkDimension("T(x, θ)", map(x, θ).dimension, expected: x.dimension)
+  }
 }
 
 extension FixedPointCondition: Sendable where Map: Sendable {}

@@ -85,7 +85,7 @@ public struct DerivativeDiagnostics: Sendable, Hashable, CustomStringConvertible
 
   /// ``jacobianErrorEstimate`` relative to ``derivativeNorm`` (`∞` for a non-zero bound on a zero derivative).
   public var relativeErrorEstimate: Double {
-    derivativeNorm > 0 ? jacobianErrorEstimate / derivativeNorm : (jacobianErrorEstimate > 0 ? .infinity : 0)
+    derivativeNorm > 0 ? jacobianErrorEstimate / derivativeNorm : (jacobianErrorEstimate == 0 ? 0 : .infinity)
   }
 
   public var description: String {

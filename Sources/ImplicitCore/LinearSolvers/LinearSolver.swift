@@ -168,6 +168,9 @@ public struct PreparedLinearSolver<V: InnerProductSpace> {
     guard b.dimension == n else {
       return result(b.zeroLike, .dimensionMismatch(expected: n, actual: b.dimension), 0, .nan, bNorm)
     }
+    if let guess, guess.dimension != n {
+      return result(b.zeroLike, .dimensionMismatch(expected: n, actual: guess.dimension), 0, .nan, bNorm)
+    }
     guard b.isFinite else { return result(b.zeroLike, .nonFiniteInput, 0, .nan, bNorm) }
     if bNorm == 0 { return result(b.zeroLike, .converged, 0, 0, 0) }
     let out = raw(b, guess)

@@ -34,17 +34,18 @@ extension CaseData {
   /// Input `name` as a matrix.
   public func matrix(_ name: String) throws -> Matrix<Double> {
     let a = try array(name)
-    guard a.shape.count == 2 else {
-      throw formatError(field: name, message: "expected a matrix, got shape \(a.shape)")
+    // A case built in code may give a shape its values do not fill.
+    guard a.shape.count == 2, let m = try? Matrix(rows: a.shape[0], columns: a.shape[1], validating: a.values) else {
+      throw formatError(field: name, message: "expected a matrix, got shape \(a.shape) with \(a.values.count) values")
     }
     try checkFinite(name, a)
-    return Matrix(rows: a.shape[0], columns: a.shape[1], scalars: a.values)
+    return m
   }
 
   /// Input `name` as a vector (`count` entries, if given).
   public func vector(_ name: String, count: Int? = nil) throws -> Vector<Double> {
     let a = try array(name)
-    guard a.shape.count == 1, count == nil || a.values.count == count else {
+    guard a.shape.count == 1, a.shape[0] == a.values.count, count == nil || a.values.count == count else {
       throw formatError(
         field: name, message: "expected a vector\(count.map { " of \($0) entries" } ?? ""), got shape \(a.shape)")
     }
