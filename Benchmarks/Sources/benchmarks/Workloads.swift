@@ -370,8 +370,15 @@ func svmWorkload(_ method: SVMMethod, features p: Int, data cache: SVMDataCache,
           return try outerHypergradient(svm, condition, β, options)
         }
         return WorkloadRun(
-          forward: forward, implicit: { try implicit($0) }, unrolled: nil,
-          unrolledUnavailable: "the library's BlockCoordinateDescent has no unrolled (differentiable-sweep) mode",
+          forward: forward, implicit: { try implicit($0) },
+          unrolled: {
+            let (svm, condition) = try setUp()
+            let gradients = MulticlassSVMDualBlockGradients(svm)
+            return unrolledHypergradient(svm) { θ in
+              solver.unrolled(condition, θ, from: svm.uniformStart, gradients: gradients)
+            }
+          },
+          unrolledUnavailable: nil,
           reference: { try implicit(ImplicitOptions(linearSolver: DenseLU()), at: try forward().solution) },
           reportedEntry: 0)
       }
