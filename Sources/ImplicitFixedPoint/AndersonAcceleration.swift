@@ -55,6 +55,9 @@ public struct AndersonAcceleration: FixedPointSolver, Sendable {
       throw ImplicitError.invalidArgument("Anderson regularization must be non-negative, got \(regularization)")
     }
     guard maxIterations >= 0 else { throw ImplicitError.invalidArgument("maxIterations must be non-negative") }
+    guard tolerance >= 0 else {  // also refuses NaN, which would silently never converge
+      throw ImplicitError.invalidArgument("tolerance must be non-negative, got \(tolerance)")
+    }
     try map.validate(initial, θ)
     try ImplicitError.checkDimension("T(x0, θ)", map(initial, θ).dimension, expected: initial.dimension)
     func residual(_ x: Map.Solution) -> Map.Solution {

@@ -72,7 +72,8 @@ public struct SolverResult<Solution>: CustomStringConvertible {
     case .converged, .completedFixedIterations: return solution
     case .nonFinite: throw ImplicitError.nonFinite(what: "the iterate of \(solver) (iteration \(iterations))")
     case .maxIterationsReached, .lineSearchFailed, .breakdown:
-      throw ImplicitError.solverDidNotConverge(solver: "\(solver) (\(status))", iterations: iterations, residual: residual)
+      throw ImplicitError.solverDidNotConverge(
+        solver: "\(solver) (\(status))", iterations: iterations, residual: residual)
     }
   }
 
