@@ -219,12 +219,16 @@ extension FISTA {
   public func unrolled<Objective, Prox>(
     _ condition: ProximalGradientCondition<Objective, Prox>, _ θ: Vector<Double>, from x0: Vector<Double>
   ) -> Vector<Double> {
-    let step: ProximalGradientCondition<Objective, Prox>
+    let η: Double
     switch stepSize {
-    case .fixed(let η): step = condition.with(stepSize: η)
-    case .backtracking(let initial?, _): step = condition.with(stepSize: initial)
-    case .backtracking(nil, _): step = condition
+    case .fixed(let fixed): η = fixed
+    case .backtracking(let initial?, _): η = initial
+    case .backtracking(nil, _): η = condition.stepSize
     }
+    // A differentiable function cannot throw: a step that is not finite and positive gives NaN,
+    // never a trap and never a plausible vector (as `GradientDescent.unrolled`).
+    guard η > 0, η.isFinite else { return Vector(repeating: .nan, count: x0.count) }
+    let step = condition.with(stepSize: η)
     var x = x0, y = x0
     var t = 1.0
     for _ in 0..<withoutDerivative(at: maxIterations) {

@@ -81,13 +81,15 @@ extension MirrorDescent {
   /// reverse-mode AD **through the iterations** instead of the implicit function theorem. Each
   /// step is `x⁺ = x + F(x, θ)` of the condition with the solver's step, so its pullback is the
   /// condition's exact hand-written one. Input is not validated (call ``solve(_:_:from:)``
-  /// first); a step that is not finite and positive traps. A step that depends on `θ`: unroll
+  /// first); a step that is not finite and positive gives NaN. A step that depends on `θ`: unroll
   /// with step 1 on the objective `η(θ)·f(x, θ)`, which has the same iterates (`η∇f = ∇(ηf)`) and
   /// the same roots (see ``FISTA/unrolled(_:_:from:)``).
   @differentiable(reverse,wrt: θ)
   public func unrolled<Objective, Map>(
     _ condition: MirrorDescentCondition<Objective, Map>, _ θ: Vector<Double>, from start: Vector<Double>
   ) -> Vector<Double> {
+    // A differentiable function cannot throw: a bad step gives NaN, never a trap.
+    guard stepSize > 0, stepSize.isFinite else { return Vector(repeating: .nan, count: start.count) }
     let step = condition.with(stepSize: stepSize)
     var x = start
     for _ in 0..<withoutDerivative(at: fixedIterations ?? maxIterations) { x = x + step(x, θ) }

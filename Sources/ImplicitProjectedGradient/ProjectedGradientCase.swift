@@ -48,7 +48,7 @@ struct ProjectedGradientCase<Objective: ParametricObjective, SetProjection: Proj
     let shifted = projectionSlots.map {
       InputSelection.Slot(name: $0.name, offset: θf.count + $0.offset, count: $0.count)
     }
-    let map = InputSelection(
+    let map = try InputSelection(
       layout: layout, base: base.packParameters(objective: θf, prox: θC), slots: objectiveSlots + shifted)
     condition = Reparametrized(base, map: map)
     packed = layout.packed

@@ -84,7 +84,7 @@ struct ReparametrizedTests {
     let layout = try ParameterLayout(data)
     #expect(layout.packed.scalars == [3, 4, 5, 7])
     // θ = [a; b; s broadcast over 2]: the map is 6 × 4, not square, not symmetric.
-    let map = InputSelection(
+    let map = try InputSelection(
       layout: layout, base: Vector([1, 2, 3, 4, 5, 0, 0]),
       slots: [
         .init(name: "a", offset: 0, count: 2), .init(name: "b", offset: 2, count: 3),
@@ -98,5 +98,12 @@ struct ReparametrizedTests {
     #expect(forward.scalars == [0, 0, 0.5, 0, 1, 2, 2])
     #expect(reverse.scalars == [1, 1, 1, 2])
     #expect(u.dot(forward) == t.dot(reverse))
+    // A differentiated input of the wrong size, or a slot outside θ, is a typed error, not a trap.
+    #expect(throws: ImplicitError.self) {
+      try InputSelection(layout: layout, base: Vector([1, 2, 3, 4, 5]), slots: [.init(name: "b", offset: 0, count: 2)])
+    }
+    #expect(throws: ImplicitError.self) {
+      try InputSelection(layout: layout, base: Vector([1, 2]), slots: [.init(name: "a", offset: 1, count: 2)])
+    }
   }
 }

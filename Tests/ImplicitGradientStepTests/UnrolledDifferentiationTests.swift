@@ -24,6 +24,15 @@ struct UnrolledDifferentiationTests {
     return j
   }
 
+  /// A differentiable function cannot throw: a bad step gives NaN (it trapped before).
+  @Test func badStepGivesNaNNotATrap() throws {
+    let problem = try LassoProblem.random(seed: 8)
+    for step in [Double.nan, 0, -1, .infinity] {
+      let x = FISTA.fixedIterations(5, stepSize: step).unrolled(problem.condition, problem.θ, from: Vector.zeros(6))
+      #expect(x.count == 6 && x.scalars.allSatisfy(\.isNaN), "step \(step)")
+    }
+  }
+
   @Test func fewIterationsMatchTheHandWrittenUnrolledLasso() throws {
     let problem = try LassoProblem.random(seed: 8)
     let η = problem.condition.stepSize

@@ -8,6 +8,18 @@ import _Differentiation
 /// derivative once the iterations have converged (an interior, strongly convex entropic QP).
 @Suite("Unrolled differentiation through mirror descent")
 struct MirrorDescentUnrolledTests {
+  /// A differentiable function cannot throw: a bad step gives NaN (it trapped before).
+  @Test func badStepGivesNaNNotATrap() throws {
+    let objective = EntropicQuadratic(Q: randomSPD(3, seed: 3), gamma: 0.4)
+    let condition = try MirrorDescentCondition(objective: objective, mirrorMap: KLSimplexMirrorMap())
+    let start = Vector(repeating: 1.0 / 3, count: 3)
+    for step in [Double.nan, 0, -1] {
+      let x = MirrorDescent(stepSize: step, fixedIterations: 5).unrolled(
+        condition, Vector([0.1, 0.2, 0.3]), from: start)
+      #expect(x.count == 3 && x.scalars.allSatisfy(\.isNaN), "step \(step)")
+    }
+  }
+
   @Test func convergedEntropicQPAgreesWithTheImplicitDerivative() throws {
     let n = 5
     let θ = Vector([0.7, -0.2, 0.4, 1.1, -0.9])

@@ -142,12 +142,22 @@ public struct InputSelection: ParameterMap, Sendable {
   let moves: [(from: Int, to: Int)]
 
   /// Reads the inputs of `layout` into the `slots` of `base`; inputs of `layout` without a slot
-  /// do not enter `θ`.
-  public init(layout: ParameterLayout, base: Vector<Double>, slots: [Slot]) {
+  /// do not enter `θ`. Throws ``ImplicitError/shapeMismatch(what:expected:actual:)`` when a
+  /// differentiated input has neither the slot's size nor one entry (which is broadcast), or a
+  /// slot does not fit in `base`.
+  public init(layout: ParameterLayout, base: Vector<Double>, slots: [Slot]) throws {
     var moves = [(from: Int, to: Int)]()
     for slot in slots {
+      guard slot.offset >= 0, slot.count >= 0, slot.offset + slot.count <= base.count else {
+        throw ImplicitError.shapeMismatch(
+          what: "slot of input \(slot.name)", expected: "within \(base.count) entries",
+          actual: "offset \(slot.offset), count \(slot.count)")
+      }
       guard let e = layout.entry(slot.name) else { continue }
-      precondition(e.count == slot.count || e.count == 1, "input \(slot.name): \(e.count) entries for \(slot.count)")
+      guard e.count == slot.count || e.count == 1 else {
+        throw ImplicitError.shapeMismatch(
+          what: "input \(slot.name)", expected: "\(slot.count) or 1 entries", actual: "\(e.count)")
+      }
       for i in 0..<slot.count { moves.append((e.offset + (e.count == 1 ? 0 : i), slot.offset + i)) }
     }
     self.base = base
@@ -167,7 +177,7 @@ public struct InputSelection: ParameterMap, Sendable {
       slots.append(Slot(name: name, offset: values.count, count: entries.count))
       values += entries
     }
-    self.init(layout: layout, base: Vector(values), slots: slots)
+    try self.init(layout: layout, base: Vector(values), slots: slots)
   }
 
   @differentiable(reverse)
