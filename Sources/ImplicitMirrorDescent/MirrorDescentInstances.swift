@@ -20,7 +20,8 @@ extension MirrorDescentFamilies {
     let base = try MirrorDescentCondition(objective: objective, mirrorMap: map)
     let layout = try ParameterLayout(c)
     let condition = Reparametrized(
-      base, map: try InputSelection(layout: layout, base: objective.inputs, slots: slots(objective.names, of: objective)))
+      base,
+      map: try InputSelection(layout: layout, base: objective.inputs, slots: slots(objective.names, of: objective)))
     let step = objective.mirrorDescentStep / 2
     let start = Vector(repeating: 1 / Double(objective.dimension), count: objective.dimension)
     let packed = layout.packed
