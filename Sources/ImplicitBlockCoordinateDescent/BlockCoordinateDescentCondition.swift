@@ -47,6 +47,9 @@ extension ProximalGradientCondition {
 public struct BlockProjectionProximal<BlockProjection: Projection>: ProximalOperator {
   public typealias Parameter = Vector<Double>
 
+  /// Block-diagonal: a projector when the block projection's Jacobian is one.
+  public var jacobianIsOrthogonalProjector: Bool { projection.jacobianIsOrthogonalProjector }
+
   /// The projection applied to each block.
   public let projection: BlockProjection
   /// The projection's parameter, the same for every block (e.g. `1` for the probability simplex).

@@ -113,3 +113,43 @@ extension Vector where Scalar == Double {
 }
 
 extension GradientStep: Sendable where Objective: Sendable {}
+
+/// The symmetric reformulation shared by every gradient-step condition, `A = D G − I` with `D`
+/// the outer map's symmetric PSD Jacobian, `D⁺` its pseudo-inverse, `P = DD⁺` the projector on
+/// its range, and `G = J − ηH` symmetric:
+///
+///     A w = r   ⇔  S u = −D⁺r − PG(I − P)r,  w = Pu − (I − P)r
+///     Aᵀ q = r  ⇔  S y = −Pr,                 q = G Py − r
+///
+/// with `S = D⁺ − PGP + (I − P)`, symmetric, and positive definite when `G ≺ D⁺` on `range(P)`
+/// (for a prox of a convex function and `η ≤ 1/L` at a unique solution, `S` is `ηPHP` plus a PSD
+/// term on `range(P)`). The `(I − P)` term makes `S` invertible on the whole space; right-hand
+/// sides lie in `range(P)`, where CG stays. Derivation: `(I − P)D = 0` splits `A w = r` into
+/// `(I − P)w = −(I − P)r` and `D⁺` times the rest; for `Aᵀ = GD − I`, `y = Dq` gives
+/// `(D⁺ − PG)y = −Pr` and `q = Gy − r`.
+package func gradientStepReformulation(
+  template: Vector<Double>, d: @escaping (Vector<Double>) -> Vector<Double>,
+  pseudoInverse: @escaping (Vector<Double>) -> Vector<Double>, isProjector: Bool,
+  g: @escaping (Vector<Double>) -> Vector<Double>
+) -> SymmetricReformulation<Vector<Double>> {
+  let p: (Vector<Double>) -> Vector<Double> = isProjector ? d : { v in d(pseudoInverse(v)) }
+  let s = LinearOperator(template: template) { (y: Vector<Double>) -> Vector<Double> in
+    let py = p(y)
+    // S y = D⁺Py − PGPy + (I − P)y; for a projector D⁺P = P, so S y = y − PGPy.
+    var out = isProjector ? y : pseudoInverse(py) + (y - py)
+    out.addScaled(-1, p(g(py)))
+    return out
+  }
+  let system = SymmetricReformulation<Vector<Double>>.Correspondence(
+    rightHandSide: { r in
+      let pr = p(r)
+      var c = isProjector ? pr : pseudoInverse(r)
+      c.addScaled(1, p(g(r - pr)))
+      return c.scaled(by: -1)
+    },
+    lift: { r, u in p(u) - (r - p(r)) })
+  let transposed = SymmetricReformulation<Vector<Double>>.Correspondence(
+    rightHandSide: { r in p(r).scaled(by: -1) },
+    lift: { r, y in g(p(y)) - r })
+  return SymmetricReformulation(s, system: system, transposedSystem: transposed)
+}

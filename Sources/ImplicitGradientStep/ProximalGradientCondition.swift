@@ -206,6 +206,28 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
     return kinks.isEmpty ? [] : [Degeneracy(.kink, indices: kinks)]
   }
 
+  /// `A = D(I − ηH) − I` as the symmetric system `S = D⁺ − P(I − ηH)P + (I − P)` (`P = DD⁺`),
+  /// when the prox declares `D⁺` (``ProximalOperator/jacobianPseudoInverseProduct(at:_:scaling:_:)``
+  /// or ``ProximalOperator/jacobianIsOrthogonalProjector``): for the lasso and every polyhedral
+  /// projection `S = ηPHP + (I − P)`, solved by CG with the condition number of `H` on the support
+  /// instead of its square. Exact at `(x, θ)` whether or not `x` is a root.
+  public func symmetricReformulation(at x: Vector<Double>, _ θ: Vector<Double>) -> SymmetricReformulation<
+    Vector<Double>
+  >? {
+    let step = point(at: x, θ)
+    let (z, θg, η) = (step.z, step.proxParameter, stepSize)
+    let isProjector = prox.jacobianIsOrthogonalProjector
+    guard isProjector || prox.jacobianPseudoInverseProduct(at: z, θg, scaling: η, Vector.zeros(x.count)) != nil
+    else { return nil }
+    let (prox, gradientStep, θf) = (self.prox, self.gradientStep, step.objectiveParameter)
+    let zeros = Vector<Double>.zeros(x.count)
+    return gradientStepReformulation(
+      template: zeros, d: { v in prox.jvp(at: z, θg, scaling: η, v, θg.zeroLike) },
+      pseudoInverse: { v in prox.jacobianPseudoInverseProduct(at: z, θg, scaling: η, v) ?? zeros },
+      isProjector: isProjector,
+      g: { v in gradientStep.tangent(mirrored: v, v, Vector([]), at: x, θf) })
+  }
+
   public func validate(_ x: Vector<Double>, _ θ: Vector<Double>) throws {
     try ImplicitError.checkDimension(
       "θ (\(objectiveParameterCount) objective parameters, then \(proxParameterTemplate.dimension) prox parameters)",

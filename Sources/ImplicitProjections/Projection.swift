@@ -48,9 +48,17 @@ public protocol Projection {
   /// it on user input before ``project(_:_:)``, which does not check. Default: finite `z` and
   /// ``validate(dimension:_:)``.
   func validate(_ z: Vector<Double>, _ θ: Parameter) throws
+
+  /// Whether `∂P/∂z` as ``jvp(at:_:_:_:)`` applies it (one-sided at kinks) is an orthogonal
+  /// projector at every `z` — symmetric, idempotent: true for projections onto polyhedral sets
+  /// (box, simplex, l1 ball, halfspace, affine set), false for curved ones (l2 ball, sphere).
+  /// Lets gradient-step conditions solve an equivalent symmetric system. Default `false`.
+  var jacobianIsOrthogonalProjector: Bool { get }
 }
 
 extension Projection {
+  public var jacobianIsOrthogonalProjector: Bool { false }
+
   public func validate(_ z: Vector<Double>, _ θ: Parameter) throws {
     try ProjectionChecks.finite("z", z)
     try validate(dimension: z.count, θ)

@@ -18,6 +18,14 @@ public struct ElasticNetProximal: ProximalOperator, Sendable {
   public typealias Parameter = Vector<Double>
   public init() {}
 
+  /// `D = diag(mask)/c` with `c = 1 + ηλ₂`, so `D⁺ = c·diag(mask)` (same mask as ``jvp(at:_:scaling:_:_:)``).
+  public func jacobianPseudoInverseProduct(
+    at z: Vector<Double>, _ λ: Vector<Double>, scaling η: Double, _ v: Vector<Double>
+  ) -> Vector<Double>? {
+    let t = η * λ[0], c = 1 + η * λ[1]
+    return Vector(z.scalars.indices.map { survivingSign(z[$0], t) == 0 ? 0 : c * v[$0] })
+  }
+
   public func penalty(_ x: Vector<Double>, _ λ: Vector<Double>) -> Double {
     λ[0] * x.scalars.reduce(0) { $0 + abs($1) } + 0.5 * λ[1] * x.squaredNorm()
   }

@@ -8,6 +8,9 @@ public struct IdentityProximal: ProximalOperator, Sendable {
   public typealias Parameter = Vector<Double>
   public init() {}
 
+  /// `D = I`.
+  public var jacobianIsOrthogonalProjector: Bool { true }
+
   public func penalty(_ x: Vector<Double>, _ θ: Vector<Double>) -> Double { 0 }
 
   public func prox(_ z: Vector<Double>, _ θ: Vector<Double>, scaling η: Double) -> Vector<Double> { z }

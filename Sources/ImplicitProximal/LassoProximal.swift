@@ -17,6 +17,9 @@ public struct LassoProximal: ProximalOperator, Sendable {
   public typealias Parameter = Vector<Double>
   public init() {}
 
+  /// `D = diag(mask)`: an orthogonal projector (`D⁺ = D`).
+  public var jacobianIsOrthogonalProjector: Bool { true }
+
   public func penalty(_ x: Vector<Double>, _ λ: Vector<Double>) -> Double {
     (0..<x.count).reduce(0) { $0 + λ.strength($1) * abs(x[$1]) }
   }

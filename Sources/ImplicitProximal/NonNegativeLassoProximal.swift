@@ -15,6 +15,9 @@ public struct NonNegativeLassoProximal: ProximalOperator, Sendable {
   public typealias Parameter = Vector<Double>
   public init() {}
 
+  /// `D = diag(mask)`: an orthogonal projector (`D⁺ = D`).
+  public var jacobianIsOrthogonalProjector: Bool { true }
+
   public func penalty(_ x: Vector<Double>, _ λ: Vector<Double>) -> Double {
     if x.scalars.contains(where: { $0 < 0 }) { return .infinity }
     return (0..<x.count).reduce(0) { $0 + λ.strength($1) * x[$1] }

@@ -13,6 +13,13 @@ public struct NonNegativeRidgeProximal: ProximalOperator, Sendable {
   public typealias Parameter = Vector<Double>
   public init() {}
 
+  /// `D = diag([zᵢ > 0]/cᵢ)` with `cᵢ = 1 + ηλᵢ`, so `D⁺ = diag([zᵢ > 0]·cᵢ)`.
+  public func jacobianPseudoInverseProduct(
+    at z: Vector<Double>, _ λ: Vector<Double>, scaling η: Double, _ v: Vector<Double>
+  ) -> Vector<Double>? {
+    Vector((0..<z.count).map { z[$0] > 0 ? (1 + η * λ.strength($0)) * v[$0] : 0 })
+  }
+
   public func penalty(_ x: Vector<Double>, _ λ: Vector<Double>) -> Double {
     if x.scalars.contains(where: { $0 < 0 }) { return .infinity }
     return 0.5 * (0..<x.count).reduce(0) { $0 + λ.strength($1) * x[$1] * x[$1] }

@@ -10,6 +10,9 @@ public import ImplicitProjections
 public struct ProjectionProximal<Base: Projection>: ProximalOperator {
   public typealias Parameter = Base.Parameter
 
+  /// The projection's ``Projection/jacobianIsOrthogonalProjector``.
+  public var jacobianIsOrthogonalProjector: Bool { projection.jacobianIsOrthogonalProjector }
+
   /// The projection.
   public let projection: Base
   /// Distance to `C(θ)` (relative to `1 + ‖x‖`) up to which ``penalty(_:_:)`` counts `x` as inside.

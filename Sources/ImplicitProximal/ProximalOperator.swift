@@ -64,6 +64,20 @@ public protocol ProximalOperator {
   /// smooth everywhere or the distance is unknown. A zero entry is a zero-width margin: the
   /// derivative there is one-sided. Default: `nil`.
   func kinkMargin(at z: Vector<Double>, _ θ: Parameter, scaling η: Double) -> Vector<Double>?
+
+  /// Whether `D = ∂prox/∂z` (the one-sided Jacobian of ``jvp(at:_:scaling:_:_:)``) is an orthogonal
+  /// projector at every `z` — symmetric with eigenvalues 0 and 1, as for soft thresholding and
+  /// every projection onto a polyhedral set. Then `D⁺ = D`. Default `false`.
+  var jacobianIsOrthogonalProjector: Bool { get }
+
+  /// `D⁺v`, the Moore–Penrose pseudo-inverse of the symmetric Jacobian `D = ∂prox/∂z` at `(z, θ)`
+  /// (the same one-sided Jacobian ``jvp(at:_:scaling:_:_:)`` applies, kinks included), or `nil`
+  /// when unknown. With it the proximal-gradient condition offers an equivalent symmetric
+  /// positive-definite system (``OptimalityCondition/symmetricReformulation(at:_:)``). Default:
+  /// ``jvp(at:_:scaling:_:_:)`` when ``jacobianIsOrthogonalProjector``, else `nil`.
+  func jacobianPseudoInverseProduct(
+    at z: Vector<Double>, _ θ: Parameter, scaling η: Double, _ v: Vector<Double>
+  ) -> Vector<Double>?
 }
 
 extension ProximalOperator {
@@ -78,6 +92,14 @@ extension ProximalOperator {
   }
 
   public func kinkMargin(at z: Vector<Double>, _ θ: Parameter, scaling η: Double) -> Vector<Double>? { nil }
+
+  public var jacobianIsOrthogonalProjector: Bool { false }
+
+  public func jacobianPseudoInverseProduct(
+    at z: Vector<Double>, _ θ: Parameter, scaling η: Double, _ v: Vector<Double>
+  ) -> Vector<Double>? {
+    jacobianIsOrthogonalProjector ? jvp(at: z, θ, scaling: η, v, θ.zeroLike) : nil
+  }
 
   /// `prox_{ηg}(z, θ)`, differentiable in `(z, θ)` through the hand-written products.
   @differentiable(reverse,wrt: (z, θ))

@@ -10,6 +10,13 @@ public struct RidgeProximal: ProximalOperator, Sendable {
   public typealias Parameter = Vector<Double>
   public init() {}
 
+  /// `D = diag(1/cᵢ)` with `cᵢ = 1 + ηλᵢ`, so `D⁺ = diag(cᵢ)`.
+  public func jacobianPseudoInverseProduct(
+    at z: Vector<Double>, _ λ: Vector<Double>, scaling η: Double, _ v: Vector<Double>
+  ) -> Vector<Double>? {
+    Vector((0..<z.count).map { (1 + η * λ.strength($0)) * v[$0] })
+  }
+
   public func penalty(_ x: Vector<Double>, _ λ: Vector<Double>) -> Double {
     0.5 * (0..<x.count).reduce(0) { $0 + λ.strength($1) * x[$1] * x[$1] }
   }

@@ -55,6 +55,15 @@ public protocol OptimalityCondition {
   /// every path and applies ``DerivativePolicy/degeneracy``. Default: none.
   func degeneracies(at x: Solution, _ θ: Parameter, tolerance: Double) -> [Degeneracy]
 
+  /// An equivalent symmetric positive-definite system for `A w = r` and `Aᵀ q = r` at `(x, θ)`,
+  /// or `nil` when none is known (default). The differentiator solves it instead of `A` (CG or
+  /// Cholesky rather than GMRES or normal-equation CG) unless ``ImplicitOptions/reformulation``
+  /// is ``ReformulationChoice/none``, a ridge or a preconditioner is set. It must be exact: the
+  /// differentiator judges the result by the true residual of `A`. The gradient-step conditions
+  /// (proximal and projected gradient, block coordinate descent) offer one when their prox
+  /// declares its Jacobian's pseudo-inverse.
+  func symmetricReformulation(at x: Solution, _ θ: Parameter) -> SymmetricReformulation<Solution>?
+
   /// `A v`, or `nil` to let the library derive it (default `nil`).
   func solutionJacobianProduct(_ v: Solution, at x: Solution, _ θ: Parameter) -> Solution?
   /// `Aᵀ u`, or `nil` to use reverse-mode AD of `F` (default `nil`).
@@ -70,6 +79,7 @@ extension OptimalityCondition {
   public var derivativeSource: ForwardProductSource { .exact }
   public func validate(_ x: Solution, _ θ: Parameter) throws {}
   public func degeneracies(at x: Solution, _ θ: Parameter, tolerance: Double) -> [Degeneracy] { [] }
+  public func symmetricReformulation(at x: Solution, _ θ: Parameter) -> SymmetricReformulation<Solution>? { nil }
   public func solutionJacobianProduct(_ v: Solution, at x: Solution, _ θ: Parameter) -> Solution? { nil }
   public func solutionJacobianTransposedProduct(_ u: Solution, at x: Solution, _ θ: Parameter) -> Solution? {
     nil

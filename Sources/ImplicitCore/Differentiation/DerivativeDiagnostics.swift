@@ -197,6 +197,11 @@ public struct ImplicitOptions: Sendable {
   public var linearSolver: any LinearSolver
   /// Solve with `A + ridge·I` instead of `A`: regularises singular or indefinite systems.
   public var ridge: Double
+  /// Whether to solve through the condition's ``SymmetricReformulation`` when it offers one
+  /// (default ``ReformulationChoice/automatic``: an SPD system for CG or Cholesky instead of a
+  /// non-symmetric `A`; the summary's method then ends in "on the symmetric reformulation").
+  /// ``ReformulationChoice/none`` solves with `A` itself.
+  public var reformulation: ReformulationChoice
   /// What failed solves, inaccurate derivatives and degeneracies do.
   public var policy: DerivativePolicy
   /// Called with the outcome of every backward pass of an ``ImplicitFunction`` (a pullback
@@ -207,11 +212,12 @@ public struct ImplicitOptions: Sendable {
   /// Options; every argument has a default.
   public init(
     linearSolver: any LinearSolver = AutomaticLinearSolver(), ridge: Double = 0,
-    policy: DerivativePolicy = DerivativePolicy(),
+    reformulation: ReformulationChoice = .automatic, policy: DerivativePolicy = DerivativePolicy(),
     onDiagnostics: (@Sendable (Result<DerivativeDiagnostics, any Error>) -> Void)? = nil
   ) {
     self.linearSolver = linearSolver
     self.ridge = ridge
+    self.reformulation = reformulation
     self.policy = policy
     self.onDiagnostics = onDiagnostics
   }

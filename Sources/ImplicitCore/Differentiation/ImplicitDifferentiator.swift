@@ -237,6 +237,18 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
     let structure = ridge < 0 ? a.structure.subtracting(.positiveDefinite) : a.structure
     // The certificate's probe and first Newton step solve with the same prepared solver.
     let solves = rightHandSides + (options.policy.certificate == .refined ? 2 : 0)
+    if options.reformulation == .automatic, ridge == 0, preconditioner == nil, !structure.contains(.symmetric),
+      let reformulation = condition.symmetricReformulation(at: lin.solution, lin.parameter)
+    {
+      // Everything downstream sees a solver for A; only the solves go through S.
+      let s = reformulation.symmetricOperator
+      let solver = options.linearSolver.resolved(
+        dimension: s.dimension, structure: .symmetricPositiveDefinite, rightHandSides: solves)
+      let inner = solver.prepare(s, preconditioner: nil)
+      return Prepared(
+        solver: reformulation.prepared(for: a, inner: inner, tolerance: solver.tolerance),
+        products: solver.products.subtracting(.transposed), acceptsSingular: solver.acceptsSingularSystems)
+    }
     let solver = options.linearSolver.resolved(dimension: a.dimension, structure: structure, rightHandSides: solves)
     if solver.products.contains(.matrix) { a.matrix = lin.materializedA() }
     return Prepared(
