@@ -44,7 +44,9 @@ import _Differentiation
 /// `.flag` returns the one-sided Jacobian of the prox's convention, JAXopt's result). When `A` is
 /// singular (a non-unique minimiser, e.g. the lasso with duplicated columns on the support) a
 /// regularised derivative comes from `ImplicitOptions(ridge: −r)`: the ridge is **negative**
-/// because with `η ≤ 1/L` the eigenvalues of `A` lie in `[−1, 0]`. `A` is not symmetric in general.
+/// because with `η ≤ 1/L` the eigenvalues of `A` lie in `[−1, 0]`. `A` is not symmetric in general,
+/// but when the prox declares its Jacobian's pseudo-inverse the differentiator solves the
+/// equivalent SPD system of ``symmetricReformulation(at:_:)`` instead (CG or Cholesky).
 ///
 /// The gradient `∇f` of the last point visited is cached (thread-safely, in ``GradientStep``), so
 /// the many products an implicit solve takes at one `(x, θ)` pay for it once.

@@ -243,7 +243,8 @@ struct SymmetricReformulationTests {
     }
     // A prox without a declared pseudo-inverse (group lasso) keeps A.
     let group = try ProximalGradientCondition(
-      objective: LeastSquares(A: A), prox: GroupLassoProximal(groups: [[0, 1, 2, 3], [4, 5, 6, 7]]), objectiveParameterCount: 12,
+      objective: LeastSquares(A: A), prox: GroupLassoProximal(groups: [[0, 1, 2, 3], [4, 5, 6, 7]]),
+      objectiveParameterCount: 12,
       proxParameter: Vector([λ]), stepSize: 0.01)
     #expect(group.symmetricReformulation(at: x, problem.θ) == nil)
   }

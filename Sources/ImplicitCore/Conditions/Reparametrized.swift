@@ -86,6 +86,11 @@ where Map.Output == Base.Parameter {
     base.degeneracies(at: x, map(p), tolerance: tolerance)
   }
 
+  /// The base condition's: `A` does not depend on how `θ` is parametrised.
+  public func symmetricReformulation(at x: Base.Solution, _ p: Map.Input) -> SymmetricReformulation<Base.Solution>? {
+    base.symmetricReformulation(at: x, map(p))
+  }
+
   public func solutionJacobianProduct(_ v: Base.Solution, at x: Base.Solution, _ p: Map.Input) -> Base.Solution? {
     base.solutionJacobianProduct(v, at: x, map(p))
   }
