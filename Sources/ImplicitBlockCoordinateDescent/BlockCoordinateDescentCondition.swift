@@ -50,6 +50,21 @@ public struct BlockProjectionProximal<BlockProjection: Projection>: ProximalOper
   /// Block-diagonal: a projector when the block projection's Jacobian is one.
   public var jacobianIsOrthogonalProjector: Bool { projection.jacobianIsOrthogonalProjector }
 
+  /// Each block's ``Projection/preparedJacobianProduct(at:_:)``, prepared once.
+  public func preparedJacobianProduct(at z: Vector<Double>, _ θ: Vector<Double>, scaling η: Double) -> (
+    Vector<Double>
+  ) -> Vector<Double> {
+    let products = blocks.ranges.map { projection.preparedJacobianProduct(at: blocks.slice(z, $0), parameter) }
+    let ranges = blocks.ranges
+    return { v in
+      let v = v.isEmpty ? Vector.zeros(z.count) : v
+      var out = [Double]()
+      out.reserveCapacity(v.count)
+      for (i, block) in ranges.enumerated() { out += products[i](Vector(Array(v.scalars[block]))).scalars }
+      return Vector(out)
+    }
+  }
+
   /// The projection applied to each block.
   public let projection: BlockProjection
   /// The projection's parameter, the same for every block (e.g. `1` for the probability simplex).

@@ -224,7 +224,7 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
     let (prox, gradientStep, θf) = (self.prox, self.gradientStep, step.objectiveParameter)
     let zeros = Vector<Double>.zeros(x.count)
     return gradientStepReformulation(
-      template: zeros, d: { v in prox.jvp(at: z, θg, scaling: η, v, θg.zeroLike) },
+      template: zeros, d: prox.preparedJacobianProduct(at: z, θg, scaling: η),
       pseudoInverse: { v in prox.jacobianPseudoInverseProduct(at: z, θg, scaling: η, v) ?? zeros },
       isProjector: isProjector,
       g: { v in gradientStep.tangent(mirrored: v, v, Vector([]), at: x, θf) })

@@ -54,10 +54,20 @@ public protocol Projection {
   /// (box, simplex, l1 ball, halfspace, affine set), false for curved ones (l2 ball, sphere).
   /// Lets gradient-step conditions solve an equivalent symmetric system. Default `false`.
   var jacobianIsOrthogonalProjector: Bool { get }
+
+  /// `v ↦ ∂P/∂z · v` at a fixed `(z, θ)`, with the work that depends only on `z` (a support, a
+  /// threshold) done once, for the many products a linear solve takes at one point. The same
+  /// one-sided Jacobian as ``jvp(at:_:_:_:)``. Default: ``jvp(at:_:_:_:)`` with `dθ = 0`.
+  func preparedJacobianProduct(at z: Vector<Double>, _ θ: Parameter) -> (Vector<Double>) -> Vector<Double>
 }
 
 extension Projection {
   public var jacobianIsOrthogonalProjector: Bool { false }
+
+  public func preparedJacobianProduct(at z: Vector<Double>, _ θ: Parameter) -> (Vector<Double>) -> Vector<Double> {
+    let zero = θ.zeroLike
+    return { v in self.jvp(at: z, θ, v, zero) }
+  }
 
   public func validate(_ z: Vector<Double>, _ θ: Parameter) throws {
     try ProjectionChecks.finite("z", z)

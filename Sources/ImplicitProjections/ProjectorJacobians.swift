@@ -2,6 +2,8 @@
 // kept apart from the projections' own files, one declaration each, with the projector their
 // `jvp` applies. Not the l2 ball or sphere (a scaled projector), transport or a general polyhedron.
 
+public import ImplicitCore
+
 extension SimplexProjection {
   /// `∂P/∂z` is on the support `S`, `I_S − 11ᵀ/|S|`: an orthogonal projector.
   public var jacobianIsOrthogonalProjector: Bool { true }
@@ -60,4 +62,46 @@ extension AffineSetProjection {
 extension BoxSectionProjection {
   /// `∂P/∂z` is on the free coordinates `F`, `I_F − w_F w_Fᵀ/‖w_F‖²`: an orthogonal projector.
   public var jacobianIsOrthogonalProjector: Bool { true }
+}
+
+extension SimplexProjection {
+  /// The support found once: `v ↦ 1_S ⊙ (v − mean_S(v))`.
+  public func preparedJacobianProduct(at z: Vector<Double>, _ s: Double) -> (Vector<Double>) -> Vector<Double> {
+    let (indicator, size) = support(z, s)
+    return { v in
+      guard size > 0 else { return Vector.zeros(z.count) }
+      let v = v.expanded(to: z.count)
+      var sum = 0.0
+      for i in indicator.indices where indicator[i] > 0 { sum += v[i] }
+      let mean = sum / size
+      return Vector(indicator.indices.map { indicator[$0] > 0 ? v[$0] - mean : 0 })
+    }
+  }
+}
+
+extension RowSimplexProjection {
+  /// Every row's support found once; each product is one pass over `v`.
+  public func preparedJacobianProduct(at z: Vector<Double>, _ θ: Vector<Double>) -> (Vector<Double>) -> Vector<Double> {
+    let k = columns, m = rows(z)
+    var mask = [Bool](repeating: false, count: z.count)
+    var sizes = [Double](repeating: 0, count: m)
+    for r in 0..<m {
+      let (indicator, size) = SimplexProjection().support(row(z, r), 1)
+      for c in 0..<k { mask[r * k + c] = indicator[c] > 0 }
+      sizes[r] = size
+    }
+    return { v in
+      let v = v.expanded(to: z.count)
+      var out = [Double](repeating: 0, count: v.count)
+      v.scalars.withUnsafeBufferPointer { v in
+        for r in 0..<m where sizes[r] > 0 {
+          var sum = 0.0
+          for i in (r * k)..<((r + 1) * k) where mask[i] { sum += v[i] }
+          let mean = sum / sizes[r]
+          for i in (r * k)..<((r + 1) * k) where mask[i] { out[i] = v[i] - mean }
+        }
+      }
+      return Vector(out)
+    }
+  }
 }

@@ -13,6 +13,14 @@ public struct ProjectionProximal<Base: Projection>: ProximalOperator {
   /// The projection's ``Projection/jacobianIsOrthogonalProjector``.
   public var jacobianIsOrthogonalProjector: Bool { projection.jacobianIsOrthogonalProjector }
 
+  /// The projection's ``Projection/preparedJacobianProduct(at:_:)``.
+  public func preparedJacobianProduct(at z: Vector<Double>, _ θ: Base.Parameter, scaling η: Double) -> (
+    Vector<Double>
+  ) -> Vector<Double> {
+    let product = projection.preparedJacobianProduct(at: z, θ)
+    return { v in product(v.orZeros(z.count)) }
+  }
+
   /// The projection.
   public let projection: Base
   /// Distance to `C(θ)` (relative to `1 + ‖x‖`) up to which ``penalty(_:_:)`` counts `x` as inside.

@@ -78,6 +78,12 @@ public protocol ProximalOperator {
   func jacobianPseudoInverseProduct(
     at z: Vector<Double>, _ θ: Parameter, scaling η: Double, _ v: Vector<Double>
   ) -> Vector<Double>?
+
+  /// `v ↦ ∂prox/∂z · v` at a fixed `(z, θ, η)`, with the work that depends only on the point done
+  /// once, for the many products a linear solve takes there. Default: ``jvp(at:_:scaling:_:_:)``
+  /// with `dθ = 0`.
+  func preparedJacobianProduct(at z: Vector<Double>, _ θ: Parameter, scaling η: Double) -> (Vector<Double>) ->
+    Vector<Double>
 }
 
 extension ProximalOperator {
@@ -94,6 +100,13 @@ extension ProximalOperator {
   public func kinkMargin(at z: Vector<Double>, _ θ: Parameter, scaling η: Double) -> Vector<Double>? { nil }
 
   public var jacobianIsOrthogonalProjector: Bool { false }
+
+  public func preparedJacobianProduct(at z: Vector<Double>, _ θ: Parameter, scaling η: Double) -> (Vector<Double>) ->
+    Vector<Double>
+  {
+    let zero = θ.zeroLike
+    return { v in self.jvp(at: z, θ, scaling: η, v, zero) }
+  }
 
   public func jacobianPseudoInverseProduct(
     at z: Vector<Double>, _ θ: Parameter, scaling η: Double, _ v: Vector<Double>

@@ -221,6 +221,29 @@ struct SymmetricReformulationTests {
     }
   }
 
+  /// The prepared Jacobian products (support found once) apply the same one-sided Jacobian as
+  /// `jvp`, and it is an orthogonal projector (symmetric, idempotent), as declared.
+  @Test func preparedProjectorJacobiansMatchJVP() throws {
+    var rng = SeededGenerator(seed: 31)
+    let z = rng.normalVector(12).scaled(by: 0.1), v = rng.normalVector(12), u = rng.normalVector(12)
+    let simplex = SimplexProjection().preparedJacobianProduct(at: z, 1)
+    let rows = RowSimplexProjection(columns: 4).preparedJacobianProduct(at: z, Vector([]))
+    let blockProx = BlockProjectionProximal(
+      SimplexProjection(), parameter: 1, blocks: try BlockPartition(blockSize: 3, dimension: 12))
+    let blocks = blockProx.preparedJacobianProduct(at: z, Vector([]), scaling: 0.5)
+    let cases: [((Vector<Double>) -> Vector<Double>, (Vector<Double>) -> Vector<Double>)] = [
+      (simplex, { SimplexProjection().jvp(at: z, 1, $0, 0) }),
+      (rows, { RowSimplexProjection(columns: 4).jvp(at: z, Vector([]), $0, Vector([])) }),
+      (blocks, { blockProx.jvp(at: z, Vector([]), scaling: 0.5, $0, Vector([])) }),
+    ]
+    for (prepared, jvp) in cases {
+      #expect(relativeError(prepared(v), jvp(v)) < 1e-14)
+      #expect(prepared(v).norm() > 0 && prepared(v).norm() < v.norm())
+      #expect(abs(u.dot(prepared(v)) - prepared(u).dot(v)) < 1e-12)
+      #expect(relativeError(prepared(prepared(v)), prepared(v)) < 1e-13)
+    }
+  }
+
   /// Off by default nowhere, off on request; a ridge or preconditioner also keeps `A` itself.
   @Test func switchAndMethodString() throws {
     let (A, b) = Self.data(seed: 3, rows: 12, columns: 8)
