@@ -221,6 +221,90 @@ struct SymmetricReformulationTests {
     }
   }
 
+  /// Every projection that declares `jacobianIsOrthogonalProjector` has a symmetric, idempotent
+  /// Jacobian (neither 0 nor I) at random points inside and outside the set; the l2 ball, which
+  /// does not declare it, has a Jacobian that is not idempotent outside.
+  @Test func declaredProjectorJacobiansAreOrthogonalProjectors() throws {
+    var rng = SeededGenerator(seed: 41)
+    func check<P: Projection>(_ projection: P, _ θ: P.Parameter, _ points: [Vector<Double>]) {
+      #expect(projection.jacobianIsOrthogonalProjector, "\(P.self)")
+      var nonTrivial = false
+      for z in points {
+        let j = projection.jacobian(at: z, θ)
+        let n = z.count
+        #expect(relativeError(j, j.transposed()) < 1e-12 || j.scalars.allSatisfy { $0 == 0 }, "\(P.self)")
+        #expect((j * j - j).scalars.map(abs).max() ?? 0 < 1e-12, "\(P.self) at \(z)")
+        if (j - Matrix<Double>.identity(n)).scalars.contains(where: { abs($0) > 1e-8 })
+          && j.scalars.contains(where: { abs($0) > 1e-8 })
+        {
+          nonTrivial = true
+        }
+      }
+      #expect(nonTrivial, "\(P.self): only trivial Jacobians tested")
+    }
+    let n = 6
+    let points = (0..<4).map { _ in rng.normalVector(n) } + (0..<4).map { _ in rng.normalVector(n).scaled(by: 0.2) }
+    check(SimplexProjection(), 1, points)
+    check(RowSimplexProjection(columns: 3), Vector([]), points)
+    check(SparseSimplexProjection(maxNonzeros: 3), 1, points)
+    check(
+      BoxProjection(), BoxBounds(lower: Vector(repeating: -0.5, count: n), upper: Vector(repeating: 0.5, count: n)),
+      points)
+    check(NonNegativeProjection(), Vector([]), points)
+    check(LInfinityBallProjection(), 0.5, points)
+    check(L1SphereProjection(), 1, points)
+    check(L1BallProjection(), 1, points)
+    let a = rng.normalVector(n)
+    check(HyperplaneProjection(), Hyperplane(normal: a, offset: 0.3), points)
+    check(HalfspaceProjection(), Hyperplane(normal: a, offset: 0.3), points)
+    check(AffineSetProjection(), AffineSet(A: rng.normalMatrix(rows: 2, columns: n), b: rng.normalVector(2)), points)
+    check(
+      BoxSectionProjection(),
+      BoxSection(
+        lower: Vector(repeating: -0.5, count: n), upper: Vector(repeating: 0.5, count: n),
+        weights: Vector((0..<n).map { 1 + 0.1 * Double($0) }), value: 0.4), points)
+    #expect(!L2BallProjection().jacobianIsOrthogonalProjector)
+    let j = L2BallProjection().jacobian(at: points[0], 0.5)
+    #expect((j * j - j).scalars.map(abs).max() ?? 0 > 1e-3)
+  }
+
+  /// The proxes that declare `D⁺` give the Moore–Penrose pseudo-inverse of the Jacobian their
+  /// `jvp` applies: `DD⁺D = D`, `D⁺DD⁺ = D⁺`, `DD⁺` and `D⁺D` symmetric.
+  @Test func declaredPseudoInversesAreMoorePenrose() throws {
+    var rng = SeededGenerator(seed: 43)
+    func check<P: ProximalOperator>(_ prox: P, _ θ: P.Parameter, _ z: Vector<Double>, _ η: Double) throws {
+      let n = z.count
+      let d = prox.jacobian(at: z, θ, scaling: η)
+      var plus = Matrix<Double>.zeros(rows: n, columns: n)
+      for c in 0..<n {
+        let column = try #require(prox.jacobianPseudoInverseProduct(at: z, θ, scaling: η, .basis(c, count: n)))
+        for r in 0..<n { plus[r, c] = column[r] }
+      }
+      func small(_ m: Matrix<Double>) -> Bool { (m.scalars.map(abs).max() ?? 0) < 1e-12 }
+      #expect(small(d * plus * d - d), "\(P.self)")
+      #expect(small(plus * d * plus - plus), "\(P.self)")
+      #expect(small((d * plus) - (d * plus).transposed()), "\(P.self)")
+      #expect(small((plus * d) - (plus * d).transposed()), "\(P.self)")
+      #expect(small(d - d.transposed()), "\(P.self)")
+      // Neither zero nor invertible: the pseudo-inverse is exercised on a non-trivial null space.
+      #expect(d.scalars.contains { $0 != 0 } && !small(d * plus - Matrix<Double>.identity(n)), "\(P.self): trivial D")
+    }
+    let z = rng.normalVector(8)
+    try check(LassoProximal(), Vector([0.6]), z, 0.9)
+    try check(NonNegativeLassoProximal(), Vector([0.3]), z, 0.9)
+    try check(ElasticNetProximal(), Vector([0.6, 0.8]), z, 0.9)
+    try check(JAXoptElasticNetProximal(), Vector([0.6, 0.8]), z, 0.9)
+    try check(NonNegativeRidgeProximal(), Vector([0.7]), z, 0.9)
+    try check(ProjectionProximal(SimplexProjection()), 1, z.scaled(by: 0.2), 1)
+    let ridge = RidgeProximal()
+    let dr = ridge.jacobian(at: z, Vector([0.7]), scaling: 0.9)
+    let pr = try #require(ridge.jacobianPseudoInverseProduct(at: z, Vector([0.7]), scaling: 0.9, z))
+    #expect(relativeError(dr * pr, z) < 1e-14)
+    #expect(
+      try GroupLassoProximal(groupSizes: [4, 4]).jacobianPseudoInverseProduct(at: z, Vector([0.3]), scaling: 1, z)
+        == nil)
+  }
+
   /// The prepared Jacobian products (support found once) apply the same one-sided Jacobian as
   /// `jvp`, and it is an orthogonal projector (symmetric, idempotent), as declared.
   @Test func preparedProjectorJacobiansMatchJVP() throws {
