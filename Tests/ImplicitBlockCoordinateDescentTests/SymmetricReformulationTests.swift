@@ -6,6 +6,7 @@ import ImplicitProjections
 import ImplicitProximal
 import ImplicitTestSupport
 import Testing
+import _Differentiation
 
 /// The symmetric reformulation of gradient-step conditions (`A = DG − I` solved as the SPD
 /// `S = D⁺ − PGP + (I − P)`): the same derivatives as a dense LU of `A` itself, used by default,
@@ -219,6 +220,25 @@ struct SymmetricReformulationTests {
       let derivative = try ImplicitDifferentiator(problem.condition, options: flagged).vjp(v, at: x, problem.θ)
       #expect(!derivative.diagnostics.isReliable)
     }
+  }
+
+  /// `θ = M(p) = p + p + c`: a reparametrised condition keeps the reformulation (`A` does not
+  /// change), and its derivatives match the dense LU of `A`.
+  @Test func reparametrizedConditionKeepsTheReformulation() throws {
+    struct Affine: ParameterMap {
+      var shift: Vector<Double>
+      @differentiable(reverse)
+      func callAsFunction(_ p: Vector<Double>) -> Vector<Double> { p + p + shift }
+    }
+    let (A, b) = Self.data(seed: 3, rows: 12, columns: 8)
+    let λ = 0.3 * (A.transposedTimes(b).scalars.map(abs).max() ?? 1)
+    let problem = try Problem(A: A, b: b, prox: LassoProximal(), proxParameter: Vector([λ]))
+    let x = try problem.solve(problem.θ)
+    let shift = Vector((0..<problem.θ.count).map { 0.1 * Double($0 % 3) })
+    let condition = Reparametrized(problem.condition, map: Affine(shift: shift))
+    let p = (problem.θ - shift).scaled(by: 0.5)
+    #expect(condition.symmetricReformulation(at: x, p) != nil)
+    try compare(condition, at: x, p)
   }
 
   /// Every projection that declares `jacobianIsOrthogonalProjector` has a symmetric, idempotent
