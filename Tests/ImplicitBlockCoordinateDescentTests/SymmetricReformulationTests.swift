@@ -362,7 +362,7 @@ struct SymmetricReformulationTests {
     #expect(cg.diagnostics.linearSolve.method == "cg " + Self.marker)
     for options in [
       ImplicitOptions(reformulation: .none), ImplicitOptions(linearSolver: GMRES(), reformulation: .none),
-      ImplicitOptions(ridge: -1e-12),
+      ImplicitOptions(ridge: -1e-12), ImplicitOptions(linearSolver: DenseQR()),
     ] {
       let off = try ImplicitDifferentiator(problem.condition, options: options).vjp(v, at: x, problem.θ)
       #expect(!off.diagnostics.linearSolve.method.contains(Self.marker))

@@ -244,10 +244,13 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
       let s = reformulation.symmetricOperator
       let solver = options.linearSolver.resolved(
         dimension: s.dimension, structure: .symmetricPositiveDefinite, rightHandSides: solves)
-      let inner = solver.prepare(s, preconditioner: nil)
-      return Prepared(
-        solver: reformulation.prepared(for: a, inner: inner, tolerance: solver.tolerance),
-        products: solver.products.subtracting(.transposed), acceptsSingular: solver.acceptsSingularSystems)
+      // A solver chosen for its solution of a singular system (minimum norm) means that solution of A.
+      if !solver.acceptsSingularSystems {
+        let inner = solver.prepare(s, preconditioner: nil)
+        return Prepared(
+          solver: reformulation.prepared(for: a, inner: inner, tolerance: solver.tolerance),
+          products: solver.products.subtracting(.transposed), acceptsSingular: false)
+      }
     }
     let solver = options.linearSolver.resolved(dimension: a.dimension, structure: structure, rightHandSides: solves)
     if solver.products.contains(.matrix) { a.matrix = lin.materializedA() }

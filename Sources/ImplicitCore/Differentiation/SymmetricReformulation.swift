@@ -106,7 +106,8 @@ public struct SymmetricReformulation<Solution: InnerProductSpace> {
 /// ``SymmetricReformulation`` (``ImplicitOptions/reformulation``).
 public enum ReformulationChoice: Sendable, Hashable {
   /// Use the condition's symmetric reformulation when it offers one, no ``ImplicitOptions/ridge``
-  /// is set and no preconditioner (which is one for `A`, not for `S`) is given.
+  /// is set, no preconditioner (which is one for `A`, not for `S`) is given, and the solver does
+  /// not pick a particular solution of singular systems (``DenseQR``'s minimum norm is meant for `A`).
   case automatic
   /// Always solve with `A` itself.
   case none
