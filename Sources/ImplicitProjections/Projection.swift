@@ -67,7 +67,7 @@ extension Projection {
     (
       project(z, θ),
       { u in
-        if u.isEmpty { return (Vector.zeros(z.count), θ.zeroLike) }
+        if u.isSymbolicZero { return (Vector.zeros(z.count), θ.zeroLike) }
         let (dz, dθ) = self.vjp(at: z, θ, u)
         return (dz, dθ)
       }
@@ -104,7 +104,7 @@ extension Projection {
 extension Vector where Scalar == Double {
   /// `self`, or `count` zeros when `self` is the symbolic zero (empty).
   @usableFromInline func expanded(to count: Int) -> Vector<Double> {
-    isEmpty && count > 0 ? Vector.zeros(count) : self
+    isSymbolicZero && count > 0 ? Vector.zeros(count) : self
   }
 }
 

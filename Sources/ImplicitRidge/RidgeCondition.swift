@@ -105,16 +105,47 @@ func validateRidgeData(A: Matrix<Double>, b: Vector<Double>) throws {
   try ImplicitError.checkFinite("b", b)
 }
 
-/// `argmin ½‖Ax − b‖² + ½Σⱼ penaltyⱼ xⱼ²` by a dense Cholesky factorisation of `AᵀA + diag(penalty)`.
+/// `argmin ½‖Ax − b‖² + ½Σⱼ penaltyⱼ xⱼ²` (`A` is `n × p`) by a dense Cholesky factorisation of
+/// the smaller Gram matrix, never forming `AᵀA` for a wide `A`:
+/// - `p ≤ n`: the normal equations `(AᵀA + D)x = Aᵀb` (`p × p`);
+/// - `p > n` and every penalty positive: the dual system `(AD⁻¹Aᵀ + I)y = b` (`n × n`), then
+///   `x = D⁻¹Aᵀy` (Woodbury: `(AᵀA + D)D⁻¹Aᵀ = Aᵀ(AD⁻¹Aᵀ + I)`);
+/// - `p > n` with a zero penalty: `AᵀA + D` may be singular; conjugate gradients on the normal
+///   equations with products by `A` and `Aᵀ` (matrix-free), flagged as failed unless converged.
 func solveRidge(A: Matrix<Double>, b: Vector<Double>, penalty: Vector<Double>) throws -> Vector<Double> {
   try ImplicitError.checkFinite("θ", penalty)
-  var gram = A.transposed() * A
-  for j in 0..<A.columns { gram[j, j] += penalty[j] }
-  guard let cholesky = CholeskyFactorization(gram) else {
-    throw ImplicitError.linearSolveFailed(
-      LinearSolveSummary(
-        method: "dense-cholesky", status: .notPositiveDefinite, iterations: 1, residualNorm: .nan,
-        relativeResidual: .nan))
+  let n = A.rows, p = A.columns
+  if p <= n {
+    var gram = A.transposed() * A
+    for j in 0..<p { gram[j, j] += penalty[j] }
+    guard let cholesky = CholeskyFactorization(gram) else { throw notPositiveDefinite("dense-cholesky") }
+    return Vector(cholesky.solve(A.transposedTimes(b).scalars))
   }
-  return Vector(cholesky.solve(A.transposedTimes(b).scalars))
+  if penalty.scalars.allSatisfy({ $0 > 0 }) {
+    // K = A D⁻¹ Aᵀ + I from the rows of A D^{-1/2}.
+    let root = penalty.scalars.map { 1 / $0.squareRoot() }
+    var scaled = A.scalars
+    for i in 0..<n { for j in 0..<p { scaled[i * p + j] *= root[j] } }
+    var k = Matrix<Double>.zeros(rows: n, columns: n)
+    scaled.withUnsafeBufferPointer { a in
+      k.scalars.withUnsafeMutableBufferPointer { Kernels.gram(a.baseAddress!, n, p, $0.baseAddress!) }
+    }
+    for i in 0..<n { k[i, i] += 1 }
+    guard let cholesky = CholeskyFactorization(k) else { throw notPositiveDefinite("dense-cholesky (dual)") }
+    let y = Vector(cholesky.solve(b.scalars))
+    let aty = A.transposedTimes(y)
+    return Vector((0..<p).map { aty[$0] / penalty[$0] })
+  }
+  let normal = LinearOperator<Vector<Double>>(
+    template: Vector.zeros(p), structure: .symmetricPositiveDefinite,
+    apply: { v in A.normalTimes(v) + penalty * v })
+  let result = ConjugateGradient(relativeTolerance: 1e-13, maxIterations: 10 * p).solve(normal, A.transposedTimes(b))
+  guard result.isConverged, result.solution.isFinite else { throw ImplicitError.linearSolveFailed(result.summary) }
+  return result.solution
+}
+
+func notPositiveDefinite(_ method: String) -> ImplicitError {
+  .linearSolveFailed(
+    LinearSolveSummary(
+      method: method, status: .notPositiveDefinite, iterations: 1, residualNorm: .nan, relativeResidual: .nan))
 }
