@@ -48,9 +48,22 @@ public protocol Projection {
   /// it on user input before ``project(_:_:)``, which does not check. Default: finite `z` and
   /// ``validate(dimension:_:)``.
   func validate(_ z: Vector<Double>, _ θ: Parameter) throws
+
+  /// For each coordinate of `z`, the distance from `z` to the nearest input where `P(·, θ)` is
+  /// not differentiable in that coordinate (`+∞` where it is smooth), or `nil` when `P` is smooth
+  /// everywhere or the distance is not known. A zero entry is a zero-width margin: the products
+  /// return a one-sided derivative there, and the projected-gradient condition reports the
+  /// coordinate as a ``Degeneracy/Kind/kink``. Default: `nil`. The polyhedral projections
+  /// (box, non-negative orthant, simplex, row simplices, l1 ball, halfspace) and the l2 ball
+  /// report margins (see `KinkMargins.swift`); affine sets (hyperplane, ``AffineSetProjection``)
+  /// have none, being affine; the others (l2 sphere, l∞ ball, l1 sphere, polyhedron, transport,
+  /// sparse simplex, box section) report none for now.
+  func kinkMargin(at z: Vector<Double>, _ θ: Parameter) -> Vector<Double>?
 }
 
 extension Projection {
+  public func kinkMargin(at z: Vector<Double>, _ θ: Parameter) -> Vector<Double>? { nil }
+
   public func validate(_ z: Vector<Double>, _ θ: Parameter) throws {
     try ProjectionChecks.finite("z", z)
     try validate(dimension: z.count, θ)

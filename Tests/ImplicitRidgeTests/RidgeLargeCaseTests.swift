@@ -1,0 +1,77 @@
+import Foundation
+import ImplicitCore
+import ImplicitReferenceCases
+import ImplicitRidge
+import ImplicitTestSupport
+import Testing
+
+/// A wide ridge case (p = 5000 columns, n = 10 rows) is computed, not refused: the reference
+/// solve uses the n×n dual system and the Jacobian takes one matrix-free solve per differentiated
+/// parameter. The family used to refuse anything above 4096 columns (a dense AᵀA), and before
+/// that took hours. Checked against the closed forms through the dual system, written here
+/// independently: `x = Aᵀ(AAᵀ + θI)⁻¹b`, `∂x/∂b = Aᵀ(AAᵀ + θI)⁻¹`,
+/// `∂x/∂θ = −(AᵀA + θI)⁻¹x = −(x − Aᵀ(AAᵀ + θI)⁻¹Ax)/θ`.
+@Suite("Ridge family: large cases")
+struct RidgeLargeCaseTests {
+  static func makeCase(data: [String: Any], theta: [String: Any], x: [Double], jacobians: [String: Any]) throws
+    -> ReferenceCase
+  {
+    let object: [String: Any] = [
+      "format": "implicit-case/1", "id": "generated-wide", "family": "ridge", "data": data, "theta": theta,
+      "outputs": ["x": ["value": x, "jacobian": jacobians]],
+    ]
+    return try ReferenceCase(json: try JSONSerialization.data(withJSONObject: object), file: "generated-wide.json")
+  }
+
+  static func registry() throws -> FamilyRegistry {
+    let registry = FamilyRegistry()
+    try RidgeFamily.register(in: registry)
+    return registry
+  }
+
+  @Test("10 × 5000, with respect to θ and b, within seconds, against the dual closed form")
+  func wideCase() throws {
+    let (n, p, θ) = (10, 5000, 0.7)
+    var rng = SeededGenerator(seed: 5000)
+    let a = (0..<n).map { _ in rng.normalVector(p).scalars }
+    let b = rng.normalVector(n).scalars
+    // K = AAᵀ + θI and its inverse (n × n), by the test's own reference routines.
+    let k = (0..<n).map { i in
+      (0..<n).map { j in zip(a[i], a[j]).reduce(0) { $0 + $1.0 * $1.1 } + (i == j ? θ : 0) }
+    }
+    let kInverse = try #require(Reference.inverse(k))
+    func aTransposed(_ y: [Double]) -> [Double] {
+      (0..<p).map { j in (0..<n).reduce(0) { $0 + a[$1][j] * y[$1] } }
+    }
+    func kSolve(_ r: [Double]) -> [Double] { (0..<n).map { i in (0..<n).reduce(0) { $0 + kInverse[i][$1] * r[$1] } } }
+    let x = aTransposed(kSolve(b))
+    let ax = (0..<n).map { i in zip(a[i], x).reduce(0) { $0 + $1.0 * $1.1 } }
+    let correction = aTransposed(kSolve(ax))
+    let dθ = (0..<p).map { -(x[$0] - correction[$0]) / θ }
+    let akInverse = Reference.matmul(Reference.transpose(a), kInverse)  // p × n: ∂x/∂b
+
+    let c = try Self.makeCase(
+      data: ["A": a], theta: ["theta": θ, "b": b], x: x, jacobians: ["theta": dθ, "b": akInverse])
+    let start = ContinuousClock.now
+    let evaluation = try Self.registry().evaluate(c)
+    let elapsed = ContinuousClock.now - start
+    let check = CaseCheck(c, evaluation: evaluation, tolerance: 1e-8)
+    #expect(check.passed, "\(check.blocks.map { "\($0.output) \($0.block): \($0.relativeError)" }) \(check.failure ?? "")")
+    #expect(elapsed < .seconds(30), "took \(elapsed)")
+  }
+
+  @Test("a case beyond the memory budget is refused with a clear error before allocating")
+  func unaffordable() throws {
+    // A 1 × 99990 with respect to A: the Jacobian alone is 99990 × 99990 (80 GB).
+    let p = 99_990
+    let c = try Self.makeCase(
+      data: ["b": [1.0], "theta": 1.0], theta: ["A": [[Double](repeating: 0.5, count: p)]],
+      x: [Double](repeating: 0, count: p), jacobians: [:])
+    #expect(RidgeFamily.estimatedBytes(rows: 1, columns: p, parameters: p) > Double(RidgeFamily.memoryBudget))
+    #expect {
+      try Self.registry().instance(for: c)
+    } throws: { error in
+      "\(error)".contains("budget")
+    }
+  }
+}
