@@ -84,7 +84,8 @@ public struct GradientStep<Objective: ParametricObjective> {
   ) -> Vector<Double> {
     var dz = jv
     if !(isZero(v) && isZero(tf)) {
-      dz.addScaled(-stepSize, objective.gradientJVP(at: x, θf, along: v, tf.isSymbolicZero ? Vector.zeros(θf.count) : tf))
+      dz.addScaled(
+        -stepSize, objective.gradientJVP(at: x, θf, along: v, tf.isSymbolicZero ? Vector.zeros(θf.count) : tf))
     }
     return dz
   }
@@ -108,7 +109,7 @@ final class GradientCache: Sendable {
 }
 
 extension Vector where Scalar == Double {
-  /// `self`, or `count` zeros when `self` is the symbolic zero (empty).
+  /// `self`, or `count` zeros when `self` is the symbolic zero (`Vector.zero`).
   func orZeros(_ count: Int) -> Vector<Double> { isSymbolicZero && count > 0 ? Vector.zeros(count) : self }
 }
 

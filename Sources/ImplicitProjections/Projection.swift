@@ -14,8 +14,8 @@ import _Differentiation
 /// input exactly on the boundary of the set) each conformer documents which one-sided
 /// derivative its products return.
 ///
-/// Tangents and cotangents may be symbolic zeros (an empty `Vector`, or a parameter struct
-/// built from empty vectors): products treat them as zeros of the right shape.
+/// Tangents and cotangents may be symbolic zeros (`Vector.zero`, or a parameter struct
+/// built from them): products treat them as zeros of the right shape.
 ///
 /// ``project(_:_:)``, ``jvp(at:_:_:_:)`` and ``vjp(at:_:_:)`` assume input that
 /// ``validate(_:_:)`` accepts, as `Array` subscripts assume a valid index: on anything else they
@@ -115,7 +115,7 @@ extension Projection {
 }
 
 extension Vector where Scalar == Double {
-  /// `self`, or `count` zeros when `self` is the symbolic zero (empty).
+  /// `self`, or `count` zeros when `self` is the symbolic zero (`Vector.zero`).
   @usableFromInline func expanded(to count: Int) -> Vector<Double> {
     isSymbolicZero && count > 0 ? Vector.zeros(count) : self
   }

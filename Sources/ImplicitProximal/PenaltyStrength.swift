@@ -10,7 +10,7 @@ extension Vector where Scalar == Double {
   /// The tangent of the strength of coordinate `i`, where an empty vector is a zero tangent.
   func strengthTangent(_ i: Int) -> Double { isSymbolicZero ? 0 : strength(i) }
 
-  /// `self` if non-empty, else zeros of dimension `n` (expands a symbolic zero tangent).
+  /// `self`, or zeros of dimension `n` when `self` is the symbolic zero (`Vector.zero`).
   func orZeros(_ n: Int) -> Vector<Double> { isSymbolicZero ? Vector.zeros(n) : self }
 }
 

@@ -57,7 +57,8 @@ public enum RidgeFamily {
       rows: A.rows, columns: A.columns, strengths: theta.values.count, data: differentiatesA ? nil : A)
     let condition = Reparametrized(
       base,
-      map: try InputSelection(c, layout: layout, concatenating: differentiatesA ? ["A", "b", "theta"] : ["b", "theta"]))
+      map: try InputSelection(
+        c, layout: layout, concatenating: differentiatesA ? ["A", "b", "theta"] : ["b", "theta"]))
     return Instance(
       condition: condition, parameter: layout.packed,
       reference: { (try base.solve(condition.map(layout.packed)), [base.solverNote]) }

@@ -39,7 +39,8 @@ struct ProjectionKinkTests {
     let z = Vector([0.5, 0, -2])
     #expect(NonNegativeProjection().kinkMargin(at: z, Vector([])) == Vector([0.5, 0, 2]))
     // Row simplices: row 0 is (0.7, 0.3, 0) with τ = 0; row 1 (1, 0, 0) with τ = 0.
-    let rows = try #require(RowSimplexProjection(columns: 3).kinkMargin(at: Vector([0.7, 0.3, 0, 1, 0, 0]), Vector([])))
+    let rows = try #require(
+      RowSimplexProjection(columns: 3).kinkMargin(at: Vector([0.7, 0.3, 0, 1, 0, 0]), Vector([])))
     #expect(rows.scalars.map { $0 <= 1e-15 } == [false, false, true, false, true, true])
     // l1 ball of radius 1: outside at (2, 1, 0) the soft threshold is τ = 1 (p = (1, 0, 0)), so
     // coordinate 1 sits on it; the sphere is (3 − 1)/√3 away.

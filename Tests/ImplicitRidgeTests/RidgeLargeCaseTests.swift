@@ -36,16 +36,19 @@ struct RidgeLargeCaseTests {
     let a = (0..<n).map { _ in rng.normalVector(p).scalars }
     let b = rng.normalVector(n).scalars
     // K = AAᵀ + θI and its inverse (n × n), by the test's own reference routines.
-    let k = (0..<n).map { i in
-      (0..<n).map { j in zip(a[i], a[j]).reduce(0) { $0 + $1.0 * $1.1 } + (i == j ? θ : 0) }
+    var k = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+    for i in 0..<n {
+      for j in 0..<n {
+        var s: Double = i == j ? θ : 0
+        for l in 0..<p { s += a[i][l] * a[j][l] }
+        k[i][j] = s
+      }
     }
     let kInverse = try #require(Reference.inverse(k))
-    func aTransposed(_ y: [Double]) -> [Double] {
-      (0..<p).map { j in (0..<n).reduce(0) { $0 + a[$1][j] * y[$1] } }
-    }
-    func kSolve(_ r: [Double]) -> [Double] { (0..<n).map { i in (0..<n).reduce(0) { $0 + kInverse[i][$1] * r[$1] } } }
+    func aTransposed(_ y: [Double]) -> [Double] { Reference.transposedMatvec(a, y) }
+    func kSolve(_ r: [Double]) -> [Double] { Reference.matvec(kInverse, r) }
     let x = aTransposed(kSolve(b))
-    let ax = (0..<n).map { i in zip(a[i], x).reduce(0) { $0 + $1.0 * $1.1 } }
+    let ax = Reference.matvec(a, x)
     let correction = aTransposed(kSolve(ax))
     let dθ = (0..<p).map { -(x[$0] - correction[$0]) / θ }
     let akInverse = Reference.matmul(Reference.transpose(a), kInverse)  // p × n: ∂x/∂b
@@ -56,7 +59,8 @@ struct RidgeLargeCaseTests {
     let evaluation = try Self.registry().evaluate(c)
     let elapsed = ContinuousClock.now - start
     let check = CaseCheck(c, evaluation: evaluation, tolerance: 1e-8)
-    #expect(check.passed, "\(check.blocks.map { "\($0.output) \($0.block): \($0.relativeError)" }) \(check.failure ?? "")")
+    #expect(
+      check.passed, "\(check.blocks.map { "\($0.output) \($0.block): \($0.relativeError)" }) \(check.failure ?? "")")
     #expect(elapsed < .seconds(30), "took \(elapsed)")
   }
 

@@ -17,7 +17,9 @@ extension TestSupport {
       let policy = DerivativePolicy(degeneracy: action)
       let d = ImplicitDifferentiator(condition, options: ImplicitOptions(policy: policy))
       let recorder = DiagnosticsRecorder()
-      let f = ImplicitFunction(condition: condition, options: ImplicitOptions(policy: policy, onDiagnostics: recorder.handler)) {
+      let f = ImplicitFunction(
+        condition: condition, options: ImplicitOptions(policy: policy, onDiagnostics: recorder.handler)
+      ) {
         _ in x
       }
       _ = gradient(at: θ) { θ in f(θ).sum() }

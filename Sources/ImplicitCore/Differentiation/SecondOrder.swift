@@ -140,7 +140,8 @@ extension ParametricObjective {
     let lθ = Vector<Dual>(values: θ, derivatives: Vector.zeros(θ.count))
     let (gx, gθ) = pullback(at: lx, lθ) { x, θ in self(x, θ) }(Dual(1))
     return (
-      gx.isSymbolicZero ? Vector.zeros(x.count) : gx.derivatives, gθ.isSymbolicZero ? Vector.zeros(θ.count) : gθ.derivatives
+      gx.isSymbolicZero ? Vector.zeros(x.count) : gx.derivatives,
+      gθ.isSymbolicZero ? Vector.zeros(θ.count) : gθ.derivatives
     )
   }
 
