@@ -214,6 +214,6 @@ struct RidgeInputsCondition: OptimalityCondition {
   var solverNote: String {
     columns <= rows
       ? "solver: dense Cholesky of AᵀA + θI"
-      : "solver: dense Cholesky of the dual system A diag(θ)⁻¹Aᵀ + I (CG on the normal equations if a θⱼ is 0)"
+      : "solver: dense Cholesky of the dual system A diag(θ)⁻¹Aᵀ + I (of AᵀA + diag(θ) if a θⱼ is 0)"
   }
 }

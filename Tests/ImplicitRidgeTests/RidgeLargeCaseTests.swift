@@ -78,4 +78,28 @@ struct RidgeLargeCaseTests {
       "\(error)".contains("budget")
     }
   }
+
+  @Test("wide A: the dual solve matches the normal equations; a zero strength is factorised or refused")
+  func wideSolves() throws {
+    var rng = SeededGenerator(seed: 49)
+    let A = rng.normalMatrix(rows: 4, columns: 9), b = rng.normalVector(4)
+    let θ = (0..<9).map { 0.2 + 0.1 * Double($0) }
+    let condition = try PerFeatureRidgeCondition(A: A, b: b)
+    var gram = Reference.matmul(Reference.transpose(A.rowArrays), A.rowArrays)
+    for j in 0..<9 { gram[j][j] += θ[j] }
+    let expected = Reference.matvec(try #require(Reference.inverse(gram)), Reference.transposedMatvec(A.rowArrays, b.scalars))
+    let x = try condition.solve(Vector(θ))  // the 4 × 4 dual system
+    #expect(zip(x.scalars, expected).allSatisfy { abs($0 - $1) <= 1e-12 * (1 + abs($1)) })
+    // One zero strength with 9 columns: the 9 × 9 normal equations, still positive definite here.
+    var withZero = θ
+    withZero[3] = 0
+    gram[3][3] -= θ[3]
+    let expectedZero = Reference.matvec(
+      try #require(Reference.inverse(gram)), Reference.transposedMatvec(A.rowArrays, b.scalars))
+    let xZero = try condition.solve(Vector(withZero))
+    #expect(zip(xZero.scalars, expectedZero).allSatisfy { abs($0 - $1) <= 1e-10 * (1 + abs($1)) })
+    // θ = 0 on a 2 × 5000 A: singular, and too large to factorise: a typed error.
+    let wide = try RidgeCondition(A: rng.normalMatrix(rows: 2, columns: 5000), b: rng.normalVector(2))
+    #expect(throws: ImplicitError.self) { try wide.solve(0) }
+  }
 }
