@@ -87,7 +87,8 @@ struct RidgeLargeCaseTests {
     let condition = try PerFeatureRidgeCondition(A: A, b: b)
     var gram = Reference.matmul(Reference.transpose(A.rowArrays), A.rowArrays)
     for j in 0..<9 { gram[j][j] += θ[j] }
-    let expected = Reference.matvec(try #require(Reference.inverse(gram)), Reference.transposedMatvec(A.rowArrays, b.scalars))
+    let expected = Reference.matvec(
+      try #require(Reference.inverse(gram)), Reference.transposedMatvec(A.rowArrays, b.scalars))
     let x = try condition.solve(Vector(θ))  // the 4 × 4 dual system
     #expect(zip(x.scalars, expected).allSatisfy { abs($0 - $1) <= 1e-12 * (1 + abs($1)) })
     // One zero strength with 9 columns: the 9 × 9 normal equations, still positive definite here.
