@@ -72,14 +72,14 @@ struct SVMDualInLogθ: ParametricObjective {
   ) -> (x: Vector<Double>, θ: Vector<Double>) {
     let θ = s.exp(), c = θ.sum() / squaredNorm
     let (hu, cu) = dual.gradientPullback(at: beta, θ, u)
-    let du = dual.gradient(at: beta, θ).dot(u.isEmpty ? Vector.zeros(beta.count) : u)
+    let du = dual.gradient(at: beta, θ).dot(u.isSymbolicZero ? Vector.zeros(beta.count) : u)
     return (hu.scaled(by: c), Vector([c * (du + θ.sum() * cu.sum())]))
   }
 
   func gradientJVP(
     at beta: Vector<Double>, _ s: Vector<Double>, along v: Vector<Double>, _ t: Vector<Double>
   ) -> Vector<Double> {
-    let θ = s.exp(), c = θ.sum() / squaredNorm, ds = t.isEmpty ? 0 : t.sum()
+    let θ = s.exp(), c = θ.sum() / squaredNorm, ds = t.isSymbolicZero ? 0 : t.sum()
     var out = dual.gradientJVP(at: beta, θ, along: v, Vector([θ.sum() * ds])).scaled(by: c)
     out.addScaled(c * ds, dual.gradient(at: beta, θ))
     return out

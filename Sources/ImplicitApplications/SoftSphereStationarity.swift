@@ -164,7 +164,7 @@ public struct SoftSphereStationarity: OptimalityCondition {
     return (
       callAsFunction(x, θ),
       { u in
-        guard !u.isEmpty else { return (Vector([]), 0) }
+        guard !u.isSymbolicZero else { return (.zero, 0) }
         var out = contacts.hessianTimes(u.scalars)
         addGauge(to: &out, times: u.scalars, subtracting: nil, translation: (0, 0))
         return (Vector(out), column.innerProduct(with: u))

@@ -181,7 +181,7 @@ struct BlockUpdate<Objective: ParametricObjective, BlockProjection: Projection, 
     return (
       out,
       { [self] v in
-        if v.isEmpty { return (.zero, .zero) }
+        if v.isSymbolicZero { return (.zero, .zero) }
         // x'_b = P(z), z = x_b − s_b g_b(x, θ): w = (∂P/∂z)ᵀ v_b flows to x_b and, through −s_b g_b, to x and θ.
         let w = projection.vjp(at: z, parameter, Vector(Array(v.scalars[block]))).z
         let (gx, gθ) =
@@ -193,8 +193,8 @@ struct BlockUpdate<Objective: ParametricObjective, BlockProjection: Projection, 
           }()
         var dx = v
         dx.scalars.replaceSubrange(block, with: w.scalars)
-        dx.addScaled(-step, gx.isEmpty ? Vector.zeros(x.count) : gx)
-        var dθ = gθ.isEmpty ? Vector.zeros(θ.count) : gθ.scaled(by: -step)
+        dx.addScaled(-step, gx.isSymbolicZero ? Vector.zeros(x.count) : gx)
+        var dθ = gθ.isSymbolicZero ? Vector.zeros(θ.count) : gθ.scaled(by: -step)
         if let stepGradient { dθ.addScaled(-g.dot(w), stepGradient) }
         return (dx, dθ)
       }

@@ -95,14 +95,14 @@ public struct BlockProjectionProximal<BlockProjection: Projection>: ProximalOper
     at z: Vector<Double>, _ θ: Vector<Double>, scaling η: Double, _ dz: Vector<Double>, _ dθ: Vector<Double>
   ) -> Vector<Double> {
     let zero = parameter.zeroLike
-    let dz = dz.isEmpty ? Vector.zeros(z.count) : dz
+    let dz = dz.isSymbolicZero ? Vector.zeros(z.count) : dz
     return blocks.mapBlocks(z) { block, zb in projection.jvp(at: zb, parameter, blocks.slice(dz, block), zero) }
   }
 
   public func vjp(
     at z: Vector<Double>, _ θ: Vector<Double>, scaling η: Double, _ u: Vector<Double>
   ) -> (z: Vector<Double>, θ: Vector<Double>) {
-    let u = u.isEmpty ? Vector.zeros(z.count) : u
+    let u = u.isSymbolicZero ? Vector.zeros(z.count) : u
     return (blocks.mapBlocks(z) { block, zb in projection.vjp(at: zb, parameter, blocks.slice(u, block)).z }, θ)
   }
 

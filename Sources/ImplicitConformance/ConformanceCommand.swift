@@ -6,24 +6,47 @@ import ImplicitReferenceCases
 /// executable that registers its families and calls ``run(arguments:registry:)`` is what the
 /// `swift package conformance` plugin runs.
 public enum ConformanceCommand {
+  /// The flags ``run(arguments:registry:)`` accepts.
+  public static let flags: Set<String> = ["--verbose"]
+
   /// Runs the kit over the cases under `arguments`' paths (default `Catalog`) with the families
   /// of `registry`; prints one line per case (the full report with `--verbose` or on failure) and
-  /// a closing `N passed, M failed, K skipped`. Returns 0, 1 on failures, 2 on malformed input.
+  /// a closing `N passed, M failed`.
+  ///
+  /// Before the kit runs, every case must parse, name a family and method `registry` runs, build
+  /// an instance (which validates its inputs' shapes) and fit the size budget
+  /// (``ReferenceCase/maximumInputEntries``): anything else is an error naming the file, never a
+  /// skip. An unknown flag, a missing path and a folder without cases are errors too. Errors go
+  /// to standard error. Returns 0 when every case passes, 1 on failed checks, 2 on malformed
+  /// input or arguments (the cases that could run still run).
   public static func run(arguments: [String], registry: FamilyRegistry = .shared) -> Int32 {
+    if let unknown = arguments.first(where: { $0.hasPrefix("-") && !flags.contains($0) }) {
+      printError("unknown option \(unknown) (conformance accepts \(flags.sorted().joined(separator: ", ")))")
+      return 2
+    }
     let verbose = arguments.contains("--verbose")
-    let paths = arguments.filter { !$0.hasPrefix("--") }
-    let (files, missing) = ReferenceCase.files(in: paths.isEmpty ? ["Catalog"] : paths)
-    var malformed = missing.map { "\($0): no such file or folder" }
-    var cases = [ReferenceCase]()
+    let given = arguments.filter { !$0.hasPrefix("-") }
+    let paths = given.isEmpty ? ["Catalog"] : given
+    let (files, missing) = ReferenceCase.files(in: paths)
+    var errors = missing.map { "\($0): no such file or folder" }
+    if files.isEmpty && missing.isEmpty {
+      errors.append("no reference cases (*.json) under \(paths.joined(separator: ", "))")
+    }
+    let kit = ConformanceKit()
+    var reports = [ConformanceReport]()
     for file in files {
       do {
-        cases.append(try ReferenceCase(contentsOf: URL(fileURLWithPath: file)))
+        let c = try ReferenceCase(contentsOf: URL(fileURLWithPath: file))
+        try c.checkSize()
+        let instance = try registry.instance(for: c)
+        reports.append(kit.run(instance, name: "\(c.family)\(c.method.map { "/\($0)" } ?? "") \(c.id)"))
       } catch {
-        malformed.append("\(error)")
+        // Name the file even when a family's own error (say a shape mismatch) does not.
+        let message = "\(error)"
+        errors.append(message.contains(file) ? message : "\(file): \(message)")
       }
     }
-    for m in malformed { print("error: \(m)") }
-    let (reports, skipped) = ConformanceKit().runRegistered(registry, cases: cases)
+    for e in errors { printError(e) }
     for r in reports {
       if verbose || !r.passed {
         print(r)
@@ -32,10 +55,13 @@ public enum ConformanceCommand {
         print("PASS  \(r.name)  (\(applied) checks applied, \(r.checks.count - applied) not applicable)")
       }
     }
-    for s in skipped { print("SKIP  \(s)  (no registered family runs it)") }
     let passed = reports.filter(\.passed).count
-    print("\(passed) passed, \(reports.count - passed + malformed.count) failed, \(skipped.count) skipped")
-    if !malformed.isEmpty { return 2 }
+    print("\(passed) passed, \(reports.count - passed + errors.count) failed")
+    if !errors.isEmpty { return 2 }
     return passed == reports.count ? 0 : 1
+  }
+
+  static func printError(_ message: String) {
+    FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
   }
 }

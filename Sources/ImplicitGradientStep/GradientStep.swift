@@ -84,7 +84,8 @@ public struct GradientStep<Objective: ParametricObjective> {
   ) -> Vector<Double> {
     var dz = jv
     if !(isZero(v) && isZero(tf)) {
-      dz.addScaled(-stepSize, objective.gradientJVP(at: x, θf, along: v, tf.isEmpty ? Vector.zeros(θf.count) : tf))
+      dz.addScaled(
+        -stepSize, objective.gradientJVP(at: x, θf, along: v, tf.isSymbolicZero ? Vector.zeros(θf.count) : tf))
     }
     return dz
   }
@@ -108,8 +109,8 @@ final class GradientCache: Sendable {
 }
 
 extension Vector where Scalar == Double {
-  /// `self`, or `count` zeros when `self` is the symbolic zero (empty).
-  func orZeros(_ count: Int) -> Vector<Double> { isEmpty && count > 0 ? Vector.zeros(count) : self }
+  /// `self`, or `count` zeros when `self` is the symbolic zero (`Vector.zero`).
+  func orZeros(_ count: Int) -> Vector<Double> { isSymbolicZero && count > 0 ? Vector.zeros(count) : self }
 }
 
 extension GradientStep: Sendable where Objective: Sendable {}

@@ -138,7 +138,7 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
     return (
       value,
       { u in
-        if u.isEmpty { return (Vector.zeros(x.count), Vector.zeros(θ.count)) }
+        if u.isSymbolicZero { return (Vector.zeros(x.count), Vector.zeros(θ.count)) }
         return self.transposedProducts(u, step)
       }
     )
@@ -153,7 +153,7 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
     return (
       value,
       { u in
-        if u.isEmpty { return Vector.zeros(x.count) }
+        if u.isSymbolicZero { return Vector.zeros(x.count) }
         return self.solutionTransposedProduct(u, step)
       }
     )
@@ -166,7 +166,7 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
   {
     if isZero(v) { return Vector.zeros(x.count) }
     let step = point(at: x, θ)
-    let dz = gradientStep.tangent(mirrored: v, v, Vector([]), at: x, step.objectiveParameter)
+    let dz = gradientStep.tangent(mirrored: v, v, .zero, at: x, step.objectiveParameter)
     return prox.jvp(at: step.z, step.proxParameter, scaling: stepSize, dz, step.proxParameter.zeroLike) - v
   }
 

@@ -83,7 +83,7 @@ public struct KKTCondition<Problem: ConstrainedProblem>: OptimalityCondition {
 
   /// `B t`, exact (one reverse pass over dual numbers).
   public func parameterJacobianProduct(_ t: Vector<Double>, at z: KKTSolution, _ θ: Vector<Double>) -> KKTSolution? {
-    forwardProduct(at: z, θ, along: z.zeroLike, t.isEmpty ? Vector.zeros(θ.count) : t)
+    forwardProduct(at: z, θ, along: z.zeroLike, t.isSymbolicZero ? Vector.zeros(θ.count) : t)
   }
 
   // MARK: - Implementation
@@ -102,7 +102,7 @@ public struct KKTCondition<Problem: ConstrainedProblem>: OptimalityCondition {
     let (keep, drop) = mask.weights(count: z.inequality.count)
     let g = problem.inequalityConstraints(z.primal, θ)
     return KKTSolution(
-      primal: stationarity.isEmpty ? Vector.zeros(z.primal.count) : stationarity,
+      primal: stationarity.isSymbolicZero ? Vector.zeros(z.primal.count) : stationarity,
       equality: problem.equalityConstraints(z.primal, θ),
       inequality: z.inequality.isEmpty ? Vector([]) : z.inequality * (keep * g + drop))
   }
@@ -119,10 +119,10 @@ public struct KKTCondition<Problem: ConstrainedProblem>: OptimalityCondition {
       Vector<Dual>(values: θ, derivatives: Vector.zeros(θ.count)),
       Vector<Dual>(values: multipliers, derivatives: Vector.zeros(p + m))
     ) { x, θ, μ in lagrangian(x, θ, μ) }(Dual(1))
-    var primal = gx.isEmpty ? Vector.zeros(n) : gx.derivatives
-    var parameter = gθ.isEmpty ? Vector.zeros(θ.count) : gθ.derivatives
-    let constraintsDot = gμ.isEmpty ? Vector.zeros(p + m) : gμ.derivatives
-    let constraints = gμ.isEmpty ? Vector.zeros(p + m) : gμ.values
+    var primal = gx.isSymbolicZero ? Vector.zeros(n) : gx.derivatives
+    var parameter = gθ.isSymbolicZero ? Vector.zeros(θ.count) : gθ.derivatives
+    let constraintsDot = gμ.isSymbolicZero ? Vector.zeros(p + m) : gμ.derivatives
+    let constraints = gμ.isSymbolicZero ? Vector.zeros(p + m) : gμ.values
     // Row blocks 2 and 3 (h and λ∘g): the pairing w₂ᵀh + (λ∘keep∘w₃)ᵀg, first order.
     let (keep, drop) = mask.weights(count: m)
     let weights = w.equality.concatenated(with: m > 0 ? z.inequality * keep * w.inequality : Vector([]))
@@ -153,8 +153,8 @@ public struct KKTCondition<Problem: ConstrainedProblem>: OptimalityCondition {
       Vector<Dual>(
         values: z.equality.concatenated(with: z.inequality), derivatives: v.equality.concatenated(with: v.inequality))
     ) { x, θ, μ in lagrangian(x, θ, μ) }(Dual(1))
-    let constraintsDot = gμ.isEmpty ? Vector.zeros(p + m) : gμ.derivatives
-    let constraints = gμ.isEmpty ? Vector.zeros(p + m) : gμ.values
+    let constraintsDot = gμ.isSymbolicZero ? Vector.zeros(p + m) : gμ.derivatives
+    let constraints = gμ.isSymbolicZero ? Vector.zeros(p + m) : gμ.values
     var inequality = Vector<Double>([])
     if m > 0 {
       let (keep, drop) = mask.weights(count: m)
@@ -162,7 +162,7 @@ public struct KKTCondition<Problem: ConstrainedProblem>: OptimalityCondition {
       inequality = keep * z.inequality * constraintsDot.slice(from: p, count: m) + (keep * g + drop) * v.inequality
     }
     return KKTSolution(
-      primal: gx.isEmpty ? Vector.zeros(n) : gx.derivatives,
+      primal: gx.isSymbolicZero ? Vector.zeros(n) : gx.derivatives,
       equality: p > 0 ? constraintsDot.slice(from: 0, count: p) : Vector([]),
       inequality: inequality)
   }

@@ -103,19 +103,19 @@ public struct QuadraticProgramKKTCondition: OptimalityCondition, Sendable {
     -> KKTSolution?
   {
     let x = z.primal, n = x.count, p = z.equality.count, m = z.inequality.count
-    var stationarity = t.c.isEmpty ? Vector.zeros(n) : t.c
+    var stationarity = t.c.isSymbolicZero ? Vector.zeros(n) : t.c
     if !t.Q.isEmpty { stationarity = stationarity + 0.5 * (t.Q * x + t.Q.transposedTimes(x)) }
     var equality = Vector<Double>([])
     var inequality = Vector<Double>([])
     if p > 0 {
-      equality = t.d.isEmpty ? Vector.zeros(p) : -t.d
+      equality = t.d.isSymbolicZero ? Vector.zeros(p) : -t.d
       if !t.E.isEmpty {
         stationarity = stationarity + t.E.transposedTimes(z.equality)
         equality = equality + t.E * x
       }
     }
     if m > 0 {
-      var slackDot = t.h.isEmpty ? Vector.zeros(m) : -t.h
+      var slackDot = t.h.isSymbolicZero ? Vector.zeros(m) : -t.h
       if !t.G.isEmpty {
         stationarity = stationarity + t.G.transposedTimes(z.inequality)
         slackDot = slackDot + t.G * x

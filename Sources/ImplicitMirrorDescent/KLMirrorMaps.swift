@@ -78,7 +78,7 @@ struct EntropicRows {
 
   /// `v / x`, and `0` where `x` is 0 or subnormal (the safe log's pinned coordinates).
   static func safeLogJVP(at x: Vector<Double>, _ v: Vector<Double>) -> Vector<Double> {
-    if v.isEmpty { return Vector.zeros(x.count) }
+    if v.isSymbolicZero { return Vector.zeros(x.count) }
     return Vector(zip(x.scalars, v.scalars).map { $0 >= Double.leastNormalMagnitude ? $1 / $0 : 0 })
   }
 
@@ -107,7 +107,7 @@ struct EntropicRows {
   /// `(diag(p) − ppᵀ) v` row by row, `p = softmax(y)`; zero-weight entries contribute nothing
   /// even when `v` is not finite there.
   func softmaxJVP(at y: Vector<Double>, _ v: Vector<Double>) -> Vector<Double> {
-    if v.isEmpty { return Vector.zeros(y.count) }
+    if v.isSymbolicZero { return Vector.zeros(y.count) }
     return Self.weightedCentering(softmax(y), v, columns: columns)
   }
 

@@ -69,5 +69,5 @@ public func _vjpHuber<S: RealScalar>(_ r: Vector<S>, delta: Double) -> (
   let d = S(delta)
   // H' = clip(r, −δ, δ): r itself inside the quadratic zone (carrying its tangent), ±δ outside.
   let slope = r.mapScalars { r in r.primal > delta ? d : (r.primal < -delta ? -d : r) }
-  return (huber(r, delta: delta), { v in v.isEmpty ? Vector.zeros(slope.count) : v * slope })
+  return (huber(r, delta: delta), { v in v.isSymbolicZero ? Vector.zeros(slope.count) : v * slope })
 }

@@ -27,7 +27,7 @@ extension MulticlassSVMDual {
     at beta: Vector<Double>, _ θ: Vector<Double>, _ u: Vector<Double>
   ) -> (x: Vector<Double>, θ: Vector<Double>) {
     let t = θ.sum()
-    let U = Matrix(reshaping: u.isEmpty ? Vector.zeros(beta.count) : u, rows: X.rows, columns: Y.columns)
+    let U = Matrix(reshaping: u.isSymbolicZero ? Vector.zeros(beta.count) : u, rows: X.rows, columns: Y.columns)
     let B = Matrix(reshaping: beta, rows: X.rows, columns: Y.columns)
     let KU = kernelTimes(U).flattenedVector()
     return (KU.scaled(by: 1 / t), Vector([-(B - Y).flattenedVector().dot(KU) / (t * t)]))
@@ -38,8 +38,8 @@ extension MulticlassSVMDual {
     at beta: Vector<Double>, _ θ: Vector<Double>, along v: Vector<Double>, _ τ: Vector<Double>
   ) -> Vector<Double> {
     let t = θ.sum()
-    let dt = τ.isEmpty ? 0 : τ.sum()
-    let V = Matrix(reshaping: v.isEmpty ? Vector.zeros(beta.count) : v, rows: X.rows, columns: Y.columns)
+    let dt = τ.isSymbolicZero ? 0 : τ.sum()
+    let V = Matrix(reshaping: v.isSymbolicZero ? Vector.zeros(beta.count) : v, rows: X.rows, columns: Y.columns)
     let B = Matrix(reshaping: beta, rows: X.rows, columns: Y.columns)
     return kernelTimes(V - (dt / t) * (B - Y)).flattenedVector().scaled(by: 1 / t)
   }

@@ -16,7 +16,7 @@ public func _vjpSparsemax<S: RealScalar>(_ z: Vector<S>) -> (value: Vector<S>, p
   return (
     p,
     { v in
-      if v.isEmpty { return Vector.zeros(p.count) }
+      if v.isSymbolicZero { return Vector.zeros(p.count) }
       // J v = s ⊙ (v − mean of v over the support).
       var total = S.zero
       for j in support { total = total + v[j] }

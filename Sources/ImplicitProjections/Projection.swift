@@ -14,8 +14,8 @@ import _Differentiation
 /// input exactly on the boundary of the set) each conformer documents which one-sided
 /// derivative its products return.
 ///
-/// Tangents and cotangents may be symbolic zeros (an empty `Vector`, or a parameter struct
-/// built from empty vectors): products treat them as zeros of the right shape.
+/// Tangents and cotangents may be symbolic zeros (`Vector.zero`, or a parameter struct
+/// built from them): products treat them as zeros of the right shape.
 ///
 /// ``project(_:_:)``, ``jvp(at:_:_:_:)`` and ``vjp(at:_:_:)`` assume input that
 /// ``validate(_:_:)`` accepts, as `Array` subscripts assume a valid index: on anything else they
@@ -59,6 +59,17 @@ public protocol Projection {
   /// threshold) done once, for the many products a linear solve takes at one point. The same
   /// one-sided Jacobian as ``jvp(at:_:_:_:)``. Default: ``jvp(at:_:_:_:)`` with `dθ = 0`.
   func preparedJacobianProduct(at z: Vector<Double>, _ θ: Parameter) -> (Vector<Double>) -> Vector<Double>
+
+  /// For each coordinate of `z`, the distance from `z` to the nearest input where `P(·, θ)` is
+  /// not differentiable in that coordinate (`+∞` where it is smooth), or `nil` when `P` is smooth
+  /// everywhere or the distance is not known. A zero entry is a zero-width margin: the products
+  /// return a one-sided derivative there, and the projected-gradient condition reports the
+  /// coordinate as a ``Degeneracy/Kind/kink``. Default: `nil`. The polyhedral projections
+  /// (box, non-negative orthant, simplex, row simplices, l1 ball, halfspace) and the l2 ball
+  /// report margins (see `KinkMargins.swift`); affine sets (hyperplane, ``AffineSetProjection``)
+  /// have none, being affine; the others (l2 sphere, l∞ ball, l1 sphere, polyhedron, transport,
+  /// sparse simplex, box section) report none for now.
+  func kinkMargin(at z: Vector<Double>, _ θ: Parameter) -> Vector<Double>?
 }
 
 extension Projection {
@@ -68,6 +79,8 @@ extension Projection {
     let zero = θ.zeroLike
     return { v in self.jvp(at: z, θ, v, zero) }
   }
+
+  public func kinkMargin(at z: Vector<Double>, _ θ: Parameter) -> Vector<Double>? { nil }
 
   public func validate(_ z: Vector<Double>, _ θ: Parameter) throws {
     try ProjectionChecks.finite("z", z)
@@ -85,7 +98,7 @@ extension Projection {
     (
       project(z, θ),
       { u in
-        if u.isEmpty { return (Vector.zeros(z.count), θ.zeroLike) }
+        if u.isSymbolicZero { return (Vector.zeros(z.count), θ.zeroLike) }
         let (dz, dθ) = self.vjp(at: z, θ, u)
         return (dz, dθ)
       }
@@ -120,9 +133,9 @@ extension Projection {
 }
 
 extension Vector where Scalar == Double {
-  /// `self`, or `count` zeros when `self` is the symbolic zero (empty).
+  /// `self`, or `count` zeros when `self` is the symbolic zero (`Vector.zero`).
   @usableFromInline func expanded(to count: Int) -> Vector<Double> {
-    isEmpty && count > 0 ? Vector.zeros(count) : self
+    isSymbolicZero && count > 0 ? Vector.zeros(count) : self
   }
 }
 

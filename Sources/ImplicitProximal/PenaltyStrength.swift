@@ -8,10 +8,10 @@ extension Vector where Scalar == Double {
   func strength(_ i: Int) -> Double { count == 1 ? self[0] : self[i] }
 
   /// The tangent of the strength of coordinate `i`, where an empty vector is a zero tangent.
-  func strengthTangent(_ i: Int) -> Double { isEmpty ? 0 : strength(i) }
+  func strengthTangent(_ i: Int) -> Double { isSymbolicZero ? 0 : strength(i) }
 
-  /// `self` if non-empty, else zeros of dimension `n` (expands a symbolic zero tangent).
-  func orZeros(_ n: Int) -> Vector<Double> { isEmpty ? Vector.zeros(n) : self }
+  /// `self`, or zeros of dimension `n` when `self` is the symbolic zero (`Vector.zero`).
+  func orZeros(_ n: Int) -> Vector<Double> { isSymbolicZero ? Vector.zeros(n) : self }
 }
 
 /// Folds per-coordinate (or per-group) cotangent contributions into the shape of the strength

@@ -45,13 +45,18 @@ public struct ProjectionProximal<Base: Projection>: ProximalOperator {
   ) -> Vector<Double> {
     // A symbolic zero (dimension 0) becomes a zero of θ's shape; any other tangent is passed on
     // as is (never replaced by zero: a wrongly shaped tangent is a programming error).
-    projection.jvp(at: z, θ, dz.orZeros(z.count), dθ.dimension == 0 && θ.dimension > 0 ? θ.zeroLike : dθ)
+    projection.jvp(at: z, θ, dz.orZeros(z.count), dθ.isSymbolicZero && θ.dimension > 0 ? θ.zeroLike : dθ)
   }
 
   public func vjp(
     at z: Vector<Double>, _ θ: Base.Parameter, scaling η: Double, _ u: Vector<Double>
   ) -> (z: Vector<Double>, θ: Base.Parameter) {
     projection.vjp(at: z, θ, u.orZeros(z.count))
+  }
+
+  /// The projection's kink margins (``Projection/kinkMargin(at:_:)``); the step does not matter.
+  public func kinkMargin(at z: Vector<Double>, _ θ: Base.Parameter, scaling η: Double) -> Vector<Double>? {
+    projection.kinkMargin(at: z, θ)
   }
 
   /// The projection's own checks of `θ` for points of dimension `n`

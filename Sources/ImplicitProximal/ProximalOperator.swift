@@ -127,7 +127,7 @@ extension ProximalOperator {
     (
       prox(z, θ, scaling: η),
       { u in
-        if u.isEmpty { return (Vector.zeros(z.count), θ.zeroLike) }
+        if u.isSymbolicZero { return (Vector.zeros(z.count), θ.zeroLike) }
         let (dz, dθ) = self.vjp(at: z, θ, scaling: η, u)
         return (dz, dθ)
       }
@@ -143,7 +143,7 @@ extension ProximalOperator {
     (
       prox(z, θ, scaling: η),
       { u in
-        if u.isEmpty { return Vector.zeros(z.count) }
+        if u.isSymbolicZero { return Vector.zeros(z.count) }
         return self.vjp(at: z, θ, scaling: η, u).z
       }
     )

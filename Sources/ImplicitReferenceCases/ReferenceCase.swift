@@ -322,9 +322,11 @@ public struct CaseSizeError: Error, Sendable, CustomStringConvertible {
 
 extension ReferenceCase {
   /// The most input entries (data and theta together) a case may have for the evaluator and
-  /// the conformance kit. The families solve and differentiate densely (an `n × n` matrix,
-  /// or one iterative solve per coordinate above 1000): beyond this the memory or the time
-  /// is out of proportion for a reference case, so the case is refused before any allocation.
+  /// the conformance kit. Families solve and differentiate densely for small problems and by
+  /// matrix-free iterative solves (one per coordinate of the smaller side of the Jacobian) for
+  /// large ones, and may refuse a case above their own memory budget (the ridge family's
+  /// `memoryBudget`): beyond this count the memory or the time is out of proportion for a
+  /// reference case, so the case is refused before any allocation.
   public static let maximumInputEntries = 100_000
   /// The most numbers a case document may hold (inputs, expected values and Jacobians).
   public static let maximumDocumentNumbers = 250_000

@@ -207,7 +207,7 @@ struct GradientStep<Objective: ParametricObjective> {
     return (
       callAsFunction(x, θ),
       { u in
-        if u.isEmpty { return (Vector.zeros(x.count), Vector.zeros(θ.count)) }
+        if u.isSymbolicZero { return (Vector.zeros(x.count), Vector.zeros(θ.count)) }
         let (hu, bu) = objective.gradientPullback(at: x, θ, u)
         var dx = u
         dx.addScaled(-eta, hu)

@@ -10,7 +10,7 @@ extension ParametricObjective {
   /// `∇ₓf(x, θ)` (one reverse pass, `θ` held constant).
   public func solutionGradient(at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
     let g = _Differentiation.gradient(at: x) { x in self(x, θ) }
-    return g.isEmpty ? Vector.zeros(x.count) : g
+    return g.isSymbolicZero ? Vector.zeros(x.count) : g
   }
 
   /// `f(x, θ)` and `∇ₓf(x, θ)`.
@@ -18,7 +18,7 @@ extension ParametricObjective {
     at x: Vector<Double>, _ θ: Vector<Double>
   ) -> (value: Double, gradient: Vector<Double>) {
     let (v, g) = _Differentiation.valueWithGradient(at: x) { x in self(x, θ) }
-    return (v, g.isEmpty ? Vector.zeros(x.count) : g)
+    return (v, g.isSymbolicZero ? Vector.zeros(x.count) : g)
   }
 
   /// The exact Hessian-vector product `∇²ₓₓf(x, θ)·v` (reverse mode over dual numbers).
@@ -28,7 +28,7 @@ extension ParametricObjective {
     if isZero(v) { return Vector.zeros(x.count) }
     let constantθ = Vector<Dual>(converting: θ.scalars)
     let g = pullback(at: Vector<Dual>(values: x, derivatives: v)) { x in self(x, constantθ) }(Dual(1))
-    return g.isEmpty ? Vector.zeros(x.count) : g.derivatives
+    return g.isSymbolicZero ? Vector.zeros(x.count) : g.derivatives
   }
 
   /// The exact mixed product `(∂∇ₓf/∂θ)·t` (the derivative of the gradient along `θ + εt`).
@@ -38,7 +38,7 @@ extension ParametricObjective {
     if isZero(t) { return Vector.zeros(x.count) }
     let liftedθ = Vector<Dual>(values: θ, derivatives: t)
     let g = pullback(at: Vector<Dual>(converting: x.scalars)) { x in self(x, liftedθ) }(Dual(1))
-    return g.isEmpty ? Vector.zeros(x.count) : g.derivatives
+    return g.isSymbolicZero ? Vector.zeros(x.count) : g.derivatives
   }
 
   /// The exact transposed mixed product `(∂∇ₓf/∂θ)ᵀ·u = ∂/∂θ ⟨∇ₓf, u⟩`: the `θ`-gradient of `f`
@@ -49,7 +49,7 @@ extension ParametricObjective {
     if isZero(u) { return Vector.zeros(θ.count) }
     let liftedX = Vector<Dual>(values: x, derivatives: u)
     let g = pullback(at: Vector<Dual>(converting: θ.scalars)) { θ in self(liftedX, θ) }(Dual(1))
-    return g.isEmpty ? Vector.zeros(θ.count) : g.derivatives
+    return g.isSymbolicZero ? Vector.zeros(θ.count) : g.derivatives
   }
 }
 

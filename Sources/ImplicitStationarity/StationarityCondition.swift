@@ -51,7 +51,7 @@ public struct StationarityCondition<Objective: ParametricObjective>: OptimalityC
     return (
       objective.solutionGradient(at: x, θ),
       { u in
-        if u.isEmpty { return (Vector.zeros(x.count), Vector.zeros(θ.count)) }
+        if u.isSymbolicZero { return (Vector.zeros(x.count), Vector.zeros(θ.count)) }
         return objective.gradientPullback(at: x, θ, u)
       }
     )

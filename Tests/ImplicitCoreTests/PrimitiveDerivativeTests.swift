@@ -200,15 +200,15 @@ struct PrimitiveDerivativeTests {
     _ = r3
   }
 
-  @Test("pullbacks accept the symbolic zero (empty) cotangent")
+  @Test("pullbacks accept the symbolic zero cotangent (Vector.zero)")
   func symbolicZeroCotangent() {
     let (a, x) = (a, x)
     let pbMatvec = pullback(at: x) { a * $0 }
-    #expect(pbMatvec(Vector([])).scalars.allSatisfy { $0 == 0 })
+    #expect(pbMatvec(Vector.zero).scalars.allSatisfy { $0 == 0 })
     let pbSoftmax = pullback(at: x) { $0.softmax() }
-    #expect(pbSoftmax(Vector([])).scalars.allSatisfy { $0 == 0 })
+    #expect(pbSoftmax(Vector.zero).scalars.allSatisfy { $0 == 0 })
     let pbProduct = pullback(at: x) { $0 * x }
-    #expect(pbProduct(Vector([])).scalars.allSatisfy { $0 == 0 })
+    #expect(pbProduct(Vector.zero).scalars.allSatisfy { $0 == 0 })
     let pbMatmul = pullback(at: a) { $0 * Matrix<Double>.identity(6) }
     #expect(pbMatmul(Matrix.zero).scalars.allSatisfy { $0 == 0 })
   }

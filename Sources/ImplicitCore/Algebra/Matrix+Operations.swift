@@ -11,7 +11,7 @@ extension Matrix {
   static func _vjpMatvecVector(lhs: Matrix, rhs: Vector<Scalar>) -> (
     value: Vector<Scalar>, pullback: (Vector<Scalar>) -> Vector<Scalar>
   ) {
-    (lhs._matvec(rhs), { v in v.isEmpty ? Vector.zeros(rhs.count) : lhs._matvecTransposed(v) })
+    (lhs._matvec(rhs), { v in v.isSymbolicZero ? Vector.zeros(rhs.count) : lhs._matvecTransposed(v) })
   }
 
   @inlinable @derivative(of: *)
@@ -21,7 +21,7 @@ extension Matrix {
     (
       lhs._matvec(rhs),
       { v in
-        let v = v.isEmpty ? Vector.zeros(lhs.rows) : v
+        let v = v.isSymbolicZero ? Vector.zeros(lhs.rows) : v
         return (Matrix._outer(v, rhs), lhs._matvecTransposed(v))
       }
     )
@@ -41,7 +41,7 @@ extension Matrix {
   static func _vjpTransposedProductVector(_ a: Matrix, _ y: Vector<Scalar>) -> (
     value: Vector<Scalar>, pullback: (Vector<Scalar>) -> Vector<Scalar>
   ) {
-    (a._matvecTransposed(y), { v in v.isEmpty ? Vector.zeros(y.count) : a._matvec(v) })
+    (a._matvecTransposed(y), { v in v.isSymbolicZero ? Vector.zeros(y.count) : a._matvec(v) })
   }
 
   @inlinable @derivative(of: transposedProduct)
@@ -51,7 +51,7 @@ extension Matrix {
     (
       a._matvecTransposed(y),
       { v in
-        let v = v.isEmpty ? Vector.zeros(a.columns) : v
+        let v = v.isSymbolicZero ? Vector.zeros(a.columns) : v
         return (Matrix._outer(y, v), a._matvec(v))
       }
     )
@@ -78,7 +78,7 @@ extension Matrix {
 
   @inlinable @derivative(of: normalTimes, wrt: x)
   func _vjpNormalTimes(_ x: Vector<Scalar>) -> (value: Vector<Scalar>, pullback: (Vector<Scalar>) -> Vector<Scalar>) {
-    (_normalMatvec(x), { v in v.isEmpty ? Vector.zeros(x.count) : self._normalMatvec(v) })
+    (_normalMatvec(x), { v in v.isSymbolicZero ? Vector.zeros(x.count) : self._normalMatvec(v) })
   }
 }
 
@@ -175,7 +175,7 @@ extension Matrix {
     return (
       Vector(scalars),
       { v in
-        v.isEmpty ? Matrix.zeros(rows: r, columns: c) : Matrix(rows: r, columns: c, scalars: v.scalars)
+        v.isSymbolicZero ? Matrix.zeros(rows: r, columns: c) : Matrix(rows: r, columns: c, scalars: v.scalars)
       }
     )
   }
@@ -206,7 +206,7 @@ extension Matrix {
   @inlinable @derivative(of: rowSums)
   func _vjpRowSums() -> (value: Vector<Scalar>, pullback: (Vector<Scalar>) -> Matrix) {
     let ones = Vector<Scalar>(repeating: 1, count: columns)
-    return (_matvec(ones), { v in Matrix._outer(v.isEmpty ? Vector.zeros(self.rows) : v, ones) })
+    return (_matvec(ones), { v in Matrix._outer(v.isSymbolicZero ? Vector.zeros(self.rows) : v, ones) })
   }
 
   /// The sums of each column (a vector with `columns` entries).
@@ -216,7 +216,7 @@ extension Matrix {
   @inlinable @derivative(of: columnSums)
   func _vjpColumnSums() -> (value: Vector<Scalar>, pullback: (Vector<Scalar>) -> Matrix) {
     let ones = Vector<Scalar>(repeating: 1, count: rows)
-    return (_matvecTransposed(ones), { v in Matrix._outer(ones, v.isEmpty ? Vector.zeros(self.columns) : v) })
+    return (_matvecTransposed(ones), { v in Matrix._outer(ones, v.isSymbolicZero ? Vector.zeros(self.columns) : v) })
   }
 
   /// The squared Frobenius norm `Σ Aᵢⱼ²`.
@@ -260,7 +260,7 @@ extension Matrix {
     return (
       value,
       { v in
-        let v = v.isEmpty ? Vector.zeros(p.rows) : v
+        let v = v.isSymbolicZero ? Vector.zeros(p.rows) : v
         var out = p
         for i in 0..<p.rows {
           for j in 0..<p.columns { out.scalars[i * p.columns + j] = p.scalars[i * p.columns + j] * v.scalars[i] }

@@ -8,6 +8,7 @@ public import _Differentiation
 
 extension Vector {
   @inlinable func _scaled(by s: Scalar) -> Vector {
+    if isSymbolicZero { return self }
     if Scalar.self == Double.self {
       let a = unsafeBitCast(s, to: Double.self)
       return _withDoubles { x in
@@ -18,8 +19,9 @@ extension Vector {
   }
 
   @inlinable func _dot(_ other: Vector) -> Scalar {
-    if isEmpty || other.isEmpty { return .zero }
+    if isSymbolicZero || other.isSymbolicZero { return .zero }
     precondition(count == other.count, "Vector dot: dimensions \(count) and \(other.count)")
+    if isEmpty { return .zero }
     if Scalar.self == Double.self {
       let d = _withDoubles { a in other._withDoubles { b in Kernels.dot(a.baseAddress!, b.baseAddress!, a.count) } }
       return unsafeBitCast(d, to: Scalar.self)
@@ -44,9 +46,9 @@ extension Vector {
     return Vector(zip(scalars, other.scalars).map(f))
   }
 
-  /// `other` if non-empty, else zeros of this vector's dimension (expands a symbolic zero).
+  /// `other`, or zeros of this vector's dimension when `other` is the symbolic zero.
   @inlinable func _materialized(_ other: Vector) -> Vector {
-    other.isEmpty ? Vector.zeros(count) : other
+    other.isSymbolicZero ? Vector.zeros(count) : other
   }
 }
 
@@ -185,7 +187,8 @@ extension Vector {
   @differentiable(reverse)
   public func dot(_ other: Vector) -> Scalar { Vector.dot(self, other) }
 
-  /// Inner product `Σ aᵢ·bᵢ`.
+  /// Inner product `Σ aᵢ·bᵢ`: 0 when either is the symbolic ``zero``; traps when the dimensions
+  /// differ otherwise.
   @inlinable @differentiable(reverse)
   public static func dot(_ a: Vector, _ b: Vector) -> Scalar { a._dot(b) }
 
@@ -400,7 +403,7 @@ extension Vector {
       slice(from: start, count: count),
       { v in
         var out = Vector.zeros(n)
-        if !v.isEmpty { out.scalars.replaceSubrange(start..<(start + count), with: v.scalars) }
+        if !v.isSymbolicZero { out.scalars.replaceSubrange(start..<(start + count), with: v.scalars) }
         return out
       }
     )
@@ -420,7 +423,7 @@ extension Vector {
     return (
       concatenate(a, b),
       { v in
-        if v.isEmpty { return (Vector.zeros(n), Vector.zeros(m)) }
+        if v.isSymbolicZero { return (Vector.zeros(n), Vector.zeros(m)) }
         return (Vector(Array(v.scalars[0..<n])), Vector(Array(v.scalars[n..<(n + m)])))
       }
     )

@@ -4,12 +4,16 @@ public import _Differentiation
 /// ``Dual`` numbers.
 ///
 /// Every arithmetic operation has a hand-registered derivative (see
-/// `Vector+Differentiation.swift`), so reverse mode never differentiates a scalar loop. The
-/// empty vector doubles as the symbolic zero tangent that automatic differentiation creates
-/// without knowing a size: adding it to anything is the identity.
+/// `Vector+Differentiation.swift`), so reverse mode never differentiates a scalar loop.
+///
+/// ``zero`` is the *symbolic* zero tangent that automatic differentiation creates without knowing
+/// a size: an explicit value (``isSymbolicZero``), the identity of `+` and `-` and zero in ``dot(_:)``
+/// against a vector of any dimension. It is not the empty vector: `Vector([])` is a genuine
+/// vector of dimension 0, and combining it with a non-empty vector is a dimension mismatch.
 ///
 /// Shapes are checked with `precondition`, as `Array` checks its indices: shape errors in
-/// arithmetic are programming errors. User data is validated (and a typed error thrown) where
+/// arithmetic (`+`, `-`, `dot`, elementwise products of different dimensions) are programming
+/// errors and trap. User data is validated (and a typed error thrown) where
 /// it enters the library — condition initialisers, ``ImplicitDifferentiator``, case loading.
 /// A vector can be built from any array (every array is a vector); shape checks against a
 /// matrix or a parameter belong to the code that pairs them.
@@ -17,6 +21,8 @@ public import _Differentiation
 public struct Vector<Scalar: RealScalar>: Sendable {
   /// The entries.
   public var scalars: [Scalar]
+  /// Marks ``zero``; only meaningful while `scalars` is empty (see ``isSymbolicZero``).
+  @usableFromInline var _symbolicZero = false
 
   /// A vector holding `scalars`.
   @inlinable public init(_ scalars: [Scalar]) { self.scalars = scalars }
@@ -44,8 +50,12 @@ public struct Vector<Scalar: RealScalar>: Sendable {
 
   /// The number of entries.
   @inlinable public var count: Int { scalars.count }
-  /// Whether the vector has no entries (the symbolic zero tangent has none).
+  /// Whether the vector has no entries: a vector of dimension 0, or the symbolic ``zero``.
   @inlinable public var isEmpty: Bool { scalars.isEmpty }
+  /// Whether this is the symbolic zero ``zero`` (shapeless, zero of every dimension), as opposed
+  /// to a vector with entries or a genuine vector of dimension 0. Giving it entries (through
+  /// ``scalars``) makes it an ordinary vector.
+  @inlinable public var isSymbolicZero: Bool { _symbolicZero && scalars.isEmpty }
   /// Entry access. Not differentiable on purpose: derivative code stays vector-level. Traps on
   /// an index out of range, like `Array`.
   @inlinable public subscript(index: Int) -> Scalar {
@@ -67,23 +77,36 @@ public struct Vector<Scalar: RealScalar>: Sendable {
 }
 
 extension Vector: Equatable where Scalar: Equatable {
-  @inlinable public static func == (lhs: Vector, rhs: Vector) -> Bool { lhs.scalars == rhs.scalars }
+  /// Equal entries; the symbolic zero equals only itself.
+  @inlinable public static func == (lhs: Vector, rhs: Vector) -> Bool {
+    lhs.scalars == rhs.scalars && lhs.isSymbolicZero == rhs.isSymbolicZero
+  }
 }
 
 extension Vector: CustomStringConvertible {
-  public var description: String { "Vector(\(scalars.map(\.description).joined(separator: ", ")))" }
+  public var description: String {
+    isSymbolicZero ? "Vector.zero" : "Vector(\(scalars.map(\.description).joined(separator: ", ")))"
+  }
 }
 
 // MARK: - Vector space structure (needed by `Differentiable`)
 
 extension Vector: AdditiveArithmetic {
-  /// The symbolic zero: an empty vector, which acts as zero of every dimension.
-  @inlinable public static var zero: Vector { Vector([]) }
+  /// The symbolic zero (``isSymbolicZero``), which acts as zero of every dimension. Not the
+  /// empty vector `Vector([])`, which has dimension 0.
+  @inlinable public static var zero: Vector {
+    var z = Vector([])
+    z._symbolicZero = true
+    return z
+  }
 
+  /// The sum. Traps when the dimensions differ (neither being the symbolic zero), like `Array`
+  /// on an index out of range.
   @inlinable public static func + (lhs: Vector, rhs: Vector) -> Vector {
-    if lhs.isEmpty { return rhs }
-    if rhs.isEmpty { return lhs }
+    if lhs.isSymbolicZero { return rhs }
+    if rhs.isSymbolicZero { return lhs }
     precondition(lhs.count == rhs.count, "Vector +: dimensions \(lhs.count) and \(rhs.count)")
+    if lhs.isEmpty { return lhs }
     if Scalar.self == Double.self {
       var out = lhs.scalars
       out.withUnsafeMutableBufferPointer { o in
@@ -96,10 +119,12 @@ extension Vector: AdditiveArithmetic {
     return Vector(zip(lhs.scalars, rhs.scalars).map { $0 + $1 })
   }
 
+  /// The difference. Traps when the dimensions differ (neither being the symbolic zero).
   @inlinable public static func - (lhs: Vector, rhs: Vector) -> Vector {
-    if rhs.isEmpty { return lhs }
-    if lhs.isEmpty { return rhs._negated() }
+    if rhs.isSymbolicZero { return lhs }
+    if lhs.isSymbolicZero { return rhs._negated() }
     precondition(lhs.count == rhs.count, "Vector -: dimensions \(lhs.count) and \(rhs.count)")
+    if lhs.isEmpty { return lhs }
     if Scalar.self == Double.self {
       var out = lhs.scalars
       out.withUnsafeMutableBufferPointer { o in
@@ -112,7 +137,7 @@ extension Vector: AdditiveArithmetic {
     return Vector(zip(lhs.scalars, rhs.scalars).map { $0 - $1 })
   }
 
-  @inlinable func _negated() -> Vector { Vector(scalars.map { -$0 }) }
+  @inlinable func _negated() -> Vector { isSymbolicZero ? self : Vector(scalars.map { -$0 }) }
 }
 
 extension Vector: Differentiable {

@@ -201,7 +201,7 @@ public struct InputSelection: ParameterMap, Sendable {
       callAsFunction(p),
       { [moves] u in
         var g = [Double](repeating: 0, count: count)
-        if !u.isEmpty { for (from, to) in moves { g[from] += u[to] } }
+        if !u.isSymbolicZero { for (from, to) in moves { g[from] += u[to] } }
         return Vector(g)
       }
     )
@@ -210,7 +210,7 @@ public struct InputSelection: ParameterMap, Sendable {
   /// `M′t`: `t`'s entries scattered into zeros (the map is affine).
   public func forwardProduct(_ t: Vector<Double>, at p: Vector<Double>) -> Vector<Double>? {
     var out = [Double](repeating: 0, count: base.count)
-    if !t.isEmpty { for (from, to) in moves { out[to] = t[from] } }
+    if !t.isSymbolicZero { for (from, to) in moves { out[to] = t[from] } }
     return Vector(out)
   }
 

@@ -62,7 +62,7 @@ extension Vector where Scalar == Dual {
   @inlinable public var values: Vector<Double> { Vector<Double>(scalars.map(\.value)) }
   /// The ε parts.
   @inlinable public var derivatives: Vector<Double> {
-    isEmpty ? Vector<Double>([]) : Vector<Double>(scalars.map(\.derivative))
+    isSymbolicZero ? .zero : Vector<Double>(scalars.map(\.derivative))
   }
 }
 
@@ -120,7 +120,7 @@ extension ParametricObjective {
   /// `∇ₓ f(x, θ)`.
   public func gradient(at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
     let g = _Differentiation.gradient(at: x, θ) { x, θ in self(x, θ) }.0
-    return g.isEmpty ? Vector.zeros(x.count) : g
+    return g.isSymbolicZero ? Vector.zeros(x.count) : g
   }
 
   /// `f(x, θ)`, `∇ₓ f` and `∇_θ f`.
@@ -128,7 +128,7 @@ extension ParametricObjective {
     at x: Vector<Double>, _ θ: Vector<Double>
   ) -> (value: Double, x: Vector<Double>, θ: Vector<Double>) {
     let (v, g) = _Differentiation.valueWithGradient(at: x, θ) { x, θ in self(x, θ) }
-    return (v, g.0.isEmpty ? Vector.zeros(x.count) : g.0, g.1.isEmpty ? Vector.zeros(θ.count) : g.1)
+    return (v, g.0.isSymbolicZero ? Vector.zeros(x.count) : g.0, g.1.isSymbolicZero ? Vector.zeros(θ.count) : g.1)
   }
 
   /// Reverse products with the derivative of the gradient map `(x, θ) ↦ ∇ₓf(x, θ)`:
@@ -140,7 +140,8 @@ extension ParametricObjective {
     let lθ = Vector<Dual>(values: θ, derivatives: Vector.zeros(θ.count))
     let (gx, gθ) = pullback(at: lx, lθ) { x, θ in self(x, θ) }(Dual(1))
     return (
-      gx.isEmpty ? Vector.zeros(x.count) : gx.derivatives, gθ.isEmpty ? Vector.zeros(θ.count) : gθ.derivatives
+      gx.isSymbolicZero ? Vector.zeros(x.count) : gx.derivatives,
+      gθ.isSymbolicZero ? Vector.zeros(θ.count) : gθ.derivatives
     )
   }
 
@@ -151,6 +152,6 @@ extension ParametricObjective {
     let lx = Vector<Dual>(values: x, derivatives: v)
     let lθ = Vector<Dual>(values: θ, derivatives: t)
     let gx = pullback(at: lx, lθ) { x, θ in self(x, θ) }(Dual(1)).0
-    return gx.isEmpty ? Vector.zeros(x.count) : gx.derivatives
+    return gx.isSymbolicZero ? Vector.zeros(x.count) : gx.derivatives
   }
 }
