@@ -88,6 +88,21 @@ public enum Kernels {
     }
   }
 
+  /// `y = A·x` for row-major `A` (m×n) and `x` given by its nonzero entries `values` at the
+  /// column `indices`: per row a gather of those entries only, so a sparse `x` (a support-restricted
+  /// direction) costs `m·nnz` loads instead of a pass over `A`.
+  public static func sparseMatvec(
+    _ a: UnsafePointer<Double>, _ m: Int, _ n: Int, indices: UnsafePointer<Int>, values: UnsafePointer<Double>,
+    count nnz: Int, _ y: UnsafeMutablePointer<Double>
+  ) {
+    for i in 0..<m {
+      let row = a + i &* n
+      var s = 0.0
+      for q in 0..<nnz { s += row[indices[q]] * values[q] }
+      y[i] = s
+    }
+  }
+
   /// `y = Aᵀ·x` for row-major `A` (m×n): a sum of scaled rows, so it reads `A` row by row.
   public static func matvecTransposed(
     _ a: UnsafePointer<Double>, _ m: Int, _ n: Int, _ x: UnsafePointer<Double>,
