@@ -147,3 +147,120 @@ extension BinaryLogisticRegression {
     return out
   }
 }
+
+extension SoftmaxCrossEntropy {
+  /// The row-wise softmax `P` (`n × k`, flat) of the scores `X̃W` at `x`, computed once per point.
+  func probabilities(at x: Vector<Double>) -> Vector<Double> {
+    softmaxCache.value(at: x) {
+      let k = classes
+      var p = design.times(Matrix(reshaping: x, rows: design.columns, columns: k)).scalars
+      for i in 0..<design.rows {
+        var top = p[i * k]
+        for l in 1..<k where p[i * k + l] > top { top = p[i * k + l] }
+        var total = 0.0
+        for l in 0..<k {
+          p[i * k + l] = Double.exp(p[i * k + l] - top)
+          total += p[i * k + l]
+        }
+        for l in 0..<k { p[i * k + l] /= total }
+      }
+      return Vector(p)
+    }
+  }
+
+  /// `X̃ᵀ(Ṗ − T)/n` with `Ṗᵢ = Pᵢ ⊙ (żᵢ − ⟨Pᵢ, żᵢ⟩)` and `Ż = X̃V` (the Hessian product along `v`
+  /// plus the mixed product along the targets' direction `t`), and `Ż` itself; one pass over
+  /// `X̃` along the `k` columns of `V`. Both flat, row by row.
+  func secondOrderProduct(
+    at x: Vector<Double>, along v: Vector<Double>, targets t: Vector<Double>?
+  ) -> (product: [Double], scores: [Double]) {
+    let (n, d, k) = (design.rows, design.columns, classes)
+    let p = probabilities(at: x).scalars
+    var directions = [Double](repeating: 0, count: k * d)
+    for j in 0..<d { for l in 0..<k { directions[l * d + j] = v[j * k + l] } }
+    var scores = [Double](repeating: 0, count: n * k)
+    var out = [Double](repeating: 0, count: k * d)
+    let scale = 1 / Double(Swift.max(n, 1))
+    let shifts = t?.scalars ?? [Double](repeating: 0, count: n * k)
+    if n > 0 && d > 0 {
+      design.scalars.withUnsafeBufferPointer { a in
+        directions.withUnsafeBufferPointer { dv in
+          p.withUnsafeBufferPointer { pp in
+            shifts.withUnsafeBufferPointer { tp in
+              let probability = SendableConstPointer(pp.baseAddress!), shift = SendableConstPointer(tp.baseAddress!)
+              scores.withUnsafeMutableBufferPointer { s in
+                out.withUnsafeMutableBufferPointer { o in
+                  Kernels.fusedRowPass(
+                    a.baseAddress!, rows: n, columns: d, directions: dv.baseAddress!, count: k, dots: s.baseAddress!,
+                    into: o.baseAddress!
+                  ) { i, z, coefficients in
+                    let pi = probability.p + i * k
+                    var mean = 0.0
+                    for l in 0..<k { mean += pi[l] * z[l] }
+                    for l in 0..<k { coefficients[l] = (pi[l] * (z[l] - mean) - shift.p[i * k + l]) * scale }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    var product = [Double](repeating: 0, count: d * k)
+    for j in 0..<d { for l in 0..<k { product[j * k + l] = out[l * d + j] } }
+    return (product, scores)
+  }
+
+  /// `X̃ᵀ(P − Θ)/n`, in one pass over the design.
+  public func gradient(at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
+    let r = fusedSoftmaxCrossEntropy(
+      values: x.scalars, derivatives: nil, targets: θ.scalars, targetDerivatives: nil, design: design, classes: classes)
+    return Vector(r.x.map(\.value))
+  }
+
+  /// `(∇²f·u, −X̃U/n)`, in one pass over the design once `P` at `x` is known.
+  public func gradientPullback(
+    at x: Vector<Double>, _ θ: Vector<Double>, _ u: Vector<Double>
+  ) -> (x: Vector<Double>, θ: Vector<Double>) {
+    let r = secondOrderProduct(at: x, along: orZeros(u, solutionDimension), targets: nil)
+    let scale = -1 / Double(Swift.max(design.rows, 1))
+    return (Vector(r.product), Vector(r.scores.map { $0 * scale }))
+  }
+
+  /// `∇²f·v − X̃ᵀT/n`, in one pass over the design once `P` at `x` is known.
+  public func gradientJVP(
+    at x: Vector<Double>, _ θ: Vector<Double>, along v: Vector<Double>, _ t: Vector<Double>
+  ) -> Vector<Double> {
+    Vector(secondOrderProduct(at: x, along: orZeros(v, solutionDimension), targets: t.isEmpty ? nil : t).product)
+  }
+}
+
+extension L2MulticlassLogisticRegression {
+  /// `X̃ᵀ(P − Y)/n + θ ⊙ W`, in one pass over the design.
+  public func gradient(at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
+    var g = crossEntropy.gradient(at: x, targets)
+    addPenaltyProduct(θ, prefix(x, penalisedCount), to: &g)
+    return g
+  }
+
+  /// `(∇²f·u, u_W ⊙ W)` (`⟨u_W, W⟩` for one shared strength), one pass over the design.
+  public func gradientPullback(
+    at x: Vector<Double>, _ θ: Vector<Double>, _ u: Vector<Double>
+  ) -> (x: Vector<Double>, θ: Vector<Double>) {
+    let u = orZeros(u, solutionDimension)
+    var hu = Vector(crossEntropy.secondOrderProduct(at: x, along: u, targets: nil).product)
+    addPenaltyProduct(θ, prefix(u, penalisedCount), to: &hu)
+    return (hu, penaltyMixedTransposed(prefix(u, penalisedCount), prefix(x, penalisedCount), strengths: θ.count))
+  }
+
+  /// `∇²f·v + (t ⊙ W, 0)`, one pass over the design.
+  public func gradientJVP(
+    at x: Vector<Double>, _ θ: Vector<Double>, along v: Vector<Double>, _ t: Vector<Double>
+  ) -> Vector<Double> {
+    let v = orZeros(v, solutionDimension)
+    var out = Vector(crossEntropy.secondOrderProduct(at: x, along: v, targets: nil).product)
+    addPenaltyProduct(θ, prefix(v, penalisedCount), to: &out)
+    if !t.isEmpty { addPenaltyProduct(t, prefix(x, penalisedCount), to: &out) }
+    return out
+  }
+}

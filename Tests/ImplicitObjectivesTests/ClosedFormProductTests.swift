@@ -126,7 +126,45 @@ struct ClosedFormProductTests {
     let beta = Vector((0..<(n * k)).map { _ in Double.random(in: 0..<1, using: &rng) })
     Self.compare(
       f, x: beta, θ: Vector([0.8]), v: rng.normalVector(n * k), t: Vector([0.6]), u: rng.normalVector(n * k), "SVM")
-    Self.compare(
-      f, x: beta, θ: Vector([0.8]), v: Vector([]), t: Vector([0.6]), u: Vector([]), "SVM, symbolic zero directions")
+    // The symbolic zero (an empty direction) is the zero direction.
+    let ad = ADOnly(f: f), zero = Vector<Double>.zeros(n * k), θ = Vector([0.8])
+    Self.expectClose(
+      f.gradientJVP(at: beta, θ, along: Vector([]), Vector([0.6])),
+      ad.gradientJVP(at: beta, θ, along: zero, Vector([0.6])), "SVM JVP, symbolic zero")
+    Self.expectClose(f.gradientPullback(at: beta, θ, Vector([])).x, zero, "SVM pullback, symbolic zero")
+  }
+
+  @Test("softmax cross-entropy (targets as θ) and l2 multiclass logistic, with and without intercept")
+  func softmax() throws {
+    var rng = SeededGenerator(seed: 1206)
+    let (n, d, k) = (43, 11, 3)
+    let X = rng.normalMatrix(rows: n, columns: d)
+    let labels = Vector((0..<n).map { Double(($0 * 5) % k) })
+    for intercept in [false, true] {
+      let ce = try SoftmaxCrossEntropy(features: X, classes: k, fitIntercept: intercept)
+      let dim = ce.solutionDimension
+      // Soft targets: each row a random distribution.
+      var targets = [Double]()
+      for _ in 0..<n {
+        let row = (0..<k).map { _ in Double.random(in: 0.1..<1, using: &rng) }
+        let total = row.reduce(0, +)
+        targets += row.map { $0 / total }
+      }
+      for point in 0..<2 {  // a second point: the cached probabilities must not be reused
+        let x = rng.normalVector(dim, scale: 0.5)
+        Self.compare(
+          ce, x: x, θ: Vector(targets), v: rng.normalVector(dim), t: rng.normalVector(n * k),
+          u: rng.normalVector(dim), "cross-entropy, intercept \(intercept), point \(point)")
+      }
+      let f = try L2MulticlassLogisticRegression(features: X, labels: labels, classes: k, fitIntercept: intercept)
+      let x = rng.normalVector(dim, scale: 0.5)
+      Self.compare(
+        f, x: x, θ: Vector([0.4]), v: rng.normalVector(dim), t: Vector([0.9]), u: rng.normalVector(dim),
+        "l2 multiclass, shared, intercept \(intercept)")
+      let θ = Vector((0..<f.penalisedCount).map { 0.1 + 0.02 * Double($0 % 5) })
+      Self.compare(
+        f, x: x, θ: θ, v: rng.normalVector(dim), t: rng.normalVector(f.penalisedCount), u: rng.normalVector(dim),
+        "l2 multiclass, per entry, intercept \(intercept)")
+    }
   }
 }
