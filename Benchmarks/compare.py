@@ -103,6 +103,13 @@ def jaxopt_same_data(bj, wid, folder, quick, reps):
     def load(name):
         return np.load(os.path.join(folder, name + ".npy"))
 
+    def jitted(forward, outer, implicit_solver, unrolled_solver=None):
+        """bench_jaxopt's three timed functions of the same arguments (data passed to jit)."""
+        funcs = {"fwd": jax.jit(forward), "imp": jax.jit(jax.grad(partial(outer, s=implicit_solver)))}
+        if unrolled_solver is not None:
+            funcs["unr"] = jax.jit(jax.grad(partial(outer, s=unrolled_solver)))
+        return funcs
+
     with open(os.path.join(folder, "workload.json")) as fh:
         meta = json.load(fh)
     T = meta["quick_iterations"] if quick else meta["iterations"]
@@ -138,11 +145,10 @@ def jaxopt_same_data(bj, wid, folder, quick, reps):
             return bj.svm_val_loss(X_.T @ (Y_ - beta) / th, Xv_, yv_)
 
         args = (theta, X, Y, Xv, yv)
-        funcs = {"fwd": jax.jit(lambda th, X_, Y_, Xv_, yv_: s_imp.run(beta0, None, l2reg=th, data=(X_, Y_)).params),
-                 "imp": jax.jit(jax.grad(partial(outer, s=s_imp)))}
-        if not (method == "BCD" and p > 1000):  # bench_jaxopt's unroll_bcd_max_p
-            funcs["unr"] = jax.jit(jax.grad(partial(outer, s=s_unr)))
-        else:
+        skip_unrolled = method == "BCD" and p > 1000  # bench_jaxopt's unroll_bcd_max_p
+        funcs = jitted(lambda th, X_, Y_, Xv_, yv_: s_imp.run(beta0, None, l2reg=th, data=(X_, Y_)).params,
+                       outer, s_imp, None if skip_unrolled else s_unr)
+        if skip_unrolled:
             extra["note"] = "unrolled BCD skipped above p = 1000, as in bench_jaxopt.py (memory)"
         final = jax.jit(lambda th, X_, Y_: s_imp.run(beta0, None, l2reg=th, data=(X_, Y_)))(theta, X, Y)
         lin = "jaxopt default (normal CG, tol 1e-5)"
@@ -166,9 +172,7 @@ def jaxopt_same_data(bj, wid, folder, quick, reps):
             return fv(s.run(w0, t, X_, y_).params, Xv_, yv_)
 
         args = (theta, X, y, Xv, yv)
-        funcs = {"fwd": jax.jit(lambda t, X_, y_, Xv_, yv_: fwd_solver.run(w0, t, X_, y_).params),
-                 "imp": jax.jit(jax.grad(partial(outer, s=s_imp))),
-                 "unr": jax.jit(jax.grad(partial(outer, s=s_unr)))}
+        funcs = jitted(lambda t, X_, y_, Xv_, yv_: fwd_solver.run(w0, t, X_, y_).params, outer, s_imp, s_unr)
         final = jax.jit(lambda t, X_, y_: fwd_solver.run(w0, t, X_, y_))(theta, X, y)
         lin = "CG (solve_cg, tol 1e-5), Hessian is SPD"
     elif family == "lasso":
@@ -188,9 +192,7 @@ def jaxopt_same_data(bj, wid, folder, quick, reps):
             return bj.lsq_mean(s.run(w0, l_, X_, y_).params, Xv_, yv_)
 
         args = (lam, X, y, Xv, yv)
-        funcs = {"fwd": jax.jit(lambda l_, X_, y_, Xv_, yv_: s_imp.run(w0, l_, X_, y_).params),
-                 "imp": jax.jit(jax.grad(partial(outer, s=s_imp))),
-                 "unr": jax.jit(jax.grad(partial(outer, s=s_unr)))}
+        funcs = jitted(lambda l_, X_, y_, Xv_, yv_: s_imp.run(w0, l_, X_, y_).params, outer, s_imp, s_unr)
         final = jax.jit(lambda l_, X_, y_: s_imp.run(w0, l_, X_, y_))(lam, X, y)
         lin = "jaxopt default (normal CG, tol 1e-5)"
     else:
@@ -269,6 +271,11 @@ def main():
     start_stamp = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     base = os.path.splitext(os.path.abspath(args.out))[0]
+    # SwiftPM can reuse a stale build plan that misses source files added to the library (a path
+    # dependency) since the last build; removing the plan makes it rescan (about a second).
+    stale_plan = os.path.join(HERE, ".build", "release.yaml")
+    if os.path.exists(stale_plan):
+        os.remove(stale_plan)
     subprocess.run(["swift", "build", "-c", "release"], cwd=HERE, check=True)
     binary = os.path.join(HERE, ".build", "release", "benchmarks")
     data_dir = None
@@ -301,6 +308,10 @@ def main():
         rounds.append({"swift": {r["workload"]: r for r in swift_doc["results"]}, "jaxopt": jax["results"],
                        "machine": swift_doc["machine"], "swift_json": swift_json, "jaxopt_json": jax_json,
                        "jaxopt_versions": jax["versions"], "swift_wall_s": swift_wall, "jaxopt_wall_s": jax_wall})
+
+    # The cost of one derivative product per objective, once, after the rounds (a few seconds).
+    products_json = f"{base}-products.json"
+    subprocess.run([binary, "--products", "--json", products_json], check=True)
 
     def ratio(a, b):
         return None if a is None or b is None or b == 0 else a / b
@@ -349,6 +360,7 @@ def main():
            "wall_s": time.time() - started,
            "machine": rounds[-1]["machine"] if rounds else None,
            "jaxopt_versions": rounds[-1]["jaxopt_versions"] if rounds else None,
+           "products_json": products_json,
            "files": [{"swift": r["swift_json"], "jaxopt": r["jaxopt_json"], "swift_wall_s": r["swift_wall_s"],
                       "jaxopt_wall_s": r["jaxopt_wall_s"]} for r in rounds],
            "ratios": table,

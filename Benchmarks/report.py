@@ -66,7 +66,7 @@ def target_status(wid, t):
         backward = s_i - s_f
         it = last.get("linear_iterations")
         per = f", {1e3 * backward / it:.2f} ms/it" if it else ""
-        conv = "" if last.get("linear_solve_converged", True) else ", not converged"
+        conv = "" if last.get("linear_solve_converged", True) else ", flagged unreliable"
         misses.append(
             f"implicit {ratio_i:.2f}× JAXopt (target {IMPLICIT_TARGET}×"
             + (f", or {FLOOR_SLACK}× floor {i_floor:.3f} s" if floor_rule else "")
@@ -117,6 +117,8 @@ def svg_plot(wid, t):
     y = 44
     parts = []
     for name, bars, floor in groups:
+        parts.append(f'<text x="8" y="{y + 12}" font-size="12" font-weight="bold">{name}</text>')
+        y += 18
         group_top = y
         for label, colour, sp in bars:
             parts.append(f'<text x="{left - 6}" y="{y + bar_h - 4}" text-anchor="end" font-size="11">'
@@ -138,8 +140,7 @@ def svg_plot(wid, t):
             fx = left + plot_w * floor / top
             parts.append(f'<line x1="{fx:.1f}" y1="{group_top - 2}" x2="{fx:.1f}" y2="{y - gap + 2}" '
                          f'stroke="#c00" stroke-dasharray="4,3"/>')
-        parts.append(f'<text x="8" y="{group_top + 12}" font-size="12" font-weight="bold">{name}</text>')
-        y += 12
+        y += 8
     height = y + 26
     legend = (f'<text x="{left}" y="{height - 8}" font-size="11">bars: median over rounds; whiskers: min–max; '
               f'red dashes: data-pass floor (bytes per iteration / measured bandwidth)</text>')
@@ -193,7 +194,7 @@ def write_doc(doc, source, images_rel, products, out):
     lines.append("    cd Benchmarks")
     lines.append("    swift build -c release")
     lines.append(f"    {doc['command']}")
-    lines.append(f"    python3 report.py {source}" + (" --products " + products[0] if products else ""))
+    lines.append(f"    python3 report.py {source}")
     lines.append("    .build/release/benchmarks --help          # one suite run: --only, --quick, --runs, --json")
     lines.append("    .build/release/benchmarks --products      # the cost of one derivative product per objective")
     lines.append("    .build/release/benchmarks --export-data DIR   # the exact arrays, as .npy (float64)\n")
@@ -237,15 +238,18 @@ def write_doc(doc, source, images_rel, products, out):
         f"above that); forward ≤ {FORWARD_TARGET}× JAXopt or ≤ {FLOOR_SLACK}× the floor; implicit ≤ own unrolled; "
         f"for {', '.join(sorted(ACCURACY_WORKLOADS))} the implicit hypergradient within {ACCURACY_TOLERANCE:g} "
         "(the solve's tolerance) of the suite's tight reference (CG 1e-12 or dense LU at the same forward "
-        "iterate). Judged on the medians; a miss names its measured reason (backward = implicit − forward).\n")
+        "iterate). Judged on the medians; a miss names its measured reason (backward = implicit − forward). "
+        "\"flagged\": the derivative's diagnostics say it is not reliable (`isReliable == false`: a solve stopped "
+        "at its budget, or the error bound, which includes the forward solve's residual, is above the policy's "
+        "threshold).\n")
     lines.append("| workload | bytes / solver it. | bytes / linear it. | fwd floor s | impl. floor s | linear solve (1e-5) | "
                  "default solve | rel. diff vs reference (1e-5 / default) | JAXopt vs Swift reference | target |")
     lines.append("|---|---|---|---|---|---|---|---|---|---|")
     for wid, t in doc["ratios"].items():
         last = t.get("swift_last", {})
         floors = t.get("floors", {})
-        conv = "" if last.get("linear_solve_converged", True) else " (not converged)"
-        dconv = "" if last.get("default_linear_solve_converged", True) else " (not converged)"
+        conv = "" if last.get("linear_solve_converged", True) else " (flagged)"
+        dconv = "" if last.get("default_linear_solve_converged", True) else " (flagged)"
         jd = t.get("jaxopt_vs_swift_reference_rel_diff")
         lines.append(
             f"| {wid} | {sci(last.get('bytes_per_iteration'))} | {sci(last.get('bytes_per_linear_iteration'))} | "
@@ -289,7 +293,8 @@ def main():
     ap.add_argument("compare", help="compare.py's --out JSON")
     ap.add_argument("--doc", default=os.path.join(DOCS, "benchmarks.md"))
     ap.add_argument("--images", default=os.path.join(DOCS, "images", "benchmarks"))
-    ap.add_argument("--products", help="benchmarks --products --json FILE, for the product-cost table")
+    ap.add_argument("--products", help="benchmarks --products --json FILE for the product-cost table "
+                    "(default: the one compare.py wrote)")
     args = ap.parse_args()
     with open(args.compare) as fh:
         doc = json.load(fh)
@@ -299,7 +304,10 @@ def main():
             fh.write(svg_plot(wid, t))
     images_rel = os.path.relpath(args.images, os.path.dirname(os.path.abspath(args.doc)))
     source = os.path.relpath(os.path.abspath(args.compare), HERE)
-    products = (os.path.relpath(os.path.abspath(args.products), HERE), args.products) if args.products else None
+    products_path = args.products or doc.get("products_json")
+    if products_path and not os.path.exists(products_path):
+        products_path = None
+    products = (os.path.relpath(os.path.abspath(products_path), HERE), products_path) if products_path else None
     write_doc(doc, source, images_rel, products, args.doc)
     print(f"wrote {args.doc} and {len(doc['ratios'])} plots in {args.images}", file=sys.stderr)
 

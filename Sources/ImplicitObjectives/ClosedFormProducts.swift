@@ -57,6 +57,30 @@ func prefix(_ v: Vector<Double>, _ count: Int) -> Vector<Double> {
   v.count == count ? v : Vector(Array(v.scalars[0..<count]))
 }
 
+/// `(Hu + θ ⊙ u_p, u_p ⊙ x_p)` — the pullback of a loss (Hessian product `hessian`) plus an l2
+/// penalty on the first `penalised` of `dimension` coordinates (`⟨u_p, x_p⟩` for one strength).
+func penalisedPullback(
+  at x: Vector<Double>, _ θ: Vector<Double>, _ u: Vector<Double>, dimension: Int, penalised: Int,
+  hessian: (Vector<Double>) -> Vector<Double>
+) -> (x: Vector<Double>, θ: Vector<Double>) {
+  let u = orZeros(u, dimension)
+  var hu = hessian(u)
+  addPenaltyProduct(θ, prefix(u, penalised), to: &hu)
+  return (hu, penaltyMixedTransposed(prefix(u, penalised), prefix(x, penalised), strengths: θ.count))
+}
+
+/// `Hv + θ ⊙ v_p + t ⊙ x_p` — the forward product of the same loss plus penalty.
+func penalisedJVP(
+  at x: Vector<Double>, _ θ: Vector<Double>, along v: Vector<Double>, _ t: Vector<Double>, dimension: Int,
+  penalised: Int, hessian: (Vector<Double>) -> Vector<Double>
+) -> Vector<Double> {
+  let v = orZeros(v, dimension)
+  var out = hessian(v)
+  addPenaltyProduct(θ, prefix(v, penalised), to: &out)
+  if !t.isEmpty { addPenaltyProduct(t, prefix(x, penalised), to: &out) }
+  return out
+}
+
 extension LeastSquares {
   /// `Aᵀ(Ax − b)` with `b = θ`, in one pass over `A`.
   public func gradient(at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
@@ -91,21 +115,14 @@ extension RidgeRegression {
   public func gradientPullback(
     at x: Vector<Double>, _ θ: Vector<Double>, _ u: Vector<Double>
   ) -> (x: Vector<Double>, θ: Vector<Double>) {
-    let u = orZeros(u, A.columns)
-    var hu = A.normalProduct(u).product
-    addPenaltyProduct(θ, u, to: &hu)
-    return (hu, penaltyMixedTransposed(u, x, strengths: θ.count))
+    penalisedPullback(at: x, θ, u, dimension: A.columns, penalised: A.columns) { A.normalProduct($0).product }
   }
 
   /// `AᵀAv + θ ⊙ v + t ⊙ x` (`t·x` for one shared strength), in one pass over `A`.
   public func gradientJVP(
     at x: Vector<Double>, _ θ: Vector<Double>, along v: Vector<Double>, _ t: Vector<Double>
   ) -> Vector<Double> {
-    let v = orZeros(v, A.columns)
-    var out = A.normalProduct(v).product
-    addPenaltyProduct(θ, v, to: &out)
-    if !t.isEmpty { addPenaltyProduct(t, x, to: &out) }
-    return out
+    penalisedJVP(at: x, θ, along: v, t, dimension: A.columns, penalised: A.columns) { A.normalProduct($0).product }
   }
 }
 
@@ -127,11 +144,10 @@ extension BinaryLogisticRegression {
   public func gradientPullback(
     at x: Vector<Double>, _ θ: Vector<Double>, _ u: Vector<Double>
   ) -> (x: Vector<Double>, θ: Vector<Double>) {
-    let u = orZeros(u, solutionDimension)
-    var hu = negatedSignedDesign.normalProduct(u, weights: curvatureWeights(at: x)).product
-    let d = features.columns
-    addPenaltyProduct(θ, prefix(u, d), to: &hu)
-    return (hu, penaltyMixedTransposed(prefix(u, d), prefix(x, d), strengths: θ.count))
+    let weights = curvatureWeights(at: x)
+    return penalisedPullback(at: x, θ, u, dimension: solutionDimension, penalised: features.columns) {
+      negatedSignedDesign.normalProduct($0, weights: weights).product
+    }
   }
 
   /// `X̃ᵀ diag(s(1 − s)) X̃ v/n + diag(θ, 0)v + (t ⊙ w, 0)`; one pass over the data per product
@@ -139,12 +155,10 @@ extension BinaryLogisticRegression {
   public func gradientJVP(
     at x: Vector<Double>, _ θ: Vector<Double>, along v: Vector<Double>, _ t: Vector<Double>
   ) -> Vector<Double> {
-    let v = orZeros(v, solutionDimension)
-    var out = negatedSignedDesign.normalProduct(v, weights: curvatureWeights(at: x)).product
-    let d = features.columns
-    addPenaltyProduct(θ, prefix(v, d), to: &out)
-    if !t.isEmpty { addPenaltyProduct(t, prefix(x, d), to: &out) }
-    return out
+    let weights = curvatureWeights(at: x)
+    return penalisedJVP(at: x, θ, along: v, t, dimension: solutionDimension, penalised: features.columns) {
+      negatedSignedDesign.normalProduct($0, weights: weights).product
+    }
   }
 }
 
@@ -178,33 +192,15 @@ extension SoftmaxCrossEntropy {
     let p = probabilities(at: x).scalars
     var directions = [Double](repeating: 0, count: k * d)
     for j in 0..<d { for l in 0..<k { directions[l * d + j] = v[j * k + l] } }
-    var scores = [Double](repeating: 0, count: n * k)
-    var out = [Double](repeating: 0, count: k * d)
     let scale = 1 / Double(Swift.max(n, 1))
-    let shifts = t?.scalars ?? [Double](repeating: 0, count: n * k)
-    if n > 0 && d > 0 {
-      design.scalars.withUnsafeBufferPointer { a in
-        directions.withUnsafeBufferPointer { dv in
-          p.withUnsafeBufferPointer { pp in
-            shifts.withUnsafeBufferPointer { tp in
-              let probability = SendableConstPointer(pp.baseAddress!), shift = SendableConstPointer(tp.baseAddress!)
-              scores.withUnsafeMutableBufferPointer { s in
-                out.withUnsafeMutableBufferPointer { o in
-                  Kernels.fusedRowPass(
-                    a.baseAddress!, rows: n, columns: d, directions: dv.baseAddress!, count: k, dots: s.baseAddress!,
-                    into: o.baseAddress!
-                  ) { i, z, coefficients in
-                    let pi = probability.p + i * k
-                    var mean = 0.0
-                    for l in 0..<k { mean += pi[l] * z[l] }
-                    for l in 0..<k { coefficients[l] = (pi[l] * (z[l] - mean) - shift.p[i * k + l]) * scale }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
+    // Context: the probabilities, then the targets' direction (zeros without one).
+    let context = p + (t?.scalars ?? [Double](repeating: 0, count: n * k))
+    let (scores, out) = design.fusedRowPass(directions: directions, count: k, context: context) {
+      context, i, z, coefficients in
+      let pi = context + i * k, ti = context + n * k + i * k
+      var mean = 0.0
+      for l in 0..<k { mean += pi[l] * z[l] }
+      for l in 0..<k { coefficients[l] = (pi[l] * (z[l] - mean) - ti[l]) * scale }
     }
     var product = [Double](repeating: 0, count: d * k)
     for j in 0..<d { for l in 0..<k { product[j * k + l] = out[l * d + j] } }
@@ -247,20 +243,17 @@ extension L2MulticlassLogisticRegression {
   public func gradientPullback(
     at x: Vector<Double>, _ θ: Vector<Double>, _ u: Vector<Double>
   ) -> (x: Vector<Double>, θ: Vector<Double>) {
-    let u = orZeros(u, solutionDimension)
-    var hu = Vector(crossEntropy.secondOrderProduct(at: x, along: u, targets: nil).product)
-    addPenaltyProduct(θ, prefix(u, penalisedCount), to: &hu)
-    return (hu, penaltyMixedTransposed(prefix(u, penalisedCount), prefix(x, penalisedCount), strengths: θ.count))
+    penalisedPullback(at: x, θ, u, dimension: solutionDimension, penalised: penalisedCount) {
+      Vector(crossEntropy.secondOrderProduct(at: x, along: $0, targets: nil).product)
+    }
   }
 
   /// `∇²f·v + (t ⊙ W, 0)`, one pass over the design.
   public func gradientJVP(
     at x: Vector<Double>, _ θ: Vector<Double>, along v: Vector<Double>, _ t: Vector<Double>
   ) -> Vector<Double> {
-    let v = orZeros(v, solutionDimension)
-    var out = Vector(crossEntropy.secondOrderProduct(at: x, along: v, targets: nil).product)
-    addPenaltyProduct(θ, prefix(v, penalisedCount), to: &out)
-    if !t.isEmpty { addPenaltyProduct(t, prefix(x, penalisedCount), to: &out) }
-    return out
+    penalisedJVP(at: x, θ, along: v, t, dimension: solutionDimension, penalised: penalisedCount) {
+      Vector(crossEntropy.secondOrderProduct(at: x, along: $0, targets: nil).product)
+    }
   }
 }

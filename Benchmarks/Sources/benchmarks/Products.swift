@@ -39,7 +39,8 @@ func timeProducts<F: ParametricObjective>(
   ]
   for (product, body) in cases {
     let (s, calls) = timePerCall(body)
-    say(String(format: "  %-34@ %-17@ %9.1f µs  (%d calls)", name as NSString, product as NSString, s * 1e6, calls))
+    let label = "\(name)  \(product)".padding(toLength: 56, withPad: " ", startingAt: 0)
+    say("  " + label + String(format: "%9.1f µs  (%d calls)", s * 1e6, calls))
     rows.append(["objective": name, "product": product, "seconds": s, "calls": calls])
   }
 }

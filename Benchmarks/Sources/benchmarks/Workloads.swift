@@ -282,14 +282,18 @@ func svmWorkload(_ method: SVMMethod, features p: Int, data cache: SVMDataCache,
         gradient(at: θ) { θ in crossEntropy(svm.weights(solve(θ), θ.sum()), features: Xv, oneHot: Yv) }.scalars
       }
 
-      /// The three runs of one SVM method: `setUp` builds the objective and condition (inside every
-      /// timed call: the step needs ‖X‖₂²), `solve` runs the forward solver, `unroll` returns the
-      /// unrolled hypergradient.
+      /// The three runs of one SVM method: `condition` builds the method's condition from the
+      /// objective and the step `1/L` (both built inside every timed call: the step needs ‖X‖₂²),
+      /// `solve` runs the forward solver, `unroll` returns the unrolled hypergradient.
       func run<C: OptimalityCondition>(
-        setUp: @escaping () throws -> (MulticlassSVMDual, C),
+        condition: @escaping (MulticlassSVMDual, Double) throws -> C,
         solve: @escaping (MulticlassSVMDual, C) throws -> SolverResult<Vector<Double>>,
         unroll: @escaping (MulticlassSVMDual, C) -> [Double]
       ) -> WorkloadRun where C.Solution == Vector<Double>, C.Parameter == Vector<Double> {
+        func setUp() throws -> (MulticlassSVMDual, C) {
+          let svm = try MulticlassSVMDual(X: X, Y: Y)
+          return (svm, try condition(svm, 1 / svm.lipschitzConstant(θ[0])))
+        }
         func forward() throws -> (solution: Vector<Double>, error: Double) {
           let (svm, condition) = try setUp()
           let result = try solve(svm, condition)
@@ -314,14 +318,10 @@ func svmWorkload(_ method: SVMMethod, features p: Int, data cache: SVMDataCache,
       switch method {
       case .projectedGradient:
         return run(
-          setUp: {
-            let svm = try MulticlassSVMDual(X: X, Y: Y)
-            return (
-              svm,
-              try ProximalGradientCondition(
-                objective: svm, projection: RowSimplexProjection(columns: k), objectiveParameterCount: 1,
-                projectionParameter: Vector([]), stepSize: 1 / svm.lipschitzConstant(θ[0]))
-            )
+          condition: { svm, η in
+            try ProximalGradientCondition(
+              objective: svm, projection: RowSimplexProjection(columns: k), objectiveParameterCount: 1,
+              projectionParameter: Vector([]), stepSize: η)
           },
           solve: { svm, condition in
             try FISTA.fixedIterations(iterations, stepSize: condition.stepSize)
@@ -333,14 +333,8 @@ func svmWorkload(_ method: SVMMethod, features p: Int, data cache: SVMDataCache,
           })
       case .mirrorDescent:
         return run(
-          setUp: {
-            let svm = try MulticlassSVMDual(X: X, Y: Y)
-            return (
-              svm,
-              try MirrorDescentCondition(
-                objective: svm, mirrorMap: KLRowSimplexMirrorMap(columns: k),
-                stepSize: 1 / svm.lipschitzConstant(θ[0]))
-            )
+          condition: { svm, η in
+            try MirrorDescentCondition(objective: svm, mirrorMap: KLRowSimplexMirrorMap(columns: k), stepSize: η)
           },
           solve: { svm, condition in
             try MirrorDescent(stepSize: condition.stepSize, fixedIterations: iterations)
@@ -353,15 +347,10 @@ func svmWorkload(_ method: SVMMethod, features p: Int, data cache: SVMDataCache,
       case .blockCoordinateDescent:
         let solver = BlockCoordinateDescent(fixedSweeps: iterations)
         return run(
-          setUp: {
-            let svm = try MulticlassSVMDual(X: X, Y: Y)
-            return (
-              svm,
-              try BlockCoordinateDescentCondition(
-                objective: svm, blockProjection: SimplexProjection(), projectionParameter: 1,
-                blocks: BlockPartition(blockSize: k, dimension: n * k), objectiveParameterCount: 1,
-                stepSize: 1 / svm.lipschitzConstant(θ[0]))
-            )
+          condition: { svm, η in
+            try BlockCoordinateDescentCondition(
+              objective: svm, blockProjection: SimplexProjection(), projectionParameter: 1,
+              blocks: BlockPartition(blockSize: k, dimension: n * k), objectiveParameterCount: 1, stepSize: η)
           },
           solve: { svm, condition in
             try solver.solve(condition, θ, from: svm.uniformStart, gradients: MulticlassSVMDualBlockGradients(svm))

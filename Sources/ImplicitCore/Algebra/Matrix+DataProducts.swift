@@ -324,6 +324,41 @@ extension Matrix where Scalar == Double {
     return (Vector(product), Vector(image))
   }
 
+  /// ``Kernels/fusedRowPass(_:rows:columns:directions:count:dots:into:coefficient:)`` on this
+  /// matrix: `directions` holds `count` vectors of `columns` entries one after another, and
+  /// `coefficient(context, i, dᵢ, cᵢ)` writes the `count` coefficients of row `i` from its dot
+  /// products `dᵢ` (with `context`, read-only per-row data, at hand). Returns the dot products
+  /// (`rows × count`, row by row) and `Σᵢ cᵢ ⊗ aᵢ` (`count × columns`); one read of the matrix.
+  public func fusedRowPass(
+    directions: [Double], count c: Int, context: [Double],
+    coefficient:
+      @Sendable (
+        _ context: UnsafePointer<Double>, _ row: Int, _ dots: UnsafePointer<Double>,
+        _ coefficients: UnsafeMutablePointer<Double>
+      ) -> Void
+  ) -> (dots: [Double], out: [Double]) {
+    precondition(directions.count == c * columns, "fusedRowPass: \(directions.count) entries for \(c)×\(columns)")
+    var dots = [Double](repeating: 0, count: rows * c)
+    var out = [Double](repeating: 0, count: c * columns)
+    guard rows > 0, columns > 0, c > 0 else { return (dots, out) }
+    scalars.withUnsafeBufferPointer { a in
+      directions.withUnsafeBufferPointer { v in
+        context.withUnsafeBufferPointer { x in
+          let shared = SendableConstPointer(x.baseAddress ?? v.baseAddress!)
+          dots.withUnsafeMutableBufferPointer { d in
+            out.withUnsafeMutableBufferPointer { o in
+              Kernels.fusedRowPass(
+                a.baseAddress!, rows: rows, columns: columns, directions: v.baseAddress!, count: c,
+                dots: d.baseAddress!, into: o.baseAddress!
+              ) { i, z, coefficients in coefficient(shared.p, i, z, coefficients) }
+            }
+          }
+        }
+      }
+    }
+    return (dots, out)
+  }
+
   /// `(1/m) Σᵢ softplus(⟨aᵢ, x⟩)` and its gradient `Aᵀσ(Ax)/m`, in one pass over `A` (no reverse
   /// pass; the value and gradient of ``meanSoftplusOfProduct(_:)``).
   public func meanSoftplusValueAndGradient(_ x: Vector<Double>) -> (value: Double, gradient: Vector<Double>) {
