@@ -81,7 +81,7 @@ func penalisedJVP(
   return out
 }
 
-extension LeastSquares {
+extension LeastSquares: ClosedFormDerivatives {
   /// `Aᵀ(Ax − b)` with `b = θ`, in one pass over `A`.
   public func gradient(at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
     A.normalProduct(x, minus: θ).product
@@ -103,7 +103,7 @@ extension LeastSquares {
   }
 }
 
-extension RidgeRegression {
+extension RidgeRegression: ClosedFormDerivatives {
   /// `Aᵀ(Ax − b) + θ ⊙ x`, in one pass over `A`.
   public func gradient(at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
     var g = A.normalProduct(x, minus: b).product
@@ -126,7 +126,7 @@ extension RidgeRegression {
   }
 }
 
-extension BinaryLogisticRegression {
+extension BinaryLogisticRegression: ClosedFormDerivatives {
   /// `−X̃ᵀ(y ⊙ (1 − s))/n + θ ⊙ w` (as `Mᵀσ(Mx)/n` with `M = −diag(y)X̃`), in one pass over the data.
   public func gradient(at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
     var g = negatedSignedDesign.meanSoftplusValueAndGradient(x).gradient
@@ -162,7 +162,7 @@ extension BinaryLogisticRegression {
   }
 }
 
-extension SoftmaxCrossEntropy {
+extension SoftmaxCrossEntropy: ClosedFormDerivatives {
   /// The row-wise softmax `P` (`n × k`, flat) of the scores `X̃W` at `x`, computed once per point.
   func probabilities(at x: Vector<Double>) -> Vector<Double> {
     softmaxCache.value(at: x) {
@@ -231,7 +231,7 @@ extension SoftmaxCrossEntropy {
   }
 }
 
-extension L2MulticlassLogisticRegression {
+extension L2MulticlassLogisticRegression: ClosedFormDerivatives {
   /// `X̃ᵀ(P − Y)/n + θ ⊙ W`, in one pass over the design.
   public func gradient(at x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> {
     var g = crossEntropy.gradient(at: x, targets)

@@ -9,7 +9,7 @@ public import ImplicitCore
 //
 // Each builds its right operand in one loop over flat arrays (no matrix temporaries besides the
 // product's own output) and scales the product in place.
-extension MulticlassSVMDual {
+extension MulticlassSVMDual: ClosedFormDerivatives {
   /// `K M = X XᵀM` for `M` given flat (`n × k`, row by row), from the Gram matrix when the
   /// objective formed it; returned flat.
   func kernelTimes(_ m: [Double]) -> [Double] {
