@@ -97,20 +97,42 @@ public enum Kernels {
   ) {
     for i in 0..<m {
       let row = a + i &* n
-      var s = 0.0
-      for q in 0..<nnz { s += row[indices[q]] * values[q] }
-      y[i] = s
+      // Four accumulators: the gathered loads overlap instead of waiting on one chain of adds.
+      var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+      var q = 0
+      while q &+ 4 <= nnz {
+        s0 += row[indices[q]] * values[q]
+        s1 += row[indices[q &+ 1]] * values[q &+ 1]
+        s2 += row[indices[q &+ 2]] * values[q &+ 2]
+        s3 += row[indices[q &+ 3]] * values[q &+ 3]
+        q &+= 4
+      }
+      while q < nnz {
+        s0 += row[indices[q]] * values[q]
+        q &+= 1
+      }
+      y[i] = (s0 + s1) + (s2 + s3)
     }
   }
 
-  /// `y = Aᵀ·x` for row-major `A` (m×n): a sum of scaled rows, so it reads `A` row by row.
+  /// `y = Aᵀ·x` for row-major `A` (m×n): a sum of scaled rows, so it reads `A` row by row, four
+  /// rows per sweep of `y` (one load and store of `y` per four rows).
   public static func matvecTransposed(
     _ a: UnsafePointer<Double>, _ m: Int, _ n: Int, _ x: UnsafePointer<Double>,
     _ y: UnsafeMutablePointer<Double>
   ) {
     let a = SendableConstPointer(a), x = SendableConstPointer(x)
     reduceOverRowBlocks(rows: m, work: m &* n, length: n, into: y) { lo, hi, out in
-      for i in lo..<hi { axpy(x.p[i], a.p + i &* n, out, n) }
+      var i = lo
+      while i &+ 4 <= hi {
+        let r0 = a.p + i &* n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n
+        axpy4(x.p[i], r0, x.p[i &+ 1], r1, x.p[i &+ 2], r2, x.p[i &+ 3], r3, out, n)
+        i &+= 4
+      }
+      while i < hi {
+        axpy(x.p[i], a.p + i &* n, out, n)
+        i &+= 1
+      }
     }
   }
 

@@ -251,8 +251,9 @@ extension Matrix where Scalar == Double {
   /// zeros): a gradient `Aᵀ(Ax − b)` or a Hessian product `AᵀWAv` of a loss of the scores.
   ///
   /// A dense `v` costs one pass over `A` (each row: a dot product, then an axpy while the row is
-  /// in cache). A `v` with at most a quarter of its entries nonzero (a support-restricted
-  /// direction, as in the lasso) gathers `A·v` from those columns only, then one pass for `Aᵀ·`.
+  /// in cache). A `v` with at most one entry in 32 nonzero (a support-restricted direction or
+  /// iterate, as in the lasso) gathers `A·v` from those columns only, then one pass for `Aᵀ·`
+  /// (a gathered entry costs a cache line, eight streamed ones, hence the low density).
   public func normalProduct(
     _ v: Vector<Double>, weights w: Vector<Double>? = nil, minus t: Vector<Double>? = nil
   ) -> (product: Vector<Double>, image: Vector<Double>) {
@@ -266,7 +267,7 @@ extension Matrix where Scalar == Double {
     let ts = t?.scalars ?? [Double](repeating: 0, count: rows)
     var nonzeros = 0
     for value in v.scalars where value != 0 { nonzeros &+= 1 }
-    if nonzeros &* 4 <= columns {
+    if nonzeros &* 32 <= columns {
       var indices = [Int](), values = [Double]()
       indices.reserveCapacity(nonzeros)
       values.reserveCapacity(nonzeros)
