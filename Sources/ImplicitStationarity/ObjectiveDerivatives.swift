@@ -42,7 +42,9 @@ extension ParametricObjective {
     at x: Vector<Double>, _ θ: Vector<Double>, along t: Vector<Double>
   ) -> Vector<Double> {
     if isZero(t) { return Vector.zeros(x.count) }
-    if let closed = self as? any ClosedFormDerivatives { return closed.gradientJVP(at: x, θ, along: Vector.zeros(x.count), t) }
+    if let closed = self as? any ClosedFormDerivatives {
+      return closed.gradientJVP(at: x, θ, along: Vector.zeros(x.count), t)
+    }
     let liftedθ = Vector<Dual>(values: θ, derivatives: t)
     let g = pullback(at: Vector<Dual>(converting: x.scalars)) { x in self(x, liftedθ) }(Dual(1))
     return g.isEmpty ? Vector.zeros(x.count) : g.derivatives

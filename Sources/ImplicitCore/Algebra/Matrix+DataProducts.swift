@@ -373,10 +373,11 @@ extension Matrix where Scalar == Double {
   public func meanSoftplusCurvature(_ x: Vector<Double>) -> Vector<Double> {
     let scores = _mixed(x, transposed: false)
     let scale = 1 / Double(Swift.max(rows, 1))
-    return Vector(scores.scalars.map { z in
-      let s = _sigmoid(z)
-      return s * (1 - s) * scale
-    })
+    return Vector(
+      scores.scalars.map { z in
+        let s = _sigmoid(z)
+        return s * (1 - s) * scale
+      })
   }
 }
 
