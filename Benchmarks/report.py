@@ -304,6 +304,10 @@ def main():
     with open(args.compare) as fh:
         doc = json.load(fh)
     os.makedirs(args.images, exist_ok=True)
+    # The folder holds this page's plots only: drop those of workloads not in this comparison.
+    for name in os.listdir(args.images):
+        if name.endswith(".svg") and name[:-4] not in doc["ratios"]:
+            os.remove(os.path.join(args.images, name))
     for wid, t in doc["ratios"].items():
         with open(os.path.join(args.images, f"{wid}.svg"), "w") as fh:
             fh.write(svg_plot(wid, t))
