@@ -86,7 +86,7 @@ public struct MirrorDescentCondition<Objective: ParametricObjective, Map: Mirror
   func pullback(_ u: Vector<Double>, x: Vector<Double>, _ θ: Vector<Double>, dual y: Vector<Double>) -> (
     Vector<Double>, Vector<Double>
   ) {
-    if u.isEmpty { return (Vector.zeros(x.count), Vector.zeros(θ.count)) }
+    if u.isSymbolicZero { return (Vector.zeros(x.count), Vector.zeros(θ.count)) }
     let w = mirrorMap.inverseMirrorVJP(at: y, u)
     let (dx, dθ) = gradientStep.pullback(u, through: w, mirrored: mirrorMap.mirrorVJP(at: x, w), at: x, θ)
     return (dx, dθ)

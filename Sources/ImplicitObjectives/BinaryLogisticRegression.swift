@@ -22,6 +22,8 @@ public struct BinaryLogisticRegression: ShapeCheckedObjective, SmoothObjective, 
   /// `−diag(y)·X̃`: margins are `−(this)·x`, so one product per evaluation.
   let negatedSignedDesign: Matrix<Double>
   let spectrum: SquaredSpectralNorm
+  /// The curvature weights `σ(1 − σ)/n` at the last point a second-order product was taken at.
+  let curvature = PointCache()
 
   /// Throws on shape mismatch, non-finite data or a label that is not ±1.
   public init(features: Matrix<Double>, labels: Vector<Double>, fitIntercept: Bool = false) throws {

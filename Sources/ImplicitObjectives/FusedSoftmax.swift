@@ -73,51 +73,33 @@ func fusedSoftmaxCrossEntropy(
       if let derivatives { directions[(k + l) * d + j] = derivatives[j * k + l] }
     }
   }
-  var dots = [Double](repeating: 0, count: n * c)
-  var out = [Double](repeating: 0, count: c * d)
   let scale = 1 / Double(Swift.max(n, 1))
-  let tangents = targetDerivatives ?? []
-  if n > 0 && d > 0 {
-    design.scalars.withUnsafeBufferPointer { a in
-      directions.withUnsafeBufferPointer { v in
-        targets.withUnsafeBufferPointer { t in
-          tangents.withUnsafeBufferPointer { tt in
-            let θv = SendableConstPointer(t.baseAddress!)
-            let θd = tt.baseAddress.map(SendableConstPointer.init)
-            dots.withUnsafeMutableBufferPointer { dp in
-              out.withUnsafeMutableBufferPointer { o in
-                Kernels.fusedRowPass(
-                  a.baseAddress!, rows: n, columns: d, directions: v.baseAddress!, count: c, dots: dp.baseAddress!,
-                  into: o.baseAddress!
-                ) { i, z, coefficients in
-                  // Softmax of the value scores, then its derivative along the ε scores.
-                  var top = z[0]
-                  for l in 1..<k where z[l] > top { top = z[l] }
-                  var total = 0.0
-                  for l in 0..<k {
-                    let e = Double.exp(z[l] - top)
-                    coefficients[l] = e
-                    total += e
-                  }
-                  var mean = 0.0
-                  for l in 0..<k {
-                    coefficients[l] /= total
-                    if c > k { mean += coefficients[l] * z[k + l] }
-                  }
-                  if c > k {
-                    for l in 0..<k {
-                      let p = coefficients[l]
-                      coefficients[k + l] = (p * (z[k + l] - mean) - (θd?.p[i * k + l] ?? 0)) * scale
-                    }
-                  }
-                  for l in 0..<k { coefficients[l] = (coefficients[l] - θv.p[i * k + l]) * scale }
-                }
-              }
-            }
-          }
-        }
+  // Context: the targets, then their ε parts when given.
+  let hasTangents = targetDerivatives != nil
+  let (dots, out) = design.fusedRowPass(directions: directions, count: c, context: targets + (targetDerivatives ?? []))
+  { context, i, z, coefficients in
+    // Softmax of the value scores, then its derivative along the ε scores.
+    var top = z[0]
+    for l in 1..<k where z[l] > top { top = z[l] }
+    var total = 0.0
+    for l in 0..<k {
+      let e = Double.exp(z[l] - top)
+      coefficients[l] = e
+      total += e
+    }
+    var mean = 0.0
+    for l in 0..<k {
+      coefficients[l] /= total
+      if c > k { mean += coefficients[l] * z[k + l] }
+    }
+    if c > k {
+      for l in 0..<k {
+        let p = coefficients[l]
+        let tangent = hasTangents ? context[n * k + i * k + l] : 0
+        coefficients[k + l] = (p * (z[k + l] - mean) - tangent) * scale
       }
     }
+    for l in 0..<k { coefficients[l] = (coefficients[l] - context[i * k + l]) * scale }
   }
   // Value from the stored scores: Σ logsumexp(zᵢ) − ⟨θᵢ, zᵢ⟩ and its ε part ⟨pᵢ, żᵢ⟩ − ⟨θ̇ᵢ, zᵢ⟩ − ⟨θᵢ, żᵢ⟩.
   var value = 0.0, tangent = 0.0

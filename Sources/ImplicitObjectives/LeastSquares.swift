@@ -30,6 +30,8 @@ public struct LeastSquares: ShapeCheckedObjective, SmoothObjective, Sendable {
   public func validate(_ x: Vector<Double>, _ θ: Vector<Double>) throws {
     try checkCount("x (one entry per column of A)", x, A.columns)
     try checkCount("θ = b (one entry per row of A)", θ, A.rows)
+    // Non-finite targets: the closed-form products never touch θ, so nothing downstream would see them.
+    try ImplicitError.checkFinite("θ = b", θ)
   }
 
   /// `‖A‖₂²`.

@@ -17,3 +17,10 @@ public protocol SmoothObjective: ParametricObjective {
   /// An upper bound `L` on the Lipschitz constant of `x ↦ ∇ₓf(x, θ)` (valid for every `x`).
   func gradientLipschitzConstant(_ θ: Vector<Double>) -> Double
 }
+
+/// A ``ParametricObjective`` whose `gradient`, `gradientJVP` and `gradientPullback` are closed
+/// forms on doubles (one pass over the data each, no dual numbers, no tape), so cheaper than any
+/// reverse pass: conditions built on the objective call them for every derivative they need,
+/// including the one-argument products (`∇ₓf`, `∇²ₓₓf·v`, `(∂∇ₓf/∂θ)·t`) that would otherwise be
+/// reverse passes over dual numbers.
+public protocol ClosedFormDerivatives: ParametricObjective {}

@@ -25,6 +25,8 @@ public struct SoftmaxCrossEntropy: ShapeCheckedObjective, SmoothObjective, Senda
   /// `X̃`: the features, with a column of ones when fitting an intercept.
   let design: Matrix<Double>
   let spectrum: SquaredSpectralNorm
+  /// The row-wise softmax of the scores at the last point a second-order product was taken at.
+  let softmaxCache = PointCache()
 
   /// Throws on non-finite features or fewer than two classes.
   public init(features: Matrix<Double>, classes: Int, fitIntercept: Bool = false) throws {

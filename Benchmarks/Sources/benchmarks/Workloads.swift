@@ -282,105 +282,85 @@ func svmWorkload(_ method: SVMMethod, features p: Int, data cache: SVMDataCache,
         gradient(at: θ) { θ in crossEntropy(svm.weights(solve(θ), θ.sum()), features: Xv, oneHot: Yv) }.scalars
       }
 
-      switch method {
-      case .projectedGradient:
-        func setUp() throws -> (
-          MulticlassSVMDual, ProximalGradientCondition<MulticlassSVMDual, ProjectionProximal<RowSimplexProjection>>,
-          FISTA
-        ) {
+      /// The three runs of one SVM method: `condition` builds the method's condition from the
+      /// objective and the step `1/L` (both built inside every timed call: the step needs ‖X‖₂²),
+      /// `solve` runs the forward solver, `unroll` returns the unrolled hypergradient.
+      func run<C: OptimalityCondition>(
+        condition: @escaping (MulticlassSVMDual, Double) throws -> C,
+        solve: @escaping (MulticlassSVMDual, C) throws -> SolverResult<Vector<Double>>,
+        unroll: @escaping (MulticlassSVMDual, C) -> [Double]
+      ) -> WorkloadRun where C.Solution == Vector<Double>, C.Parameter == Vector<Double> {
+        func setUp() throws -> (MulticlassSVMDual, C) {
           let svm = try MulticlassSVMDual(X: X, Y: Y)
-          let η = 1 / svm.lipschitzConstant(θ[0])
-          let condition = try ProximalGradientCondition(
-            objective: svm, projection: RowSimplexProjection(columns: k), objectiveParameterCount: 1,
-            projectionParameter: Vector([]), stepSize: η)
-          return (svm, condition, FISTA.fixedIterations(iterations, stepSize: η))
+          return (svm, try condition(svm, 1 / svm.lipschitzConstant(θ[0])))
         }
-        func forward() throws -> (solution: Vector<Double>, error: Double) {
-          let (svm, condition, solver) = try setUp()
-          let result = try solver.solve(condition, θ, from: svm.uniformStart)
-          return (try result.converged(), result.residual)
-        }
-        func implicit(_ options: ImplicitOptions, at β: Vector<Double>? = nil) throws -> Hypergradient {
-          let (svm, condition, solver) = try setUp()
-          let β = try β ?? solver.solve(condition, θ, from: svm.uniformStart).converged()
-          return try outerHypergradient(svm, condition, β, options)
-        }
-        return WorkloadRun(
-          forward: forward, implicit: { try implicit($0) },
-          unrolled: {
-            let (svm, condition, solver) = try setUp()
-            return unrolledHypergradient(svm) { θ in solver.unrolled(condition, θ, from: svm.uniformStart) }
-          },
-          unrolledUnavailable: nil,
-          reference: { try implicit(ImplicitOptions(linearSolver: DenseLU()), at: try forward().solution) },
-          reportedEntry: 0)
-      case .mirrorDescent:
-        func setUp() throws -> (
-          MulticlassSVMDual, MirrorDescentCondition<MulticlassSVMDual, KLRowSimplexMirrorMap>, MirrorDescent
-        ) {
-          let svm = try MulticlassSVMDual(X: X, Y: Y)
-          let η = 1 / svm.lipschitzConstant(θ[0])
-          let condition = try MirrorDescentCondition(
-            objective: svm, mirrorMap: KLRowSimplexMirrorMap(columns: k), stepSize: η)
-          return (svm, condition, MirrorDescent(stepSize: η, fixedIterations: iterations))
-        }
-        func forward() throws -> (solution: Vector<Double>, error: Double) {
-          let (svm, condition, solver) = try setUp()
-          let result = try solver.solve(condition, θ, from: svm.uniformStart)
-          return (try result.converged(), result.residual)
-        }
-        func implicit(_ options: ImplicitOptions, at β: Vector<Double>? = nil) throws -> Hypergradient {
-          let (svm, condition, solver) = try setUp()
-          let β = try β ?? solver.solve(condition, θ, from: svm.uniformStart).converged()
-          return try outerHypergradient(svm, condition, β, options)
-        }
-        return WorkloadRun(
-          forward: forward, implicit: { try implicit($0) },
-          unrolled: {
-            let (svm, condition, solver) = try setUp()
-            return unrolledHypergradient(svm) { θ in solver.unrolled(condition, θ, from: svm.uniformStart) }
-          },
-          unrolledUnavailable: nil,
-          reference: { try implicit(ImplicitOptions(linearSolver: DenseLU()), at: try forward().solution) },
-          reportedEntry: 0)
-      case .blockCoordinateDescent:
-        func setUp() throws -> (
-          MulticlassSVMDual, BlockCoordinateDescentCondition<MulticlassSVMDual, SimplexProjection>
-        ) {
-          let svm = try MulticlassSVMDual(X: X, Y: Y)
-          let condition = try BlockCoordinateDescentCondition(
-            objective: svm, blockProjection: SimplexProjection(), projectionParameter: 1,
-            blocks: BlockPartition(blockSize: k, dimension: n * k), objectiveParameterCount: 1,
-            stepSize: 1 / svm.lipschitzConstant(θ[0]))
-          return (svm, condition)
-        }
-        let solver = BlockCoordinateDescent(fixedSweeps: iterations)
         func forward() throws -> (solution: Vector<Double>, error: Double) {
           let (svm, condition) = try setUp()
-          let result = try solver.solve(
-            condition, θ, from: svm.uniformStart, gradients: MulticlassSVMDualBlockGradients(svm))
+          let result = try solve(svm, condition)
           return (try result.converged(), result.residual)
         }
         func implicit(_ options: ImplicitOptions, at β: Vector<Double>? = nil) throws -> Hypergradient {
           let (svm, condition) = try setUp()
-          let β =
-            try β
-            ?? solver.solve(condition, θ, from: svm.uniformStart, gradients: MulticlassSVMDualBlockGradients(svm))
-            .converged()
+          let β = try β ?? solve(svm, condition).converged()
           return try outerHypergradient(svm, condition, β, options)
         }
         return WorkloadRun(
           forward: forward, implicit: { try implicit($0) },
           unrolled: {
             let (svm, condition) = try setUp()
-            let gradients = MulticlassSVMDualBlockGradients(svm)
-            return unrolledHypergradient(svm) { θ in
-              solver.unrolled(condition, θ, from: svm.uniformStart, gradients: gradients)
-            }
+            return unroll(svm, condition)
           },
           unrolledUnavailable: nil,
           reference: { try implicit(ImplicitOptions(linearSolver: DenseLU()), at: try forward().solution) },
           reportedEntry: 0)
+      }
+
+      switch method {
+      case .projectedGradient:
+        return run(
+          condition: { svm, η in
+            try ProximalGradientCondition(
+              objective: svm, projection: RowSimplexProjection(columns: k), objectiveParameterCount: 1,
+              projectionParameter: Vector([]), stepSize: η)
+          },
+          solve: { svm, condition in
+            try FISTA.fixedIterations(iterations, stepSize: condition.stepSize)
+              .solve(condition, θ, from: svm.uniformStart)
+          },
+          unroll: { svm, condition in
+            let solver = FISTA.fixedIterations(iterations, stepSize: condition.stepSize)
+            return unrolledHypergradient(svm) { θ in solver.unrolled(condition, θ, from: svm.uniformStart) }
+          })
+      case .mirrorDescent:
+        return run(
+          condition: { svm, η in
+            try MirrorDescentCondition(objective: svm, mirrorMap: KLRowSimplexMirrorMap(columns: k), stepSize: η)
+          },
+          solve: { svm, condition in
+            try MirrorDescent(stepSize: condition.stepSize, fixedIterations: iterations)
+              .solve(condition, θ, from: svm.uniformStart)
+          },
+          unroll: { svm, condition in
+            let solver = MirrorDescent(stepSize: condition.stepSize, fixedIterations: iterations)
+            return unrolledHypergradient(svm) { θ in solver.unrolled(condition, θ, from: svm.uniformStart) }
+          })
+      case .blockCoordinateDescent:
+        let solver = BlockCoordinateDescent(fixedSweeps: iterations)
+        return run(
+          condition: { svm, η in
+            try BlockCoordinateDescentCondition(
+              objective: svm, blockProjection: SimplexProjection(), projectionParameter: 1,
+              blocks: BlockPartition(blockSize: k, dimension: n * k), objectiveParameterCount: 1, stepSize: η)
+          },
+          solve: { svm, condition in
+            try solver.solve(condition, θ, from: svm.uniformStart, gradients: MulticlassSVMDualBlockGradients(svm))
+          },
+          unroll: { svm, condition in
+            let gradients = MulticlassSVMDualBlockGradients(svm)
+            return unrolledHypergradient(svm) { θ in
+              solver.unrolled(condition, θ, from: svm.uniformStart, gradients: gradients)
+            }
+          })
       }
     })
 }

@@ -3,7 +3,7 @@ import ImplicitCore
 
 /// `benchmarks` — the workloads of `../shared/benchmarks.md`, written with the library's public API.
 let usage = """
-  USAGE: benchmarks [--quick] [--runs N] [--only ID[,ID...]] [--json FILE] [--export-data DIR] [--no-unrolled] [--no-reference]
+  USAGE: benchmarks [--quick] [--runs N] [--only ID[,ID...]] [--json FILE] [--export-data DIR] [--no-unrolled] [--no-reference] [--products]
 
     --quick            the quick sizes and iteration counts of benchmarks.md
     --runs N           timed rounds after one warm-up (default 5); medians are reported
@@ -12,6 +12,7 @@ let usage = """
     --export-data DIR  write each selected workload's arrays as .npy (float64) into DIR/<id>/ and exit
     --no-unrolled      skip the unrolled hypergradient (it dominates the run time)
     --no-reference     skip the untimed tight-tolerance reference hypergradient (e.g. for profiling)
+    --products         time one call of each objective's gradient / gradientJVP / gradientPullback and exit
   """
 
 /// Writes a line to standard output unbuffered, so that progress shows when the output is piped.
@@ -23,7 +24,7 @@ func fail(_ message: String, code: Int32 = 2) -> Never {
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-var quick = false, noUnrolled = false, noReference = false
+var quick = false, noUnrolled = false, noReference = false, products = false
 var runs = 5
 var only: [String]?
 var jsonPath: String?
@@ -39,6 +40,7 @@ while let argument = arguments.first {
   case "--quick": quick = true
   case "--no-unrolled": noUnrolled = true
   case "--no-reference": noReference = true
+  case "--products": products = true
   case "--runs":
     guard let n = Int(value()), n > 0 else { fail("--runs needs a positive integer") }
     runs = n
@@ -50,6 +52,20 @@ while let argument = arguments.first {
     exit(0)
   default: fail("unknown argument \(argument)\n\n\(usage)")
   }
+}
+
+if products {
+  say("one call of each derivative product (median µs):")
+  let rows = runProductTimings()
+  if let jsonPath {
+    do {
+      try JSONSerialization.data(withJSONObject: ["products": rows], options: [.prettyPrinted, .sortedKeys])
+        .write(to: URL(fileURLWithPath: jsonPath))
+    } catch {
+      fail("cannot write \(jsonPath): \(error)", code: 1)
+    }
+  }
+  exit(0)
 }
 
 let workloads = allWorkloads()
@@ -112,10 +128,10 @@ for w in selected {
     var tight: Hypergradient?
     var library: Hypergradient?
     var unrolled: [Double]?
+    // JAXopt's solve tolerance with the library's automatic solver: CG on the symmetric
+    // reformulation for the gradient-step conditions, CG for ridge and logistic, GMRES otherwise.
     let jaxoptOptions = ImplicitOptions(
-      linearSolver: w.id.hasPrefix("ridge") || w.id.hasPrefix("logistic")
-        ? ConjugateGradient(relativeTolerance: jaxoptTolerance) as any LinearSolver
-        : NormalConjugateGradient(relativeTolerance: jaxoptTolerance),
+      linearSolver: AutomaticLinearSolver(relativeTolerance: jaxoptTolerance),
       // Like JAXopt, return what the budget reached when the solve stops short (flagged in the JSON),
       // with the certificate the docs teach for hypergradient loops (no extra solves).
       policy: DerivativePolicy(linearSolveFailure: .flag, certificate: .estimated))

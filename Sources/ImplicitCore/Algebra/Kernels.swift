@@ -88,14 +88,51 @@ public enum Kernels {
     }
   }
 
-  /// `y = Aᵀ·x` for row-major `A` (m×n): a sum of scaled rows, so it reads `A` row by row.
+  /// `y = A·x` for row-major `A` (m×n) and `x` given by its nonzero entries `values` at the
+  /// column `indices`: per row a gather of those entries only, so a sparse `x` (a support-restricted
+  /// direction) costs `m·nnz` loads instead of a pass over `A`.
+  public static func sparseMatvec(
+    _ a: UnsafePointer<Double>, _ m: Int, _ n: Int, indices: UnsafePointer<Int>, values: UnsafePointer<Double>,
+    count nnz: Int, _ y: UnsafeMutablePointer<Double>
+  ) {
+    for i in 0..<m {
+      let row = a + i &* n
+      // Four accumulators: the gathered loads overlap instead of waiting on one chain of adds.
+      var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+      var q = 0
+      while q &+ 4 <= nnz {
+        s0 += row[indices[q]] * values[q]
+        s1 += row[indices[q &+ 1]] * values[q &+ 1]
+        s2 += row[indices[q &+ 2]] * values[q &+ 2]
+        s3 += row[indices[q &+ 3]] * values[q &+ 3]
+        q &+= 4
+      }
+      while q < nnz {
+        s0 += row[indices[q]] * values[q]
+        q &+= 1
+      }
+      y[i] = (s0 + s1) + (s2 + s3)
+    }
+  }
+
+  /// `y = Aᵀ·x` for row-major `A` (m×n): a sum of scaled rows, so it reads `A` row by row, four
+  /// rows per sweep of `y` (one load and store of `y` per four rows).
   public static func matvecTransposed(
     _ a: UnsafePointer<Double>, _ m: Int, _ n: Int, _ x: UnsafePointer<Double>,
     _ y: UnsafeMutablePointer<Double>
   ) {
     let a = SendableConstPointer(a), x = SendableConstPointer(x)
     reduceOverRowBlocks(rows: m, work: m &* n, length: n, into: y) { lo, hi, out in
-      for i in lo..<hi { axpy(x.p[i], a.p + i &* n, out, n) }
+      var i = lo
+      while i &+ 4 <= hi {
+        let r0 = a.p + i &* n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n
+        axpy4(x.p[i], r0, x.p[i &+ 1], r1, x.p[i &+ 2], r2, x.p[i &+ 3], r3, out, n)
+        i &+= 4
+      }
+      while i < hi {
+        axpy(x.p[i], a.p + i &* n, out, n)
+        i &+= 1
+      }
     }
   }
 
@@ -220,17 +257,28 @@ public enum Kernels {
   static func dots2x1(
     _ a0: UnsafePointer<Double>, _ a1: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int
   ) -> (Double, Double) {
-    var p0 = SIMD4<Double>(), q0 = SIMD4<Double>()
+    // Two accumulators per row: four independent chains of adds instead of two.
+    var p0 = SIMD4<Double>(), q0 = SIMD4<Double>(), p1 = SIMD4<Double>(), q1 = SIMD4<Double>()
     let x0 = UnsafeRawPointer(a0), x1 = UnsafeRawPointer(a1), y = UnsafeRawPointer(b)
     var f = 0
-    while f &+ 4 <= n {
+    while f &+ 8 <= n {
+      let o = f &* 8
+      let w = y.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+      p0 += x0.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) * w
+      q0 += x1.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) * w
+      let v = y.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD4<Double>.self)
+      p1 += x0.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD4<Double>.self) * v
+      q1 += x1.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD4<Double>.self) * v
+      f &+= 8
+    }
+    if f &+ 4 <= n {
       let o = f &* 8
       let w = y.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
       p0 += x0.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) * w
       q0 += x1.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) * w
       f &+= 4
     }
-    var s = p0.sum(), t = q0.sum()
+    var s = (p0 + p1).sum(), t = (q0 + q1).sum()
     while f < n {
       s += a0[f] * b[f]
       t += a1[f] * b[f]
@@ -240,8 +288,8 @@ public enum Kernels {
   }
 
   /// `C = Aᵀ·G` (n×c) for row-major `A` (m×n) and `G` (m×c), reading `A` row by row:
-  /// `Cᵀ = Σᵢ gᵢ aᵢᵀ` is `c` vectorised axpys of each row (split over the cores), transposed at
-  /// the end.
+  /// `Cᵀ = Σᵢ gᵢ aᵢᵀ` is `c` vectorised axpys of each row, four rows per sweep of each output
+  /// row (split over the cores), transposed at the end.
   public static func matmulTransposedLeft(
     _ a: UnsafePointer<Double>, _ m: Int, _ n: Int, _ g: UnsafePointer<Double>, _ c: Int,
     _ out: UnsafeMutablePointer<Double>
@@ -252,12 +300,22 @@ public enum Kernels {
     defer { ct.deallocate() }
     let a = SendableConstPointer(a), g = SendableConstPointer(g)
     reduceOverRowBlocks(rows: m, work: m &* length, length: length, into: ct) { lo, hi, target in
-      for i in lo..<hi {
+      var i = lo
+      while i &+ 4 <= hi {
+        let r0 = a.p + i &* n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n
+        let g0 = g.p + i &* c, g1 = g0 + c, g2 = g1 + c, g3 = g2 + c
+        for j in 0..<c where g0[j] != 0 || g1[j] != 0 || g2[j] != 0 || g3[j] != 0 {
+          axpy4(g0[j], r0, g1[j], r1, g2[j], r2, g3[j], r3, target + j &* n, n)
+        }
+        i &+= 4
+      }
+      while i < hi {
         let row = a.p + i &* n
         for j in 0..<c {
           let coefficient = g.p[i &* c &+ j]
           if coefficient != 0 { axpy(coefficient, row, target + j &* n, n) }
         }
+        i &+= 1
       }
     }
     for j in 0..<c { for l in 0..<n { out[l &* c &+ j] = ct[j &* n &+ l] } }
