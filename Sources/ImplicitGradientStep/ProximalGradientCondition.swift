@@ -227,7 +227,7 @@ public struct ProximalGradientCondition<Objective: ParametricObjective, Prox: Pr
       template: zeros, d: prox.preparedJacobianProduct(at: z, θg, scaling: η),
       pseudoInverse: { v in prox.jacobianPseudoInverseProduct(at: z, θg, scaling: η, v) ?? zeros },
       isProjector: isProjector,
-      g: { v in gradientStep.tangent(mirrored: v, v, Vector([]), at: x, θf) })
+      g: { v in gradientStep.tangent(mirrored: v, v, .zero, at: x, θf) })
   }
 
   public func validate(_ x: Vector<Double>, _ θ: Vector<Double>) throws {

@@ -129,9 +129,9 @@ struct ClosedFormProductTests {
     // The symbolic zero (an empty direction) is the zero direction.
     let ad = ADOnly(f: f), zero = Vector<Double>.zeros(n * k), θ = Vector([0.8])
     Self.expectClose(
-      f.gradientJVP(at: beta, θ, along: Vector([]), Vector([0.6])),
+      f.gradientJVP(at: beta, θ, along: .zero, Vector([0.6])),
       ad.gradientJVP(at: beta, θ, along: zero, Vector([0.6])), "SVM JVP, symbolic zero")
-    Self.expectClose(f.gradientPullback(at: beta, θ, Vector([])).x, zero, "SVM pullback, symbolic zero")
+    Self.expectClose(f.gradientPullback(at: beta, θ, .zero).x, zero, "SVM pullback, symbolic zero")
   }
 
   @Test("softmax cross-entropy (targets as θ) and l2 multiclass logistic, with and without intercept")
