@@ -26,6 +26,17 @@ ACCURACY_WORKLOADS = {"ridge-p1000", "lasso-p2000", "svm-pg-p100"}
 ACCURACY_TOLERANCE = 1e-5  # JAXopt's relative tolerance, used for the timed implicit solve
 
 
+def flag_text(last, prefix):
+    """What the derivative's diagnostics said: a linear solve that missed its tolerance, or a
+    flag from the certificate's error bound (e.g. at an unconverged forward solution)."""
+    if not last.get(prefix + "linear_solve_converged", True):
+        return " (linear solve NOT converged)"
+    if not last.get(prefix + "reliable", True):
+        bound = last.get(prefix + "relative_error_estimate")
+        return " (flagged: error bound " + (f"{bound:.1e}" if isinstance(bound, (int, float)) else "?") + ")"
+    return ""
+
+
 def med(sp):
     return None if sp is None else sp["median"]
 
@@ -67,7 +78,7 @@ def target_status(wid, t):
         backward = s_i - s_f
         it = last.get("linear_iterations")
         per = f", {1e3 * backward / it:.2f} ms/it" if it else ""
-        conv = "" if last.get("linear_solve_converged", True) else ", flagged unreliable"
+        conv = flag_text(last, "")
         misses.append(
             f"implicit {ratio_i:.2f}× JAXopt (target {IMPLICIT_TARGET}×"
             + (f", or {FLOOR_SLACK}× floor {i_floor:.3f} s" if floor_rule else "")
@@ -255,8 +266,8 @@ def write_doc(doc, source, images_rel, products, out):
     for wid, t in doc["ratios"].items():
         last = t.get("swift_last", {})
         floors = t.get("floors", {})
-        conv = "" if last.get("linear_solve_converged", True) else " (flagged)"
-        dconv = "" if last.get("default_linear_solve_converged", True) else " (flagged)"
+        conv = flag_text(last, "")
+        dconv = flag_text(last, "default_")
         jd = t.get("jaxopt_vs_swift_reference_rel_diff")
         lines.append(
             f"| {wid} | {sci(last.get('bytes_per_iteration'))} | {sci(last.get('bytes_per_linear_iteration'))} | "

@@ -18,8 +18,13 @@ struct Hypergradient {
   var value: [Double]
   var linearIterations: Int
   var linearMethod: String
-  /// `false` when the linear solve stopped before its tolerance (the derivative is flagged).
+  /// Whether the linear solve met its tolerance (true residual).
+  var converged: Bool
+  /// The derivative's `isReliable`: `false` when a solve stopped short or the certificate's
+  /// error bound is above the policy's threshold (e.g. at an unconverged forward solution).
   var reliable: Bool
+  /// The certificate's relative error bound.
+  var relativeErrorEstimate: Double
 }
 
 /// The three ways of getting the workload's output, as a user writes them with the library.
@@ -75,7 +80,8 @@ func relativeDifference(_ a: [Double], _ b: [Double]) -> Double {
 func hypergradient(_ value: [Double], _ d: DerivativeDiagnostics) -> Hypergradient {
   Hypergradient(
     value: value, linearIterations: d.linearSolve.iterations, linearMethod: d.linearSolve.method,
-    reliable: d.isReliable)
+    converged: d.linearSolve.status == .converged, reliable: d.isReliable,
+    relativeErrorEstimate: d.relativeErrorEstimate)
 }
 
 // MARK: - Ridge and logistic regression: accelerated gradient descent on a stationarity condition

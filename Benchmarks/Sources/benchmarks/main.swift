@@ -116,6 +116,11 @@ let memoryBandwidth = max(bandwidth.oneThread, bandwidth.allCores) * 1e9
 
 func format(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "n/a" }
 func formatShort(_ x: Double?) -> String { x.map { String(format: "%.1e", $0) } ?? "n/a" }
+/// What a derivative's diagnostics say beside its solve: a failed solve, or a flag from the bound.
+func status(_ h: Hypergradient) -> String {
+  if !h.converged { return " (linear solve NOT converged)" }
+  return h.reliable ? "" : " (flagged: relative error bound \(formatShort(h.relativeErrorEstimate)))"
+}
 
 var results = [[String: Any]]()
 var failures = 0
@@ -166,7 +171,10 @@ for w in selected {
       "implicit_default_vs_reference_rel_diff": relativeDifference(library.value, reference.value),
       "reference_linear_solve": noReference ? "skipped (--no-reference)" : reference.linearMethod,
       "linear_solve": tight.linearMethod, "linear_iterations": tight.linearIterations,
-      "linear_solve_converged": tight.reliable, "default_linear_solve_converged": library.reliable,
+      "linear_solve_converged": tight.converged, "default_linear_solve_converged": library.converged,
+      "reliable": tight.reliable, "default_reliable": library.reliable,
+      "relative_error_estimate": tight.relativeErrorEstimate,
+      "default_relative_error_estimate": library.relativeErrorEstimate,
       "default_linear_solve": library.linearMethod, "default_linear_iterations": library.linearIterations,
       "bytes_per_iteration": w.bytesPerIteration, "bytes_per_linear_iteration": w.bytesPerLinearIteration,
       "bytes_note": w.bytesNote, "working_set_bytes": w.workingSetBytes, "floor_bandwidth_GBps": floorBandwidth / 1e9,
@@ -189,9 +197,9 @@ for w in selected {
     say("\(w.id)  T=\(iterations)")
     say("  forward    \(spread(0))   floor \(format(forwardFloor)) (\(formatShort(w.bytesPerIteration)) B/iter)")
     say(
-      "  implicit   \(spread(1))   floor \(format(implicitFloor))   \(tight.linearMethod) 1e-5, \(tight.linearIterations) it\(tight.reliable ? "" : " (NOT converged)")"
+      "  implicit   \(spread(1))   floor \(format(implicitFloor))   \(tight.linearMethod) 1e-5, \(tight.linearIterations) it\(status(tight))"
     )
-    say("  implicit*  \(spread(2))   library default \(library.linearMethod), \(library.linearIterations) it")
+    say("  implicit*  \(spread(2))   library default \(library.linearMethod), \(library.linearIterations) it\(status(library))")
     if unrolled != nil {
       say("  unrolled   \(spread(3))")
     } else {
