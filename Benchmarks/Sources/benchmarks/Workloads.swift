@@ -182,7 +182,7 @@ func lassoWorkload(features p: Int, inQuickRun: Bool, quickOnly: Bool = false) -
   return Workload(
     id: "lasso-p\(p)", iterations: 500, quickIterations: 100, inQuickRun: inQuickRun, quickOnly: quickOnly,
     bytesPerIteration: bytes, bytesPerLinearIteration: 2 * bytes, bytesOuter: bytes,
-    bytesNote: "one pass over X per gradient; normal-equation CG needs A·v and Aᵀ·u (one pass each)",
+    bytesNote: "one pass over X per gradient; a CG iteration on the symmetric reformulation needs A·v and Aᵀ·u (one pass each)",
     workingSetBytes: bytes,
     arrays: {
       let d = data()
@@ -252,9 +252,9 @@ func svmWorkload(_ method: SVMMethod, features p: Int, data cache: SVMDataCache,
   return Workload(
     id: "svm-\(method.rawValue)-p\(p)", iterations: method == .blockCoordinateDescent ? 50 : 500,
     quickIterations: method == .blockCoordinateDescent ? 10 : 100, inQuickRun: inQuickRun,
-    bytesPerIteration: product, bytesPerLinearIteration: 2 * product, bytesOuter: Double(2 * n * p * 8),
+    bytesPerIteration: product, bytesPerLinearIteration: product, bytesOuter: Double(2 * n * p * 8),
     bytesNote: "one product with XXᵀ per iteration/sweep (min of two passes over X and one over the n×n Gram); "
-      + "normal-equation CG: two such products",
+      + "one per linear iteration too (CG on the symmetric reformulation, GMRES)",
     workingSetBytes: Double(min(n * p, n * n) * 8),
     arrays: {
       let d = cache.data(p)
