@@ -1,14 +1,8 @@
 /// BiCGSTAB (van der Vorst) with right preconditioning. Its two known breakdowns
 /// (`⟨r̂, r⟩ = 0`, `ω = 0`) end the solve with `.breakdown`, never with a silent iterate.
-public struct BiCGSTAB: LinearSolver {
+public struct BiCGSTAB: IterativeLinearSolver {
   /// Stopping rule and iteration budget.
   public var tolerance: LinearSolverTolerance
-
-  /// BiCGSTAB stopping at `‖b − A x‖ ≤ max(relativeTolerance·‖b‖, absoluteTolerance)`.
-  public init(relativeTolerance: Double = 1e-10, absoluteTolerance: Double = 0, maxIterations: Int? = nil) {
-    tolerance = LinearSolverTolerance(
-      relative: relativeTolerance, absolute: absoluteTolerance, maxIterations: maxIterations)
-  }
 
   /// BiCGSTAB with the given stopping rule.
   public init(tolerance: LinearSolverTolerance) {

@@ -4,15 +4,9 @@
 /// `.notPositiveDefinite` instead of producing a meaningless iterate. A residual that stops
 /// falling (no 1% gain over `max(50, n)` iterations — e.g. a singular `A` and a right-hand side
 /// outside its range) ends it with `.breakdown("stagnated …")`.
-public struct ConjugateGradient: LinearSolver {
+public struct ConjugateGradient: IterativeLinearSolver {
   /// Stopping rule and iteration budget.
   public var tolerance: LinearSolverTolerance
-
-  /// Conjugate gradient stopping at `‖b − A x‖ ≤ max(relativeTolerance·‖b‖, absoluteTolerance)`.
-  public init(relativeTolerance: Double = 1e-10, absoluteTolerance: Double = 0, maxIterations: Int? = nil) {
-    tolerance = LinearSolverTolerance(
-      relative: relativeTolerance, absolute: absoluteTolerance, maxIterations: maxIterations)
-  }
 
   /// Conjugate gradient with the given stopping rule.
   public init(tolerance: LinearSolverTolerance) { self.tolerance = tolerance }
@@ -74,15 +68,9 @@ public struct ConjugateGradient: LinearSolver {
 /// CG on the normal equations `AᵀA x = Aᵀb` (CGNR). Works for any non-singular `A` at the
 /// price of squaring its condition number; needs the transpose's action. A preconditioner
 /// `M ≈ A` is applied as `M⁻ᵀ … M⁻¹` on both sides (`(AM⁻¹)ᵀ(AM⁻¹) y = (AM⁻¹)ᵀ b`, `x = M⁻¹y`).
-public struct NormalConjugateGradient: LinearSolver {
+public struct NormalConjugateGradient: IterativeLinearSolver {
   /// Stopping rule and iteration budget.
   public var tolerance: LinearSolverTolerance
-
-  /// Normal-equation CG stopping at `‖b − A x‖ ≤ max(relativeTolerance·‖b‖, absoluteTolerance)`.
-  public init(relativeTolerance: Double = 1e-10, absoluteTolerance: Double = 0, maxIterations: Int? = nil) {
-    tolerance = LinearSolverTolerance(
-      relative: relativeTolerance, absolute: absoluteTolerance, maxIterations: maxIterations)
-  }
 
   /// Normal-equation CG with the given stopping rule.
   public init(tolerance: LinearSolverTolerance) { self.tolerance = tolerance }

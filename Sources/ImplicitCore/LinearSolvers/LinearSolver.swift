@@ -48,6 +48,23 @@ extension LinearSolver {
   }
 }
 
+/// A Krylov method configured by its stopping rule alone (``ConjugateGradient``,
+/// ``NormalConjugateGradient``, ``BiCGSTAB``), which gives each the same convenience initialiser.
+public protocol IterativeLinearSolver: LinearSolver {
+  /// The method with the given stopping rule.
+  init(tolerance: LinearSolverTolerance)
+}
+
+extension IterativeLinearSolver {
+  /// The method stopping at `‖b − A x‖ ≤ max(relativeTolerance·‖b‖, absoluteTolerance)`, within
+  /// `maxIterations` (default `max(2n, 50)`).
+  public init(relativeTolerance: Double = 1e-10, absoluteTolerance: Double = 0, maxIterations: Int? = nil) {
+    self.init(
+      tolerance: LinearSolverTolerance(
+        relative: relativeTolerance, absolute: absoluteTolerance, maxIterations: maxIterations))
+  }
+}
+
 /// Which products of an operator a solver applies.
 public struct OperatorProducts: OptionSet, Sendable, Hashable {
   public let rawValue: Int
