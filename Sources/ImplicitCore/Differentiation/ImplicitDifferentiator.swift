@@ -5,9 +5,10 @@
 ///   cotangent);
 /// - ``jvp(_:at:_:)`` solves `A w = −B t` and returns `w` (forward mode, one solve per input
 ///   tangent);
-/// - ``jacobian(at:_:)`` assembles `∂x*/∂θ = −A⁻¹B`: with a dense solver (the automatic choice
-///   for small `x`) from one factorisation, else by rows (VJPs) or columns (JVPs), whichever
-///   needs fewer solves, all with one prepared solver.
+/// - ``jacobian(at:_:)`` assembles `∂x*/∂θ = −A⁻¹B` by rows (VJPs, `dim(x)` solves) or columns
+///   (JVPs, `dim(θ)` solves), whichever needs fewer, all with one prepared solver: with a dense
+///   solver (the automatic choice for small `x`) from one factorisation, never materialising a
+///   `B` wider than `A`.
 ///
 /// Every result carries its certificate, ``DerivativeDiagnostics``: `‖F(x̂, θ)‖`, the linear
 /// solves' status and true residual, an error bound, and the degeneracies the condition reports
@@ -148,11 +149,15 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
       jacobianNorm: ratio(result.solution.norm, t.norm), inputNorm: t.norm, forward: forward, count: 1)
   }
 
+  /// The Jacobian by the smaller side: `dim(θ)` columns (`A w = −B eⱼ`) or `dim(x)` rows
+  /// (`Aᵀu = eᵢ`, row `−Bᵀu`), whichever takes fewer solves, all with the one prepared solver.
+  /// `B` is materialised only for dense columns (`dim(θ) ≤ dim(x)`, so it is no larger than `A`).
   func rawJacobian(_ lin: ConditionLinearization<Condition>, _ prepared: Prepared) throws -> Raw<Matrix<Double>> {
     let x = lin.solution, θ = lin.parameter
     let n = x.dimension, p = θ.dimension
+    let dense = prepared.products.contains(.matrix)
     var j = Matrix<Double>.zeros(rows: n, columns: p)
-    if prepared.products.contains(.matrix) {
+    if dense && p <= n {
       // One factorisation, one solve per column of −B (built exactly from reverse products).
       let b = lin.materializedB()
       var summaries = [LinearSolveSummary]()
@@ -170,10 +175,12 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
       let σ = ratio(jNorm, b.flattenedVector().norm())
       return Raw(
         value: j, solves: summaries, inverseNorm: σ, solveError: σ * Vector(residuals).norm(), jacobianNorm: jNorm,
-        inputNorm: 1, forward: .notUsed, count: p, assembly: "dense \(prepared.solver.method)")
+        inputNorm: 1, forward: .notUsed, count: p, assembly: "dense \(prepared.solver.method) by columns")
     }
-    // Iterative: rows (one VJP per coordinate of x) or columns (one JVP per coordinate of θ).
-    let useColumns = p < n && lin.hasExactSolutionProduct && lin.hasExactParameterProduct
+    // Rows (one VJP per coordinate of x: dense rows, or iterative) or columns (one JVP per
+    // coordinate of θ, iterative with exact forward products only).
+    let useColumns =
+      !dense && p < n && lin.hasExactSolutionProduct && lin.hasExactParameterProduct
     var summaries = [LinearSolveSummary]()
     var σ = 0.0, solveErrors = [Double](), forward = ForwardProductSource.notUsed
     func record<V>(_ d: Raw<V>) {
@@ -194,19 +201,22 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
       }
     } else {
       var e = [Double](repeating: 0, count: n)
-      for r in 0..<n {
-        e[r] = 1
-        let d = try rawVJP(x.unflattened(e), lin, prepared)
-        e[r] = 0
-        let row = d.value.flattened
-        for c in 0..<p { j.scalars[r * p + c] = row[c] }
-        record(d)
+      try j.scalars.withUnsafeMutableBufferPointer { out in
+        for r in 0..<n {
+          e[r] = 1
+          let d = try rawVJP(x.unflattened(e), lin, prepared)
+          e[r] = 0
+          let row = d.value.flattened
+          for c in 0..<p { out[r * p + c] = row[c] }
+          record(d)
+        }
       }
     }
+    let assembly = dense ? "dense \(prepared.solver.method) by rows" : useColumns ? "columns (JVP)" : "rows (VJP)"
     return Raw(
       value: j, solves: summaries, inverseNorm: σ, solveError: Vector(solveErrors).norm(),
       jacobianNorm: j.flattenedVector().norm(), inputNorm: 1, forward: forward, count: summaries.count,
-      assembly: useColumns ? "columns (JVP)" : "rows (VJP)")
+      assembly: assembly)
   }
 
   // MARK: - Helpers
