@@ -1,11 +1,28 @@
 import ImplicitCore
 import ImplicitTestSupport
 import Testing
+import _Differentiation
 
-/// The dense Jacobian is assembled by the smaller side: `dim(x)` transposed solves (rows
-/// `−Bᵀu`) when `θ` is wider than `x`, one solve per column of `−B` otherwise. Checked on a
-/// non-symmetric condition against the columns from `jvp`, the hand-derived `−A⁻¹B` and central
-/// differences of re-solves.
+/// `F(x, θ) = M x − M R θ` with `M = GᵀG` singular (`G`'s first two columns equal): the columns
+/// of `B` lie in the range of `M`, and `x = Rθ` up to the null direction `(1, −1, 0)`, so
+/// `x₀ + x₁` and `x₂` have the derivatives of `(Rθ)₀ + (Rθ)₁` and `(Rθ)₂`.
+struct SingularLinearCondition: OptimalityCondition {
+  let M: Matrix<Double>
+  let N: Matrix<Double>
+  let R: Reference.Rows
+
+  init() {
+    let g = Reference.randomRows(5, 2, seed: 76).map { [$0[0], $0[0], $0[1]] }
+    let m = Reference.matmul(Reference.transpose(g), g)
+    R = Reference.randomRows(3, 6, seed: 77)
+    M = Reference.matrix(m)
+    N = Reference.matrix(Reference.matmul(m, R))
+  }
+
+  @differentiable(reverse)
+  func callAsFunction(_ x: Vector<Double>, _ θ: Vector<Double>) -> Vector<Double> { M * x - N * θ }
+}
+
 @Suite("Jacobians by the smaller side")
 struct WideJacobianTests {
   /// ``CoupledCubicCondition`` with `x` in ℝ⁴ and `θ` in ℝ¹¹ (`M` non-symmetric).
@@ -67,5 +84,24 @@ struct WideJacobianTests {
     let error = Reference.norm(zip(j.matrix.scalars, truth.flatMap { $0 }).map { $0 - $1 })
     #expect(error > 0)
     #expect(error <= j.diagnostics.jacobianErrorEstimate, "\(j.diagnostics)")
+  }
+
+  /// With a singular `A` kept invertible by a small ridge, `Aᵀu = eᵢ` is not solvable to the
+  /// tolerance while the column systems `A w = −B eⱼ` are (their right-hand sides lie in the
+  /// range): the dense Jacobian falls back to columns instead of failing.
+  @Test("a wide θ with a singular A regularised by a ridge: rows fail, columns are used")
+  func singularFallsBackToColumns() throws {
+    let condition = SingularLinearCondition()
+    let θ = Reference.randomVector(6, seed: 75)
+    let x = Vector(Reference.matvec(condition.R, θ))
+    let options = ImplicitOptions(
+      linearSolver: DenseLU(), ridge: -1e-9, policy: DerivativePolicy(linearSolveFailure: .flag))
+    let j = try ImplicitDifferentiator(condition, options: options).jacobian(at: x, Vector(θ))
+    #expect(j.assembly == "dense dense-lu by columns", "\(j.assembly)")
+    #expect(j.matrix.isFinite)
+    let r = condition.R
+    let sum = (0..<6).map { j.matrix[0, $0] + j.matrix[1, $0] }
+    #expect(Reference.relativeError(sum, (0..<6).map { r[0][$0] + r[1][$0] }) < 1e-6)
+    #expect(Reference.relativeError((0..<6).map { j.matrix[2, $0] }, r[2]) < 1e-6)
   }
 }
