@@ -97,6 +97,8 @@ struct ReparametrizedTests {
     let reverse = pullback(at: p) { map($0) }(u)
     #expect(forward.scalars == [0, 0, 0.5, 0, 1, 2, 2])
     #expect(reverse.scalars == [1, 1, 1, 2])
+    // The transposed product without the map's value (Reparametrized's Bᵀ uses it) is the pullback.
+    #expect(map.transposedProduct(u, at: p)?.scalars == reverse.scalars)
     #expect(u.dot(forward) == t.dot(reverse))
     // A differentiated input of the wrong size, or a slot outside θ, is a typed error, not a trap.
     #expect(throws: ImplicitError.self) {

@@ -18,12 +18,17 @@ public protocol ParameterMap {
   /// The forward product `M′(p)·t`, or `nil` (default) when the map offers none.
   func forwardProduct(_ t: Input, at p: Input) -> Output?
 
+  /// The transposed product `M′(p)ᵀg`, or `nil` (default) to take it from the map's pullback
+  /// (which evaluates `M(p)` again on every product).
+  func transposedProduct(_ g: Output, at p: Input) -> Input?
+
   /// Throws a typed error when `p` has the wrong shape for this map. Default: accepts everything.
   func validate(_ p: Input) throws
 }
 
 extension ParameterMap {
   public func forwardProduct(_ t: Input, at p: Input) -> Output? { nil }
+  public func transposedProduct(_ g: Output, at p: Input) -> Input? { nil }
   public func validate(_ p: Input) throws {}
 }
 
@@ -68,8 +73,9 @@ where Map.Output == Base.Parameter {
     )
   }
 
-  /// `M′(p)ᵀ g`, through `M`'s pullback.
+  /// `M′(p)ᵀ g`: the map's ``ParameterMap/transposedProduct(_:at:)``, else its pullback.
   public func pullParameterCotangent(_ g: Base.Parameter, at p: Map.Input) -> Map.Input {
+    if let pulled = map.transposedProduct(g, at: p) { return pulled.materialized(like: p) }
     let (θ, mapPullback) = valueWithPullback(at: p, of: map.callAsFunction)
     return mapPullback(g.materialized(like: θ)).materialized(like: p)
   }
@@ -143,15 +149,23 @@ public struct InputSelection: ParameterMap, Sendable {
   public let base: Vector<Double>
   /// `dim(p)`.
   public let inputCount: Int
-  /// `θ[to] = p[from]`.
-  let moves: [(from: Int, to: Int)]
+  /// `θ[to + i] = p[from + stride·i]` for `i < count`: one run per differentiated slot (stride 0
+  /// broadcasts a one-entry input), so that `M(p)` is a copy of `base` and a few block copies.
+  let runs: [Run]
+
+  struct Run: Sendable {
+    var from: Int
+    var to: Int
+    var count: Int
+    var stride: Int
+  }
 
   /// Reads the inputs of `layout` into the `slots` of `base`; inputs of `layout` without a slot
   /// do not enter `θ`. Throws ``ImplicitError/shapeMismatch(what:expected:actual:)`` when a
   /// differentiated input has neither the slot's size nor one entry (which is broadcast), or a
   /// slot does not fit in `base`.
   public init(layout: ParameterLayout, base: Vector<Double>, slots: [Slot]) throws {
-    var moves = [(from: Int, to: Int)]()
+    var runs = [Run]()
     for slot in slots {
       guard slot.offset >= 0, slot.count >= 0, slot.offset + slot.count <= base.count else {
         throw ImplicitError.shapeMismatch(
@@ -163,10 +177,10 @@ public struct InputSelection: ParameterMap, Sendable {
         throw ImplicitError.shapeMismatch(
           what: "input \(slot.name)", expected: "\(slot.count) or 1 entries", actual: "\(e.count)")
       }
-      for i in 0..<slot.count { moves.append((e.offset + (e.count == 1 ? 0 : i), slot.offset + i)) }
+      runs.append(Run(from: e.offset, to: slot.offset, count: slot.count, stride: e.count == 1 ? 0 : 1))
     }
     self.base = base
-    self.moves = moves
+    self.runs = runs
     inputCount = layout.packed.count
   }
 
@@ -188,31 +202,61 @@ public struct InputSelection: ParameterMap, Sendable {
   @differentiable(reverse)
   public func callAsFunction(_ p: Vector<Double>) -> Vector<Double> {
     var out = base.scalars
-    if !p.isEmpty { for (from, to) in moves { out[to] = p[from] } }
+    if !p.isEmpty { scatter(p, into: &out) }
     return Vector(out)
+  }
+
+  /// `out[to + i] = p[from + stride·i]` over every run, in bulk (no per-entry uniqueness check).
+  func scatter(_ p: Vector<Double>, into out: inout [Double]) {
+    p.scalars.withUnsafeBufferPointer { source in
+      out.withUnsafeMutableBufferPointer { target in
+        for run in runs where run.count > 0 {
+          // A programming error, like an out-of-range index: `validate` rejects a wrong-length p.
+          precondition(
+            run.from + run.stride * (run.count - 1) < source.count && run.to + run.count <= target.count,
+            "InputSelection: \(source.count) entries, expected \(inputCount)")
+          if run.stride == 1 {
+            target.baseAddress!.advanced(by: run.to).update(
+              from: source.baseAddress!.advanced(by: run.from), count: run.count)
+          } else {
+            for i in 0..<run.count { target[run.to + i] = source[run.from] }
+          }
+        }
+      }
+    }
+  }
+
+  /// `M′ᵀu`: `u`'s entries gathered (summed over a broadcast run).
+  func gather(_ u: Vector<Double>) -> Vector<Double> {
+    var g = [Double](repeating: 0, count: inputCount)
+    guard !u.isSymbolicZero else { return Vector(g) }
+    precondition(u.count == base.count, "InputSelection: a cotangent of \(u.count) entries, expected \(base.count)")
+    u.scalars.withUnsafeBufferPointer { source in
+      g.withUnsafeMutableBufferPointer { target in
+        for run in runs {
+          for i in 0..<run.count { target[run.from + run.stride * i] += source[run.to + i] }
+        }
+      }
+    }
+    return Vector(g)
   }
 
   @derivative(of: callAsFunction)
   @usableFromInline func _vjpCallAsFunction(_ p: Vector<Double>) -> (
     value: Vector<Double>, pullback: (Vector<Double>) -> Vector<Double>
   ) {
-    let count = inputCount
-    return (
-      callAsFunction(p),
-      { [moves] u in
-        var g = [Double](repeating: 0, count: count)
-        if !u.isSymbolicZero { for (from, to) in moves { g[from] += u[to] } }
-        return Vector(g)
-      }
-    )
+    (callAsFunction(p), { [self] u in gather(u) })
   }
 
   /// `M′t`: `t`'s entries scattered into zeros (the map is affine).
   public func forwardProduct(_ t: Vector<Double>, at p: Vector<Double>) -> Vector<Double>? {
     var out = [Double](repeating: 0, count: base.count)
-    if !t.isSymbolicZero { for (from, to) in moves { out[to] = t[from] } }
+    if !t.isSymbolicZero { scatter(t, into: &out) }
     return Vector(out)
   }
+
+  /// `M′ᵀg`, without evaluating `M(p)` (the map is affine).
+  public func transposedProduct(_ g: Vector<Double>, at p: Vector<Double>) -> Vector<Double>? { gather(g) }
 
   public func validate(_ p: Vector<Double>) throws {
     try ImplicitError.checkDimension("the packed parameters", p.count, expected: inputCount)

@@ -5,9 +5,10 @@
 ///   cotangent);
 /// - ``jvp(_:at:_:)`` solves `A w = −B t` and returns `w` (forward mode, one solve per input
 ///   tangent);
-/// - ``jacobian(at:_:)`` assembles `∂x*/∂θ = −A⁻¹B`: with a dense solver (the automatic choice
-///   for small `x`) from one factorisation, else by rows (VJPs) or columns (JVPs), whichever
-///   needs fewer solves, all with one prepared solver.
+/// - ``jacobian(at:_:)`` assembles `∂x*/∂θ = −A⁻¹B` by rows (VJPs, `dim(x)` solves) or columns
+///   (JVPs, `dim(θ)` solves), whichever needs fewer, all with one prepared solver: with a dense
+///   solver (the automatic choice for small `x`) from one factorisation, never materialising a
+///   `B` wider than `A`.
 ///
 /// Every result carries its certificate, ``DerivativeDiagnostics``: `‖F(x̂, θ)‖`, the linear
 /// solves' status and true residual, an error bound, and the degeneracies the condition reports
@@ -103,13 +104,16 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
     var assembly = ""
   }
 
-  func rawVJP(_ v: Solution, _ lin: ConditionLinearization<Condition>, _ prepared: Prepared) throws -> Raw<Parameter> {
+  /// `checked: false` leaves a failed solve to the caller (its status is in `solves`).
+  func rawVJP(
+    _ v: Solution, _ lin: ConditionLinearization<Condition>, _ prepared: Prepared, checked: Bool = true
+  ) throws -> Raw<Parameter> {
     let v = v.materialized(like: lin.solution)
     try ImplicitError.checkDimension(
       "the cotangent v (for a struct, implement materialized(like:))", v.dimension, expected: lin.solution.dimension)
     try ImplicitError.checkFinite("the cotangent v", v)
     let result = prepared.solver.solveTransposed(v)
-    try check(result)
+    if checked { try check(result) }
     var w = lin.applyBTransposed(result.solution)
     try ImplicitError.checkDimension(
       "Bᵀu (a member returned as a symbolic zero? implement materialized(like:))", w.dimension,
@@ -148,32 +152,56 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
       jacobianNorm: ratio(result.solution.norm, t.norm), inputNorm: t.norm, forward: forward, count: 1)
   }
 
+  /// The Jacobian by the smaller side: `dim(θ)` columns (`A w = −B eⱼ`) or `dim(x)` rows
+  /// (`Aᵀu = eᵢ`, row `−Bᵀu`), whichever takes fewer solves, all with the one prepared solver.
+  /// `B` is materialised only for dense columns, where it is no larger than `A`.
   func rawJacobian(_ lin: ConditionLinearization<Condition>, _ prepared: Prepared) throws -> Raw<Matrix<Double>> {
+    let n = lin.solution.dimension, p = lin.parameter.dimension
+    if prepared.products.contains(.matrix) {
+      // A singular A kept invertible by a ridge still solves the consistent systems A w = −B eⱼ
+      // but not Aᵀu = eᵢ: then by columns, as for a narrow θ.
+      if p > n, let rows = try productJacobian(lin, prepared, byColumns: false, stopOnFailedSolve: true) {
+        return rows
+      }
+      return try denseColumns(lin, prepared)
+    }
+    let byColumns = p < n && lin.hasExactSolutionProduct && lin.hasExactParameterProduct
+    return try productJacobian(lin, prepared, byColumns: byColumns, stopOnFailedSolve: false)!
+  }
+
+  /// One factorisation, one solve per column of −B (built exactly from reverse products).
+  func denseColumns(_ lin: ConditionLinearization<Condition>, _ prepared: Prepared) throws -> Raw<Matrix<Double>> {
+    let x = lin.solution
+    let n = x.dimension, p = lin.parameter.dimension
+    var j = Matrix<Double>.zeros(rows: n, columns: p)
+    let b = lin.materializedB()
+    var summaries = [LinearSolveSummary]()
+    var residuals = [Double]()
+    for c in 0..<p {
+      let column = Vector((0..<n).map { -b.scalars[$0 * p + c] })
+      let result = prepared.solver.solve(x.unflattened(column.scalars))
+      try check(result)
+      summaries.append(result.summary)
+      residuals.append(result.residualNorm)
+      let w = result.solution.flattened
+      for r in 0..<n { j.scalars[r * p + c] = w[r] }
+    }
+    let jNorm = j.flattenedVector().norm()
+    let σ = ratio(jNorm, b.flattenedVector().norm())
+    return Raw(
+      value: j, solves: summaries, inverseNorm: σ, solveError: σ * Vector(residuals).norm(), jacobianNorm: jNorm,
+      inputNorm: 1, forward: .notUsed, count: p, assembly: "dense \(prepared.solver.method) by columns")
+  }
+
+  /// The Jacobian from one JVP per coordinate of θ (columns) or one VJP per coordinate of x
+  /// (rows); `nil` when `stopOnFailedSolve` and a solve did not converge.
+  func productJacobian(
+    _ lin: ConditionLinearization<Condition>, _ prepared: Prepared, byColumns: Bool, stopOnFailedSolve: Bool
+  ) throws -> Raw<Matrix<Double>>? {
     let x = lin.solution, θ = lin.parameter
     let n = x.dimension, p = θ.dimension
+    let dense = prepared.products.contains(.matrix)
     var j = Matrix<Double>.zeros(rows: n, columns: p)
-    if prepared.products.contains(.matrix) {
-      // One factorisation, one solve per column of −B (built exactly from reverse products).
-      let b = lin.materializedB()
-      var summaries = [LinearSolveSummary]()
-      var residuals = [Double]()
-      for c in 0..<p {
-        let column = Vector((0..<n).map { -b.scalars[$0 * p + c] })
-        let result = prepared.solver.solve(x.unflattened(column.scalars))
-        try check(result)
-        summaries.append(result.summary)
-        residuals.append(result.residualNorm)
-        let w = result.solution.flattened
-        for r in 0..<n { j.scalars[r * p + c] = w[r] }
-      }
-      let jNorm = j.flattenedVector().norm()
-      let σ = ratio(jNorm, b.flattenedVector().norm())
-      return Raw(
-        value: j, solves: summaries, inverseNorm: σ, solveError: σ * Vector(residuals).norm(), jacobianNorm: jNorm,
-        inputNorm: 1, forward: .notUsed, count: p, assembly: "dense \(prepared.solver.method)")
-    }
-    // Iterative: rows (one VJP per coordinate of x) or columns (one JVP per coordinate of θ).
-    let useColumns = p < n && lin.hasExactSolutionProduct && lin.hasExactParameterProduct
     var summaries = [LinearSolveSummary]()
     var σ = 0.0, solveErrors = [Double](), forward = ForwardProductSource.notUsed
     func record<V>(_ d: Raw<V>) {
@@ -182,7 +210,7 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
       solveErrors.append(d.solveError)
       if d.forward != .notUsed && forward != .finiteDifference { forward = d.forward }
     }
-    if useColumns {
+    if byColumns {
       var e = [Double](repeating: 0, count: p)
       for c in 0..<p {
         e[c] = 1
@@ -194,19 +222,25 @@ public struct ImplicitDifferentiator<Condition: OptimalityCondition> {
       }
     } else {
       var e = [Double](repeating: 0, count: n)
-      for r in 0..<n {
-        e[r] = 1
-        let d = try rawVJP(x.unflattened(e), lin, prepared)
-        e[r] = 0
-        let row = d.value.flattened
-        for c in 0..<p { j.scalars[r * p + c] = row[c] }
-        record(d)
+      let complete = try j.scalars.withUnsafeMutableBufferPointer { out in
+        for r in 0..<n {
+          e[r] = 1
+          let d = try rawVJP(x.unflattened(e), lin, prepared, checked: !stopOnFailedSolve)
+          e[r] = 0
+          if stopOnFailedSolve && !d.solves.allSatisfy({ $0.status == .converged }) { return false }
+          let row = d.value.flattened
+          for c in 0..<p { out[r * p + c] = row[c] }
+          record(d)
+        }
+        return true
       }
+      if !complete { return nil }
     }
+    let assembly = dense ? "dense \(prepared.solver.method) by rows" : byColumns ? "columns (JVP)" : "rows (VJP)"
     return Raw(
       value: j, solves: summaries, inverseNorm: σ, solveError: Vector(solveErrors).norm(),
       jacobianNorm: j.flattenedVector().norm(), inputNorm: 1, forward: forward, count: summaries.count,
-      assembly: useColumns ? "columns (JVP)" : "rows (VJP)")
+      assembly: assembly)
   }
 
   // MARK: - Helpers
