@@ -30,6 +30,14 @@ public protocol DesignMatrix: Sendable {
   func halfSquaredResidualParts<S: RealScalar>(
     _ x: Vector<S>, _ b: Vector<S>
   ) -> (value: S, gradient: Vector<S>, residual: Vector<S>)
+  /// `(1/m) Σᵢ softplus(⟨aᵢ, x⟩)` (value only).
+  func meanSoftplusValue<S: RealScalar>(_ x: Vector<S>) -> S
+  /// `(1/m) Σᵢ softplus(⟨aᵢ, x⟩)` and its gradient `Aᵀσ(Ax)/m`.
+  func meanSoftplusParts<S: RealScalar>(_ x: Vector<S>) -> (value: S, gradient: Vector<S>)
+  /// `(1/m) Σᵢ softplus(⟨aᵢ, x⟩)` and its gradient on doubles, in one pass over the data.
+  func meanSoftplusValueAndGradient(_ x: Vector<Double>) -> (value: Double, gradient: Vector<Double>)
+  /// The curvature weights `σ(1 − σ)(⟨aᵢ, x⟩)/m`: the Hessian of the mean softplus is `Aᵀ·diag(weights)·A`.
+  func meanSoftplusCurvature(_ x: Vector<Double>) -> Vector<Double>
 }
 
 extension DesignMatrix {
@@ -67,6 +75,13 @@ extension Matrix: DesignMatrix where Scalar == Double {
     let (value, pullback) = valueWithPullback(at: x, b) { x, b in self.halfSquaredResidual(x, b) }
     let (gradient, negatedResidual) = pullback(S(1).tangent)
     return (value, gradient, Vector(negatedResidual.scalars.map { -$0 }))
+  }
+  /// The dense ``Matrix/meanSoftplusOfProduct(_:)``.
+  public func meanSoftplusValue<S: RealScalar>(_ x: Vector<S>) -> S { meanSoftplusOfProduct(x) }
+  /// The dense fused pass, through the registered derivative of ``Matrix/meanSoftplusOfProduct(_:)``.
+  public func meanSoftplusParts<S: RealScalar>(_ x: Vector<S>) -> (value: S, gradient: Vector<S>) {
+    let (value, pullback) = valueWithPullback(at: x) { x in self.meanSoftplusOfProduct(x) }
+    return (value, pullback(S(1).tangent))
   }
 }
 
@@ -156,6 +171,72 @@ extension SparseMatrix: DesignMatrix {
     for value in r.scalars { sum = sum + value * value }
     return (S(0.5) * sum, scalarTransposedProduct(r), r)
   }
+}
+
+extension SparseMatrix {
+  /// `(1/m) Σᵢ softplus(⟨aᵢ, x⟩)`: one product.
+  public func meanSoftplusValue<S: RealScalar>(_ x: Vector<S>) -> S {
+    meanSoftplusParts(x, gradient: false).value
+  }
+
+  /// `(1/m) Σᵢ softplus(⟨aᵢ, x⟩)` and `Aᵀσ(Ax)/m` (on doubles one fused pass, otherwise two products).
+  public func meanSoftplusParts<S: RealScalar>(_ x: Vector<S>) -> (value: S, gradient: Vector<S>) {
+    let r = meanSoftplusParts(x, gradient: true)
+    return (r.value, r.gradient)
+  }
+
+  func meanSoftplusParts<S: RealScalar>(_ x: Vector<S>, gradient: Bool) -> (value: S, gradient: Vector<S>) {
+    precondition(x.count == columns, "meanSoftplusOfProduct: \(rows)×\(columns) times \(x.count)")
+    if S.self == Double.self, gradient {
+      let r = meanSoftplusValueAndGradient(unsafeBitCast(x, to: Vector<Double>.self))
+      return (unsafeBitCast(r.value, to: S.self), unsafeBitCast(r.gradient, to: Vector<S>.self))
+    }
+    let scale = S(1 / Double(rows))
+    let scores = scalarProduct(x)
+    var value = S.zero
+    var weights = [S]()
+    weights.reserveCapacity(gradient ? rows : 0)
+    for z in scores.scalars {
+      // softplus(z) = z + log(1 + e⁻ᶻ) for z > 0, log(1 + eᶻ) otherwise; σ likewise stable.
+      if z.primal > 0 {
+        let e = S.exp(-z)
+        value = value + (z + S.log1p(e))
+        if gradient { weights.append(scale / (1 + e)) }
+      } else {
+        let e = S.exp(z)
+        value = value + S.log1p(e)
+        if gradient { weights.append(scale * e / (1 + e)) }
+      }
+    }
+    return (value * scale, gradient ? scalarTransposedProduct(Vector(weights)) : Vector([]))
+  }
+
+  /// The curvature weights `σ(1 − σ)(⟨aᵢ, x⟩)/m`.
+  public func meanSoftplusCurvature(_ x: Vector<Double>) -> Vector<Double> {
+    let scale = 1 / Double(rows)
+    return Vector(
+      times(x).scalars.map { z in
+        let s = sigmoid(z)
+        return s * (1 - s) * scale
+      })
+  }
+}
+
+/// `(1/m) Σᵢ softplus(⟨aᵢ, x⟩)` over the rows `aᵢ` of a data matrix of either kind (the logistic
+/// loss when the rows are `−yᵢxᵢ`); differentiable in `x`, gradient `Aᵀσ(Ax)/m` from the matrix's
+/// own pass.
+@differentiable(reverse,wrt: x)
+public func meanSoftplusOfProduct<S: RealScalar>(of a: any DesignMatrix, _ x: Vector<S>) -> S {
+  a.meanSoftplusValue(x)
+}
+
+/// The pullback of ``meanSoftplusOfProduct(of:_:)``: `t·Aᵀσ(Ax)/m`.
+@derivative(of: meanSoftplusOfProduct, wrt: x)
+public func _vjpMeanSoftplusOfProduct<S: RealScalar>(
+  of a: any DesignMatrix, _ x: Vector<S>
+) -> (value: S, pullback: (S.TangentVector) -> Vector<S>) {
+  let r = a.meanSoftplusParts(x)
+  return (r.value, { t in Vector(r.gradient.scalars.map { $0 * S(tangent: t) }) })
 }
 
 /// `½‖A·x − b‖²` for a data matrix `A` of either kind; differentiable in `x` and `b` (gradient

@@ -69,7 +69,7 @@ extension SparseMatrix {
   /// `Aᵀ·u`.
   public func transposedTimes(_ u: Vector<Double>) -> Vector<Double> {
     precondition(u.count == rows, "SparseMatrix.transposedTimes: \(rows)×\(columns) transposed times \(u.count)")
-    return fusedPass(u.scalars, weights: nil, shift: nil, transposedOnly: true).product
+    return rowPass(u.scalars, transposedOnly: true) { _, d in d }.product
   }
 
   /// `Aᵀ·diag(w)·(A·v − t)` and the image `A·v` (`w` defaults to ones, `t` to zeros), in one pass
@@ -81,14 +81,38 @@ extension SparseMatrix {
       v.count == columns && (w?.count ?? rows) == rows && (t?.count ?? rows) == rows,
       "SparseMatrix.normalProduct: \(rows)×\(columns), v \(v.count), weights \(w?.count ?? rows), "
         + "shift \(t?.count ?? rows)")
-    let r = fusedPass(v.scalars, weights: w?.scalars, shift: t?.scalars, transposedOnly: false)
+    let ws = w?.scalars ?? [], ts = t?.scalars ?? []
+    let r = ws.withUnsafeBufferPointer { wp in
+      ts.withUnsafeBufferPointer { tp in
+        // An empty array may still have a base address: test the optionals themselves.
+        let weight = w == nil ? nil : wp.baseAddress.map(SendableConstPointer.init)
+        let shift = t == nil ? nil : tp.baseAddress.map(SendableConstPointer.init)
+        return rowPass(v.scalars, transposedOnly: false) { i, dot in
+          var c = dot
+          if let shift { c -= shift.p[i] }
+          if let weight { c *= weight.p[i] }
+          return c
+        }
+      }
+    }
     return (r.product, Vector(r.image))
   }
 
-  /// The one pass behind the transposed and normal products: per row `i`, `dᵢ = ⟨aᵢ, v⟩` (or
-  /// `dᵢ = vᵢ` when `transposedOnly`), then `out += wᵢ(dᵢ − tᵢ)·aᵢ`.
-  func fusedPass(
-    _ v: [Double], weights: [Double]?, shift: [Double]?, transposedOnly: Bool
+  /// `(1/m) Σᵢ softplus(⟨aᵢ, x⟩)` and its gradient `Aᵀσ(Ax)/m`, in one pass over the rows.
+  public func meanSoftplusValueAndGradient(_ x: Vector<Double>) -> (value: Double, gradient: Vector<Double>) {
+    precondition(x.count == columns, "meanSoftplusOfProduct: \(rows)×\(columns) times \(x.count)")
+    let scale = 1 / Double(rows)
+    let r = rowPass(x.scalars, transposedOnly: false) { _, z in sigmoid(z) * scale }
+    var value = 0.0
+    for z in r.image { value += softplus(z) }
+    return (value * scale, r.product)
+  }
+
+  /// The one pass behind the transposed and fused products: per row `i`, `dᵢ = ⟨aᵢ, v⟩` (or
+  /// `dᵢ = vᵢ` when `transposedOnly`), then `out += coefficient(i, dᵢ)·aᵢ`. Returns `out` and the
+  /// `dᵢ` (none when `transposedOnly`).
+  func rowPass(
+    _ v: [Double], transposedOnly: Bool, coefficient: @Sendable (Int, Double) -> Double
   ) -> (product: Vector<Double>, image: [Double]) {
     var image = [Double](repeating: 0, count: transposedOnly ? 0 : rows)
     var product = [Double](repeating: 0, count: columns)
@@ -96,16 +120,13 @@ extension SparseMatrix {
     let blocks = bounds.count - 1
     // Partial sums of the threads after the first (which writes `product` itself).
     var partials = [Double](repeating: 0, count: (blocks - 1) * columns)
-    let ones = [Double](repeating: 1, count: weights == nil ? 1 : 0)
-    let zeros = [Double](repeating: 0, count: shift == nil ? 1 : 0)
-    let ws = weights ?? ones, ts = shift ?? zeros
-    let hasWeights = weights != nil, hasShift = shift != nil
+    let scratch = [0.0]
     rowStarts.withUnsafeBufferPointer { starts in
       columnIndices.withUnsafeBufferPointer { cols in
         values.withUnsafeBufferPointer { vals in
           v.withUnsafeBufferPointer { x in
-            ws.withUnsafeBufferPointer { wp in
-              ts.withUnsafeBufferPointer { tp in
+            scratch.withUnsafeBufferPointer { wp in
+              do {
                 image.withUnsafeMutableBufferPointer { imagePointer in
                   product.withUnsafeMutableBufferPointer { productPointer in
                     partials.withUnsafeMutableBufferPointer { partialPointer in
@@ -113,7 +134,6 @@ extension SparseMatrix {
                       let c = SendableIndexPointer(p: cols.baseAddress ?? starts.baseAddress!)
                       let a = SendableConstPointer(vals.baseAddress ?? wp.baseAddress!)
                       let xp = SendableConstPointer(x.baseAddress ?? wp.baseAddress!)
-                      let weight = SendableConstPointer(wp.baseAddress!), target = SendableConstPointer(tp.baseAddress!)
                       let images = SendablePointer(imagePointer.baseAddress ?? productPointer.baseAddress!)
                       let first = SendablePointer(productPointer.baseAddress!)
                       let rest = SendablePointer(partialPointer.baseAddress ?? productPointer.baseAddress!)
@@ -122,19 +142,15 @@ extension SparseMatrix {
                         let out = t == 0 ? first.p : rest.p + (t - 1) * p
                         for i in lo..<hi {
                           let rowStart = s.p[i], rowEnd = s.p[i &+ 1]
-                          var coefficient: Double
-                          if transposedOnly {
-                            coefficient = xp.p[i]
-                          } else {
-                            var dot = 0.0
+                          var dot = xp.p[i]
+                          if !transposedOnly {
+                            dot = 0
                             for k in rowStart..<rowEnd { dot += a.p[k] * xp.p[c.p[k]] }
                             images.p[i] = dot
-                            coefficient = dot
-                            if hasShift { coefficient -= target.p[i] }
-                            if hasWeights { coefficient *= weight.p[i] }
                           }
-                          if coefficient == 0 { continue }
-                          for k in rowStart..<rowEnd { out[c.p[k]] += coefficient * a.p[k] }
+                          let scale = coefficient(i, dot)
+                          if scale == 0 { continue }
+                          for k in rowStart..<rowEnd { out[c.p[k]] += scale * a.p[k] }
                         }
                       }
                     }
@@ -151,4 +167,14 @@ extension SparseMatrix {
     }
     return (Vector(product), image)
   }
+}
+
+/// `log(1 + eᶻ)`, stable for large `|z|`.
+func softplus(_ z: Double) -> Double { Swift.max(z, 0) + Double.log1p(Double.exp(-Swift.abs(z))) }
+
+/// `1/(1 + e⁻ᶻ)`, stable for large `|z|`.
+func sigmoid(_ z: Double) -> Double {
+  if z >= 0 { return 1 / (1 + Double.exp(-z)) }
+  let e = Double.exp(z)
+  return e / (1 + e)
 }

@@ -74,4 +74,35 @@ struct SparseDesignTests {
     Self.compare(
       fs, fd, x: x, θ: θ, v: rng.normalVector(n), t: rng.normalVector(n), u: rng.normalVector(n), "per feature")
   }
+
+  @Test("binary logistic: with and without intercept, shared and per-feature strengths")
+  func logistic() throws {
+    let (m, d) = (29, 11)
+    let (X, dense) = try Self.design(m, d, seed: 45)
+    var rng = SeededGenerator(seed: 46)
+    let y = Vector((0..<m).map { _ in rng.normal() > 0 ? 1.0 : -1.0 })
+    for intercept in [false, true] {
+      let fs = try BinaryLogisticRegression(features: X, labels: y, fitIntercept: intercept)
+      let fd = try BinaryLogisticRegression(features: dense, labels: y, fitIntercept: intercept)
+      let dim = fs.solutionDimension
+      let θ = Vector((0..<d).map { 0.2 + 0.01 * Double($0) })
+      for point in 0..<2 {  // a second point: the cached curvature weights must be refreshed
+        let x = rng.normalVector(dim, scale: 2)
+        let label = "intercept \(intercept), point \(point)"
+        Self.compare(
+          fs, fd, x: x, θ: θ, v: rng.normalVector(dim), t: rng.normalVector(d), u: rng.normalVector(dim), label)
+        Self.compare(
+          fs, fd, x: x, θ: Vector([0.3]), v: rng.normalVector(dim), t: Vector([1.5]), u: rng.normalVector(dim),
+          "\(label), shared strength")
+      }
+      let lipschitz = (fs.gradientLipschitzConstant(θ), fd.gradientLipschitzConstant(θ))
+      #expect(Swift.abs(lipschitz.0 - lipschitz.1) <= 1e-8 * lipschitz.1)
+    }
+    #expect(throws: ImplicitError.self) {
+      try BinaryLogisticRegression(features: X, labels: Vector(repeating: 0.5, count: m))
+    }
+    #expect(throws: ImplicitError.self) {
+      try BinaryLogisticRegression(features: X, labels: Vector(repeating: 1, count: m + 1))
+    }
+  }
 }
