@@ -15,7 +15,8 @@ let settings: [SwiftSetting] = [
 
 /// Shared pieces: used by several condition families, they are not condition families.
 let shared: [(name: String, dependencies: [String])] = [
-  ("ImplicitObjectives", []),
+  ("ImplicitSparse", []),
+  ("ImplicitObjectives", ["ImplicitSparse"]),
   ("ImplicitProjections", []),
   ("ImplicitProximal", ["ImplicitProjections"]),
   ("ImplicitGradientStep", ["ImplicitObjectives", "ImplicitProjections", "ImplicitProximal"]),

@@ -1,4 +1,5 @@
 public import ImplicitCore
+public import ImplicitSparse
 import _Differentiation
 
 /// Binary logistic regression (labels `yᵢ ∈ {−1, +1}`) with an l2 penalty on the coefficients,
@@ -13,21 +14,30 @@ import _Differentiation
 /// Without intercept and with `θ > 0` the Hessian is positive definite, and the closed form is
 /// `∂w*/∂θ = −H⁻¹ diag(w*)`.
 public struct BinaryLogisticRegression: ShapeCheckedObjective, SmoothObjective, Sendable {
-  /// The features `X` (`n × d`).
-  public let features: Matrix<Double>
+  /// The features `X` (`n × d`): a dense ``Matrix`` or a ``SparseMatrix``.
+  public let features: any DesignMatrix
   /// The labels, each −1 or +1.
   public let labels: Vector<Double>
   /// Whether `x` ends with an intercept.
   public let fitsIntercept: Bool
   /// `−diag(y)·X̃`: margins are `−(this)·x`, so one product per evaluation.
-  let negatedSignedDesign: Matrix<Double>
+  let negatedSignedDesign: any DesignMatrix
   let spectrum: SquaredSpectralNorm
   /// The curvature weights `σ(1 − σ)/n` at the last point a second-order product was taken at.
   let curvature = PointCache()
 
   /// Throws on shape mismatch, non-finite data or a label that is not ±1.
-  public init(features: Matrix<Double>, labels: Vector<Double>, fitIntercept: Bool = false) throws {
-    negatedSignedDesign = try negatedSigned(fitIntercept ? appendingOnesColumn(features) : features, labels)
+  public init(features: any DesignMatrix, labels: Vector<Double>, fitIntercept: Bool = false) throws {
+    if let sparse = features as? SparseMatrix {
+      try checkFinite("features X", sparse)
+      try checkCount("labels y (one per row of X)", labels, sparse.rows)
+      try validateSignLabels(labels)
+      negatedSignedDesign = sparse.negatedSignedRows(labels, appendingOnes: fitIntercept)
+    } else if let dense = features as? Matrix<Double> {
+      negatedSignedDesign = try negatedSigned(fitIntercept ? appendingOnesColumn(dense) : dense, labels)
+    } else {
+      throw ImplicitError.invalidArgument("features must be a Matrix<Double> or a SparseMatrix")
+    }
     self.features = features
     self.labels = labels
     fitsIntercept = fitIntercept
@@ -41,7 +51,7 @@ public struct BinaryLogisticRegression: ShapeCheckedObjective, SmoothObjective, 
 
   @differentiable(reverse)
   public func callAsFunction<S: RealScalar>(_ x: Vector<S>, _ θ: Vector<S>) -> S {
-    let loss = negatedSignedDesign.meanSoftplusOfProduct(x)
+    let loss = meanSoftplusOfProduct(of: negatedSignedDesign, x)
     if fitsIntercept { return loss + l2Penalty(x.slice(from: 0, count: features.columns), θ) }
     return loss + l2Penalty(x, θ)
   }

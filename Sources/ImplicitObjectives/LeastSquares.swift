@@ -1,4 +1,5 @@
 public import ImplicitCore
+public import ImplicitSparse
 import _Differentiation
 
 /// Least squares with the targets as the parameter:
@@ -11,12 +12,12 @@ import _Differentiation
 /// Why `θ = b`: it is the one input in which the problem stays a least-squares problem and
 /// whose derivative has a closed form; a regularisation strength is ``RidgeRegression``'s `θ`.
 public struct LeastSquares: ShapeCheckedObjective, SmoothObjective, Sendable {
-  /// The design matrix `A` (`m × n`).
-  public let A: Matrix<Double>
+  /// The design matrix `A` (`m × n`): a dense ``Matrix`` or a ``SparseMatrix``.
+  public let A: any DesignMatrix
   let spectrum: SquaredSpectralNorm
 
   /// Throws ``ImplicitError/nonFinite(what:)`` if `A` has NaN or ±∞.
-  public init(A: Matrix<Double>) throws {
+  public init(A: any DesignMatrix) throws {
     try checkFinite("A", A)
     self.A = A
     spectrum = SquaredSpectralNorm(A)
@@ -24,7 +25,7 @@ public struct LeastSquares: ShapeCheckedObjective, SmoothObjective, Sendable {
 
   @differentiable(reverse)
   public func callAsFunction<S: RealScalar>(_ x: Vector<S>, _ θ: Vector<S>) -> S {
-    A.halfSquaredResidual(x, θ)
+    halfSquaredResidual(of: A, x, θ)
   }
 
   public func validate(_ x: Vector<Double>, _ θ: Vector<Double>) throws {

@@ -1,4 +1,5 @@
 import ImplicitCore
+import ImplicitSparse
 
 // Internal pieces shared by the objectives: penalties, data preparation, input checks.
 
@@ -27,7 +28,7 @@ func appendingOnesColumn(_ data: Matrix<Double>) -> Matrix<Double> {
 }
 
 /// Throws unless every entry of `data` is finite.
-func checkFinite(_ what: String, _ data: Matrix<Double>) throws {
+func checkFinite(_ what: String, _ data: any DesignMatrix) throws {
   if !data.isFinite { throw ImplicitError.nonFinite(what: what) }
 }
 

@@ -1,4 +1,5 @@
 public import ImplicitCore
+public import ImplicitSparse
 import _Differentiation
 
 /// Ridge-regularised least squares, with one shared strength or one strength per feature:
@@ -10,14 +11,14 @@ import _Differentiation
 /// `∂∇ₓf/∂θ = x` (shared) or `diag(x)` (per feature). Closed form:
 /// `∂x*/∂θ = −(AᵀA + diag(θ))⁻¹ x*` (shared) or `−(AᵀA + diag(θ))⁻¹ diag(x*)`.
 public struct RidgeRegression: ShapeCheckedObjective, SmoothObjective, Sendable {
-  /// The design matrix `A` (`m × n`).
-  public let A: Matrix<Double>
+  /// The design matrix `A` (`m × n`): a dense ``Matrix`` or a ``SparseMatrix``.
+  public let A: any DesignMatrix
   /// The targets `b` (`m`).
   public let b: Vector<Double>
   let spectrum: SquaredSpectralNorm
 
   /// Throws on shape mismatch or non-finite data.
-  public init(A: Matrix<Double>, b: Vector<Double>) throws {
+  public init(A: any DesignMatrix, b: Vector<Double>) throws {
     try checkFinite("A", A)
     try ImplicitError.checkFinite("b", b)
     try checkCount("b (one entry per row of A)", b, A.rows)
@@ -28,7 +29,7 @@ public struct RidgeRegression: ShapeCheckedObjective, SmoothObjective, Sendable 
 
   @differentiable(reverse)
   public func callAsFunction<S: RealScalar>(_ x: Vector<S>, _ θ: Vector<S>) -> S {
-    A.halfSquaredResidual(x, Vector<S>(converting: b.scalars)) + l2Penalty(x, θ)
+    halfSquaredResidual(of: A, x, Vector<S>(converting: b.scalars)) + l2Penalty(x, θ)
   }
 
   public func validate(_ x: Vector<Double>, _ θ: Vector<Double>) throws {

@@ -1,14 +1,15 @@
 import ImplicitCore
+import ImplicitSparse
 import Synchronization
 
 /// `‖M‖₂²` of a data matrix, computed once on first use and then reused (thread-safe): the
 /// objectives' Lipschitz constants need it for every `θ`, and it costs dozens of passes over the
 /// data.
 final class SquaredSpectralNorm: Sendable {
-  let matrix: Matrix<Double>
+  let matrix: any DesignMatrix
   private let cached = Mutex<Double?>(nil)
 
-  init(_ matrix: Matrix<Double>) { self.matrix = matrix }
+  init(_ matrix: any DesignMatrix) { self.matrix = matrix }
 
   var value: Double {
     if let known = cached.withLock({ $0 }) { return known }
@@ -25,12 +26,18 @@ final class SquaredSpectralNorm: Sendable {
 /// approaches `λmax` from below; the result is scaled up by the stopping tolerance so that
 /// `1/L` steps stay safe. No reorthogonalisation: lost orthogonality duplicates Ritz values
 /// but does not push the largest one above `λmax` (beyond rounding).
-func largestEigenvalueOfGram(_ m: Matrix<Double>, tolerance: Double = 1e-9, maxIterations: Int = 300) -> Double {
+func largestEigenvalueOfGram(_ m: any DesignMatrix, tolerance: Double = 1e-9, maxIterations: Int = 300) -> Double {
   guard m.rows > 0, m.columns > 0 else { return 0 }
   let wide = m.rows < m.columns
   let n = wide ? m.rows : m.columns
-  let apply: (Vector<Double>) -> Vector<Double> =
-    wide ? { m.times(m.transposedTimes($0)) } : { m.normalTimes($0) }
+  let apply: (Vector<Double>) -> Vector<Double>
+  if wide {
+    apply = { m.product(m.transposedProduct($0)) }
+  } else if let dense = m as? Matrix<Double> {
+    apply = { dense.normalTimes($0) }
+  } else {
+    apply = { m.normalProduct($0).product }
+  }
   var q = Vector((0..<n).map { 1 + 0.01 * Double($0 % 7) })
   q = q.scaled(by: 1 / q.norm)
   var previous = Vector<Double>.zeros(n)

@@ -51,8 +51,9 @@ import _Differentiation
   @Test func exactJacobiansMatchFiniteDifferencesOfExactSolutions() throws {
     let h = 1e-6
     let ridge = try Self.ridge()
+    let A = try #require(ridge.objective.A as? Matrix<Double>)
     let ridgeAt = { (θ: Double) in
-      try JacobianPrecisionRidge(A: ridge.objective.A, b: ridge.objective.b, θ: θ).exact.solution
+      try JacobianPrecisionRidge(A: A, b: ridge.objective.b, θ: θ).exact.solution
     }
     let fdRidge = (try ridgeAt(ridge.θ + h) - ridgeAt(ridge.θ - h)).scaled(by: 1 / (2 * h))
     #expect((ridge.exact.jacobian - fdRidge).norm() <= 1e-8 * fdRidge.norm())

@@ -1,0 +1,180 @@
+import Dispatch
+public import ImplicitCore
+
+// The products of a CSR matrix on doubles. Rows are split into blocks of about equal nonzero
+// counts, one per thread when the matrix is large: `A·v` writes disjoint rows; `Aᵀ·u` and the
+// fused normal product scatter into one `columns`-long partial sum per thread (the first thread
+// writes the result directly), summed at the end.
+
+/// A read-only pointer to indices shared by worker threads.
+struct SendableIndexPointer: @unchecked Sendable {
+  let p: UnsafePointer<Int>
+}
+
+extension SparseMatrix {
+  /// The row blocks of about equal nonzero counts: `threads + 1` boundaries.
+  func rowBlocks() -> [Int] {
+    let threads = nonzeroCount >= Kernels.parallelThreshold ? Swift.min(Kernels.threadCount, rows) : 1
+    guard threads > 1 else { return [0, rows] }
+    var bounds = [0]
+    var row = 0
+    for t in 1..<threads {
+      let target = nonzeroCount * t / threads
+      while row < rows, rowStarts[row] < target { row += 1 }
+      bounds.append(Swift.max(row, bounds.last!))
+    }
+    bounds.append(rows)
+    return bounds
+  }
+
+  /// Runs `body(t, lo, hi)` over the row blocks, in parallel when there are several.
+  func forEachBlock(_ bounds: [Int], _ body: @Sendable (Int, Int, Int) -> Void) {
+    let blocks = bounds.count - 1
+    if blocks == 1 {
+      body(0, bounds[0], bounds[1])
+      return
+    }
+    DispatchQueue.concurrentPerform(iterations: blocks) { t in body(t, bounds[t], bounds[t + 1]) }
+  }
+
+  /// `A·v`.
+  public func times(_ v: Vector<Double>) -> Vector<Double> {
+    precondition(v.count == columns, "SparseMatrix.times: \(rows)×\(columns) times \(v.count)")
+    var y = [Double](repeating: 0, count: rows)
+    let bounds = rowBlocks()
+    rowStarts.withUnsafeBufferPointer { starts in
+      columnIndices.withUnsafeBufferPointer { cols in
+        values.withUnsafeBufferPointer { vals in
+          v.scalars.withUnsafeBufferPointer { x in
+            y.withUnsafeMutableBufferPointer { out in
+              let s = SendableIndexPointer(p: starts.baseAddress!)
+              let c = SendableIndexPointer(p: cols.baseAddress ?? starts.baseAddress!)
+              let a = SendableConstPointer(vals.baseAddress ?? x.baseAddress!)
+              let xp = SendableConstPointer(x.baseAddress!), o = SendablePointer(out.baseAddress!)
+              forEachBlock(bounds) { _, lo, hi in
+                for i in lo..<hi {
+                  var sum = 0.0
+                  for k in s.p[i]..<s.p[i &+ 1] { sum += a.p[k] * xp.p[c.p[k]] }
+                  o.p[i] = sum
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return Vector(y)
+  }
+
+  /// `Aᵀ·u`.
+  public func transposedTimes(_ u: Vector<Double>) -> Vector<Double> {
+    precondition(u.count == rows, "SparseMatrix.transposedTimes: \(rows)×\(columns) transposed times \(u.count)")
+    return rowPass(u.scalars, transposedOnly: true) { _, d in d }.product
+  }
+
+  /// `Aᵀ·diag(w)·(A·v − t)` and the image `A·v` (`w` defaults to ones, `t` to zeros), in one pass
+  /// over the rows: a gradient `Aᵀ(Ax − b)` or a Hessian product `AᵀWAv` of a loss of the scores.
+  public func normalProduct(
+    _ v: Vector<Double>, weights w: Vector<Double>? = nil, minus t: Vector<Double>? = nil
+  ) -> (product: Vector<Double>, image: Vector<Double>) {
+    precondition(
+      v.count == columns && (w?.count ?? rows) == rows && (t?.count ?? rows) == rows,
+      "SparseMatrix.normalProduct: \(rows)×\(columns), v \(v.count), weights \(w?.count ?? rows), "
+        + "shift \(t?.count ?? rows)")
+    let ws = w?.scalars ?? [], ts = t?.scalars ?? []
+    let r = ws.withUnsafeBufferPointer { wp in
+      ts.withUnsafeBufferPointer { tp in
+        // An empty array may still have a base address: test the optionals themselves.
+        let weight = w == nil ? nil : wp.baseAddress.map(SendableConstPointer.init)
+        let shift = t == nil ? nil : tp.baseAddress.map(SendableConstPointer.init)
+        return rowPass(v.scalars, transposedOnly: false) { i, dot in
+          var c = dot
+          if let shift { c -= shift.p[i] }
+          if let weight { c *= weight.p[i] }
+          return c
+        }
+      }
+    }
+    return (r.product, Vector(r.image))
+  }
+
+  /// `(1/m) Σᵢ softplus(⟨aᵢ, x⟩)` and its gradient `Aᵀσ(Ax)/m`, in one pass over the rows.
+  public func meanSoftplusValueAndGradient(_ x: Vector<Double>) -> (value: Double, gradient: Vector<Double>) {
+    precondition(x.count == columns, "meanSoftplusOfProduct: \(rows)×\(columns) times \(x.count)")
+    let scale = 1 / Double(rows)
+    let r = rowPass(x.scalars, transposedOnly: false) { _, z in sigmoid(z) * scale }
+    var value = 0.0
+    for z in r.image { value += softplus(z) }
+    return (value * scale, r.product)
+  }
+
+  /// The one pass behind the transposed and fused products: per row `i`, `dᵢ = ⟨aᵢ, v⟩` (or
+  /// `dᵢ = vᵢ` when `transposedOnly`), then `out += coefficient(i, dᵢ)·aᵢ`. Returns `out` and the
+  /// `dᵢ` (none when `transposedOnly`).
+  func rowPass(
+    _ v: [Double], transposedOnly: Bool, coefficient: @Sendable (Int, Double) -> Double
+  ) -> (product: Vector<Double>, image: [Double]) {
+    var image = [Double](repeating: 0, count: transposedOnly ? 0 : rows)
+    var product = [Double](repeating: 0, count: columns)
+    let bounds = rowBlocks()
+    let blocks = bounds.count - 1
+    // Partial sums of the threads after the first (which writes `product` itself).
+    var partials = [Double](repeating: 0, count: (blocks - 1) * columns)
+    let scratch = [0.0]
+    rowStarts.withUnsafeBufferPointer { starts in
+      columnIndices.withUnsafeBufferPointer { cols in
+        values.withUnsafeBufferPointer { vals in
+          v.withUnsafeBufferPointer { x in
+            scratch.withUnsafeBufferPointer { wp in
+              do {
+                image.withUnsafeMutableBufferPointer { imagePointer in
+                  product.withUnsafeMutableBufferPointer { productPointer in
+                    partials.withUnsafeMutableBufferPointer { partialPointer in
+                      let s = SendableIndexPointer(p: starts.baseAddress!)
+                      let c = SendableIndexPointer(p: cols.baseAddress ?? starts.baseAddress!)
+                      let a = SendableConstPointer(vals.baseAddress ?? wp.baseAddress!)
+                      let xp = SendableConstPointer(x.baseAddress ?? wp.baseAddress!)
+                      let images = SendablePointer(imagePointer.baseAddress ?? productPointer.baseAddress!)
+                      let first = SendablePointer(productPointer.baseAddress!)
+                      let rest = SendablePointer(partialPointer.baseAddress ?? productPointer.baseAddress!)
+                      let p = columns
+                      forEachBlock(bounds) { t, lo, hi in
+                        let out = t == 0 ? first.p : rest.p + (t - 1) * p
+                        for i in lo..<hi {
+                          let rowStart = s.p[i], rowEnd = s.p[i &+ 1]
+                          var dot = xp.p[i]
+                          if !transposedOnly {
+                            dot = 0
+                            for k in rowStart..<rowEnd { dot += a.p[k] * xp.p[c.p[k]] }
+                            images.p[i] = dot
+                          }
+                          let scale = coefficient(i, dot)
+                          if scale == 0 { continue }
+                          for k in rowStart..<rowEnd { out[c.p[k]] += scale * a.p[k] }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    for t in 0..<(blocks - 1) {
+      for j in 0..<columns { product[j] += partials[t * columns + j] }
+    }
+    return (Vector(product), image)
+  }
+}
+
+/// `log(1 + eᶻ)`, stable for large `|z|`.
+func softplus(_ z: Double) -> Double { Swift.max(z, 0) + Double.log1p(Double.exp(-Swift.abs(z))) }
+
+/// `1/(1 + e⁻ᶻ)`, stable for large `|z|`.
+func sigmoid(_ z: Double) -> Double {
+  if z >= 0 { return 1 / (1 + Double.exp(-z)) }
+  let e = Double.exp(z)
+  return e / (1 + e)
+}
