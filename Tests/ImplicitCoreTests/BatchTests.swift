@@ -175,7 +175,8 @@ struct BatchTests {
     for i in θs.indices {
       func resolved(_ θ: [Double]) -> Double {
         let x = ridge.solve(θ)
-        return Double(i + 1) * 0.5 * Reference.dot(Reference.subtract(x, target.scalars), Reference.subtract(x, target.scalars))
+        return Double(i + 1) * 0.5
+          * Reference.dot(Reference.subtract(x, target.scalars), Reference.subtract(x, target.scalars))
       }
       let fd = FiniteDifferences.gradient(at: θs[i].scalars, step: 1e-6, resolved)
       #expect(Reference.relativeError(g[i].scalars, fd) < 1e-7, "element \(i): \(g[i].scalars) vs \(fd)")

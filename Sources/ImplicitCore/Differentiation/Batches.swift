@@ -149,7 +149,8 @@ where Condition: Sendable, Condition.Solution: Sendable, Condition.Parameter: Se
   /// Throws `.shapeMismatch` unless every array of a batch has the length of the solutions `xs`.
   static func checkBatch(_ count: Int, _ others: (name: String, count: Int)...) throws {
     for other in others {
-      try ImplicitError.checkDimension("the batch: \(other.name) (one per solution in xs)", other.count, expected: count)
+      try ImplicitError.checkDimension(
+        "the batch: \(other.name) (one per solution in xs)", other.count, expected: count)
     }
   }
 }
@@ -164,7 +165,7 @@ where Condition: Sendable, Condition.Solution: Sendable, Condition.Parameter: Se
   /// Each element behaves as ``callAsFunction(_:)`` does on its own: where the throwing API would
   /// throw, that element's gradient is NaN (the others are unaffected), and each element's
   /// outcome goes to ``ImplicitOptions/onDiagnostics``, in the batch's order, on the calling thread.
-  @differentiable(reverse, wrt: θs)
+  @differentiable(reverse,wrt: θs)
   public func callAsFunction(batch θs: Batch<Parameter>) -> Batch<Solution> {
     let solver = self.solver
     let elements = θs.elements
