@@ -1,8 +1,9 @@
-import ImplicitCore
 import ImplicitTestSupport
 import Synchronization
 import Testing
 import _Differentiation
+
+@testable import ImplicitCore
 
 /// Per-feature ridge, `F(x, θ) = Xᵀ(Xx − y) + θ ∘ x`, solved in closed form by the reference
 /// algebra (independent of the library's solvers).
@@ -152,6 +153,15 @@ struct BatchTests {
     #expect(zip(parallel, serial).allSatisfy { (try? $0.get()) == (try? $1.get()) })
   }
 
+  @Test("IMPLICIT_THREADS: a positive integer sets the threads, anything else means the cores")
+  func threadSetting() {
+    let cores = _threadCountSetting(environment: nil)
+    #expect(cores >= 1 && cores <= 8)
+    #expect(_threadCountSetting(environment: "1") == 1)
+    #expect(_threadCountSetting(environment: "3") == 3)
+    for bad in ["0", "-2", "two", ""] { #expect(_threadCountSetting(environment: bad) == cores) }
+  }
+
   @Test("Differentiable batch: gradient(at:) of a loss over the batch vs finite differences of re-solves")
   func differentiableBatch() throws {
     let ridge = PerFeatureRidge.example()
@@ -168,7 +178,7 @@ struct BatchTests {
     let g = gradient(at: Batch(θs)) { batch in
       let xs = f(batch: batch)
       var total = 0.0
-      for i in 0..<θs.count { total = total + Double(i + 1) * 0.5 * (xs[i] - target).squaredNorm() }
+      for i in 0..<xs.count { total = total + Double(i + 1) * 0.5 * (xs[i] - target).squaredNorm() }
       return total
     }
     #expect(g.count == θs.count)

@@ -53,24 +53,37 @@ func ridgeSweep(runs: Int) throws -> [String: Any] {
   }
 
   var serial: [Derivative<Vector<Double>>] = [], loop = serial, parallel = serial
+  // Process CPU seconds of each column's last call: CPU / wall is the cores it actually got
+  // (below 2 on two cores when another process held one).
+  var cpu = [0.0, 0.0, 0.0]
+  func timedCPU(_ column: Int, _ body: () throws -> Void) rethrows {
+    let start = clock()
+    try body()
+    cpu[column] = Double(clock() - start) / Double(CLOCKS_PER_SEC)
+  }
   let times = try alternatingTimes(
     runs: runs,
     [
-      { serial = try Kernels.withThreadLimit(1) { try batchSweep() } },
-      { loop = try loopSweep() },
-      { parallel = try batchSweep() },
+      { try timedCPU(0) { serial = try Kernels.withThreadLimit(1) { try batchSweep() } } },
+      { try timedCPU(1) { loop = try loopSweep() } },
+      { try timedCPU(2) { parallel = try batchSweep() } },
     ])
   let medians = times.map(median)
+  let cores = (0..<3).map { cpu[$0] / times[$0].last! }
   let exact = zip(serial, parallel).allSatisfy { $0.value == $1.value }
   let loopDifference = zip(loop, parallel).map { relativeDifference($1.value.scalars, $0.value.scalars) }.max() ?? 0
   let reliable = parallel.filter(\.diagnostics.isReliable).count
   let speedup = medians[0] / medians[2]
   say("ridge-sweep-64  \(count) θ, T=\(iterations), \(Kernels.threadCount) threads")
-  say(String(format: "  batch, 1 thread      %.4f s", medians[0]))
-  say(String(format: "  one at a time        %.4f s (kernels on %d threads)", medians[1], Kernels.threadCount))
+  say(String(format: "  batch, 1 thread      %.4f s   (CPU/wall %.2f)", medians[0], cores[0]))
   say(
     String(
-      format: "  batch, %d threads     %.4f s   speed-up %.2f× over 1 thread", Kernels.threadCount, medians[2], speedup)
+      format: "  one at a time        %.4f s   (CPU/wall %.2f; kernels on %d threads)", medians[1], cores[1],
+      Kernels.threadCount))
+  say(
+    String(
+      format: "  batch, %d threads     %.4f s   (CPU/wall %.2f)   speed-up %.2f× over 1 thread", Kernels.threadCount,
+      medians[2], cores[2], speedup)
   )
   say(
     "  batch = 1-thread batch exactly: \(exact); vs one at a time \(formatShort(loopDifference)); "
@@ -81,5 +94,6 @@ func ridgeSweep(runs: Int) throws -> [String: Any] {
     "batch_one_thread_samples_s": times[0], "one_at_a_time_samples_s": times[1], "batch_samples_s": times[2],
     "speedup_one_to_all_threads": speedup, "batch_equals_one_thread_batch": exact,
     "batch_vs_one_at_a_time_max_rel_diff": loopDifference, "reliable": reliable,
+    "cpu_per_wall_last_call": ["batch_one_thread": cores[0], "one_at_a_time": cores[1], "batch": cores[2]],
   ]
 }

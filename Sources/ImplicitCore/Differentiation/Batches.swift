@@ -20,6 +20,15 @@ public import _Differentiation
 /// let solutions = θs.map { θ in try solveRidge(θ) }       // [Result<Vector<Double>, any Error>]
 /// let xs = try solutions.map { try $0.get() }
 /// let hypergradients = try differentiator.vjps(xs.map(outerGradient), at: xs, θs.elements)
+///
+/// // Differentiable: x*(θᵢ) for the whole batch, gradients for every θᵢ in one backward pass.
+/// let ridge = ImplicitFunction(condition: condition) { θ in solveRidge(θ) }
+/// let g = gradient(at: θs) { batch in
+///   let xs = ridge(batch: batch)
+///   var loss = 0.0
+///   for i in 0..<xs.count { loss = loss + validationLoss(xs[i]) }
+///   return loss
+/// }                                                       // g[i] = ∂loss/∂θᵢ
 /// ```
 ///
 /// Threads: a batch uses ``Kernels/availableThreads`` workers (all cores, `IMPLICIT_THREADS` or
@@ -35,7 +44,7 @@ public struct Batch<Element> {
   public init(_ elements: [Element]) { self.elements = elements }
 
   /// The number of elements.
-  public var count: Int { elements.count }
+  @noDerivative public var count: Int { elements.count }
 
   /// The element at `index` (differentiable when `Element` is an ``InnerProductSpace``). Traps on
   /// an index out of range, like `Array`.
