@@ -715,8 +715,12 @@ func _threadCountSetting(environment value: String?) -> Int {
 
 /// The value of the environment variable `name`, if set.
 func _environmentValue(_ name: String) -> String? {
-  guard let raw = getenv(name) else { return nil }
-  return String(cString: raw)
+  #if canImport(Glibc) || canImport(Darwin)
+    guard let raw = getenv(name) else { return nil }
+    return String(cString: raw)
+  #else
+    return nil
+  #endif
 }
 
 /// The number of online processors (1 when the platform does not say).

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 public import _Differentiation
 
 /// A batch of values of one type — many `θ`, many solutions, many cotangents — processed in
@@ -90,12 +91,10 @@ func _parallelMap<Output: Sendable>(count: Int, _ body: @Sendable (Int) -> Outpu
 
 /// Values written by worker threads, each to its own slot, and the shared next index.
 private final class _Slots<Output: Sendable>: @unchecked Sendable {
-  // Each slot is written by exactly one worker and read only after `concurrentPerform` returns;
-  // the index counter is guarded by the semaphore.
+  // Each slot is written by exactly one worker and read only after `concurrentPerform` returns.
   private let slots: UnsafeMutablePointer<Output?>
   private let count: Int
-  private var nextIndex = 0
-  private let lock = DispatchSemaphore(value: 1)
+  private let nextIndex = Mutex(0)
 
   init(count: Int) {
     self.count = count
@@ -110,11 +109,11 @@ private final class _Slots<Output: Sendable>: @unchecked Sendable {
 
   /// The next index no worker has taken, or `nil` when all are taken.
   func next() -> Int? {
-    lock.wait()
-    defer { lock.signal() }
-    guard nextIndex < count else { return nil }
-    nextIndex += 1
-    return nextIndex - 1
+    nextIndex.withLock { i in
+      guard i < count else { return nil }
+      i += 1
+      return i - 1
+    }
   }
 
   func store(_ value: Output, at index: Int) { slots[index] = value }
