@@ -5,7 +5,7 @@ import ImplicitCore
 let usage = """
   USAGE: benchmarks [--quick] [--runs N] [--only ID[,ID...]] [--json FILE] [--export-data DIR] [--no-unrolled] [--no-reference] [--products]
 
-    --quick            the quick sizes and iteration counts of benchmarks.md
+    --quick            the quick sizes and iteration counts of benchmarks.md (no batch workloads)
     --runs N           timed rounds after one warm-up (default 5); medians are reported
     --only IDS         comma-separated workload ids (unknown id: exit 2 with the list)
     --json FILE        write the results as JSON (the schema of benchmarks.md plus extra fields)
@@ -70,9 +70,9 @@ if products {
 
 let workloads = allWorkloads()
 if let only {
-  let known = Set(workloads.map(\.id))
+  let known = Set(workloads.map(\.id) + batchWorkloadIDs)
   for id in only where !known.contains(id) {
-    fail("unknown workload \"\(id)\"; available: \(workloads.map(\.id).joined(separator: ", "))")
+    fail("unknown workload \"\(id)\"; available: \((workloads.map(\.id) + batchWorkloadIDs).joined(separator: ", "))")
   }
 }
 let selected = workloads.filter { w in
@@ -199,7 +199,9 @@ for w in selected {
     say(
       "  implicit   \(spread(1))   floor \(format(implicitFloor))   \(tight.linearMethod) 1e-5, \(tight.linearIterations) it\(status(tight))"
     )
-    say("  implicit*  \(spread(2))   library default \(library.linearMethod), \(library.linearIterations) it\(status(library))")
+    say(
+      "  implicit*  \(spread(2))   library default \(library.linearMethod), \(library.linearIterations) it\(status(library))"
+    )
     if unrolled != nil {
       say("  unrolled   \(spread(3))")
     } else {
@@ -215,6 +217,17 @@ for w in selected {
     failures += 1
     say("\(w.id): FAILED: \(error)")
     results.append(["workload": w.id, "iterations": iterations, "error": "\(error)"])
+  }
+}
+
+// Batches of problems (issue 11): timed on one thread and on every core.
+for id in batchWorkloadIDs where only.map({ $0.contains(id) }) ?? !quick {
+  do {
+    results.append(try ridgeSweep(runs: runs))
+  } catch {
+    failures += 1
+    say("\(id): FAILED: \(error)")
+    results.append(["workload": id, "error": "\(error)"])
   }
 }
 

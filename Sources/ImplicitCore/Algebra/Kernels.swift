@@ -14,8 +14,25 @@ import Dispatch
 public enum Kernels {
   /// Work (in multiply-adds) above which a product is split across threads.
   public static let parallelThreshold = 1 << 18
-  /// Threads used for large products.
-  public static let threadCount = max(1, min(8, _activeProcessorCount()))
+  /// Threads used for large products and for batches (``Batch/map(_:)``): the environment
+  /// variable `IMPLICIT_THREADS` when it is a positive integer (`IMPLICIT_THREADS=1` makes every
+  /// parallel path of the library single-threaded), else the online processors, at most 8. Read
+  /// once, at first use.
+  public static let threadCount = _threadCountSetting(environment: _environmentValue("IMPLICIT_THREADS"))
+
+  /// A cap on the threads the current thread's work may use (see ``withThreadLimit(_:_:)``).
+  @TaskLocal static var threadLimit = Int.max
+
+  /// The threads a product or batch started here may use: ``threadCount``, or fewer inside
+  /// ``withThreadLimit(_:_:)`` and inside the items of a batch (which run their kernels on one
+  /// thread, so that a batch on every core is not multiplied by kernels on every core).
+  public static var availableThreads: Int { Swift.max(1, Swift.min(threadCount, threadLimit)) }
+
+  /// Runs `body` with at most `limit` threads for the library's kernels and batches started in
+  /// it (on this thread, and in tasks it creates). `withThreadLimit(1)` is the serial library.
+  public static func withThreadLimit<R>(_ limit: Int, _ body: () throws -> R) rethrows -> R {
+    try $threadLimit.withValue(Swift.max(1, Swift.min(limit, threadLimit)), operation: body)
+  }
 
   /// `Σ a[i]·b[i]`.
   public static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
@@ -328,7 +345,7 @@ public enum Kernels {
     out.initialize(repeating: 0, count: m &* m)
     if m == 0 { return }
     let chunk = 256
-    let threads = m &* m &* n / 2 >= parallelThreshold ? Swift.max(1, Swift.min(threadCount, m / 8)) : 1
+    let threads = m &* m &* n / 2 >= parallelThreshold ? Swift.max(1, Swift.min(availableThreads, m / 8)) : 1
     // Row r has r + 1 products: boundaries at m·√(t/threads), even.
     let bounds = (0...threads).map { t in
       t == threads ? m : (Int(Double(m) * (Double(t) / Double(threads)).squareRoot()) / 2) * 2
@@ -639,7 +656,7 @@ public enum Kernels {
 
   /// Runs `body(lo, hi)` over row blocks, in parallel when `work` is large.
   static func forEachRowBlock(rows: Int, work: Int, _ body: @Sendable (Int, Int) -> Void) {
-    let threads = work >= parallelThreshold ? min(threadCount, rows) : 1
+    let threads = work >= parallelThreshold ? min(availableThreads, rows) : 1
     if threads <= 1 {
       body(0, rows)
       return
@@ -656,7 +673,7 @@ public enum Kernels {
     _ body: @Sendable (Int, Int, UnsafeMutablePointer<Double>) -> Void
   ) {
     y.initialize(repeating: 0, count: length)
-    let threads = work >= parallelThreshold ? min(threadCount, rows) : 1
+    let threads = work >= parallelThreshold ? min(availableThreads, rows) : 1
     if threads <= 1 {
       body(0, rows, y)
       return
@@ -688,6 +705,22 @@ public enum Kernels {
   public let p: UnsafePointer<Double>
   /// Wraps `p`.
   @inlinable public init(_ p: UnsafePointer<Double>) { self.p = p }
+}
+
+/// `IMPLICIT_THREADS` parsed: a positive integer wins, anything else means the online processors (at most 8).
+func _threadCountSetting(environment value: String?) -> Int {
+  if let value, let n = Int(value), n > 0 { return n }
+  return max(1, min(8, _activeProcessorCount()))
+}
+
+/// The value of the environment variable `name`, if set.
+func _environmentValue(_ name: String) -> String? {
+  #if canImport(Glibc) || canImport(Darwin)
+    guard let raw = getenv(name) else { return nil }
+    return String(cString: raw)
+  #else
+    return nil
+  #endif
 }
 
 /// The number of online processors (1 when the platform does not say).

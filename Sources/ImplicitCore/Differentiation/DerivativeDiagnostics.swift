@@ -107,6 +107,8 @@ public struct Derivative<Value> {
   public var diagnostics: DerivativeDiagnostics
 }
 
+extension Derivative: Sendable where Value: Sendable {}
+
 /// A full Jacobian `∂x*/∂θ` (rows: coordinates of `x`, columns: coordinates of `θ`, both in
 /// `flattened` order) with its diagnostics.
 public struct JacobianResult: Sendable {
