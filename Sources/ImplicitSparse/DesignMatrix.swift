@@ -99,7 +99,7 @@ extension SparseMatrix: DesignMatrix {
 
   /// `A·x` on doubles, on dual numbers as two double products, otherwise a scalar loop.
   public func scalarProduct<S: RealScalar>(_ x: Vector<S>) -> Vector<S> {
-    mixed(x) {
+    applyingLinearMap(x) {
       times($0)
     } generic: { x in
       Vector(
@@ -113,7 +113,7 @@ extension SparseMatrix: DesignMatrix {
 
   /// `Aᵀ·y` on doubles, on dual numbers as two double products, otherwise a scalar loop.
   public func scalarTransposedProduct<S: RealScalar>(_ y: Vector<S>) -> Vector<S> {
-    mixed(y) {
+    applyingLinearMap(y) {
       transposedTimes($0)
     } generic: { y in
       var out = [S](repeating: S.zero, count: columns)
@@ -124,20 +124,6 @@ extension SparseMatrix: DesignMatrix {
       }
       return Vector(out)
     }
-  }
-
-  func mixed<S: RealScalar>(
-    _ x: Vector<S>, _ product: (Vector<Double>) -> Vector<Double>, generic: (Vector<S>) -> Vector<S>
-  ) -> Vector<S> {
-    if S.self == Double.self {
-      return unsafeBitCast(product(unsafeBitCast(x, to: Vector<Double>.self)), to: Vector<S>.self)
-    }
-    if S.self == Dual.self {
-      let d = unsafeBitCast(x, to: Vector<Dual>.self)
-      let result = Vector<Dual>(values: product(d.values), derivatives: product(d.derivatives))
-      return unsafeBitCast(result, to: Vector<S>.self)
-    }
-    return generic(x)
   }
 
   /// `½‖A·x − b‖²`: one product.

@@ -25,18 +25,30 @@ extension Matrix where Scalar == Double {
   }
 
   @inlinable func _mixed<S: RealScalar>(_ x: Vector<S>, transposed: Bool) -> Vector<S> {
-    let product: (Vector<Double>) -> Vector<Double> = { transposed ? self._matvecTransposed($0) : self._matvec($0) }
-    if S.self == Double.self {
-      return unsafeBitCast(product(unsafeBitCast(x, to: Vector<Double>.self)), to: Vector<S>.self)
+    applyingLinearMap(x) {
+      transposed ? self._matvecTransposed($0) : self._matvec($0)
+    } generic: { x in
+      let converted = Matrix<S>(converting: self)
+      return transposed ? converted._matvecTransposed(x) : converted._matvec(x)
     }
-    if S.self == Dual.self {
-      let d = unsafeBitCast(x, to: Vector<Dual>.self)
-      let result = Vector<Dual>(values: product(d.values), derivatives: product(d.derivatives))
-      return unsafeBitCast(result, to: Vector<S>.self)
-    }
-    let converted = Matrix<S>(converting: self)
-    return transposed ? converted._matvecTransposed(x) : converted._matvec(x)
   }
+}
+
+/// `f(x)` for a linear map `f` of data given on doubles (`product`): directly on `Double`, as two
+/// double products (values and derivatives) on ``Dual``, else by `generic`. Shared by the dense
+/// and sparse data products, so a Hessian-vector product over dual numbers runs the double kernels.
+@inlinable package func applyingLinearMap<S: RealScalar>(
+  _ x: Vector<S>, _ product: (Vector<Double>) -> Vector<Double>, generic: (Vector<S>) -> Vector<S>
+) -> Vector<S> {
+  if S.self == Double.self {
+    return unsafeBitCast(product(unsafeBitCast(x, to: Vector<Double>.self)), to: Vector<S>.self)
+  }
+  if S.self == Dual.self {
+    let d = unsafeBitCast(x, to: Vector<Dual>.self)
+    let result = Vector<Dual>(values: product(d.values), derivatives: product(d.derivatives))
+    return unsafeBitCast(result, to: Vector<S>.self)
+  }
+  return generic(x)
 }
 
 // MARK: - Fused losses of data products
