@@ -6,7 +6,7 @@ public import ImplicitCore
 /// Row `i` holds the entries `values[k]` at columns `columnIndices[k]` for
 /// `k ∈ rowStarts[i]..<rowStarts[i + 1]`, columns strictly increasing within a row. Every product
 /// reads the three arrays once and never densifies the matrix; large products split their rows
-/// (balanced by nonzeros) over ``Kernels/threadCount`` threads, the transposed products with one
+/// (balanced by nonzeros) over ``Kernels/availableThreads`` threads (one inside a batch element or under ``Kernels/withThreadLimit(_:_:)``), the transposed products with one
 /// `columns`-long partial sum per thread.
 public struct SparseMatrix: Sendable, Equatable {
   /// The number of rows.

@@ -14,7 +14,7 @@ struct SendableIndexPointer: @unchecked Sendable {
 extension SparseMatrix {
   /// The row blocks of about equal nonzero counts: `threads + 1` boundaries.
   func rowBlocks() -> [Int] {
-    let threads = nonzeroCount >= Kernels.parallelThreshold ? Swift.min(Kernels.threadCount, rows) : 1
+    let threads = nonzeroCount >= Kernels.parallelThreshold ? Swift.min(Kernels.availableThreads, rows) : 1
     guard threads > 1 else { return [0, rows] }
     var bounds = [0]
     var row = 0
