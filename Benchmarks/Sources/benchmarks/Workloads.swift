@@ -182,7 +182,9 @@ func lassoWorkload(features p: Int, inQuickRun: Bool, quickOnly: Bool = false) -
   return Workload(
     id: "lasso-p\(p)", iterations: 500, quickIterations: 100, inQuickRun: inQuickRun, quickOnly: quickOnly,
     bytesPerIteration: bytes, bytesPerLinearIteration: 2 * bytes, bytesOuter: bytes,
-    bytesNote: "one pass over X per gradient; a CG iteration on the symmetric reformulation needs A·v and Aᵀ·u (one pass each)",
+    bytesNote:
+      "one pass over X per gradient; a CG iteration on the symmetric reformulation needs A·v and Aᵀ·u "
+      + "(one pass each)",
     workingSetBytes: bytes,
     arrays: {
       let d = data()
