@@ -29,45 +29,29 @@ public func vjpL2Penalty<S: RealScalar>(_ x: Vector<S>, _ θ: Vector<S>) -> (
   )
 }
 
-/// `½θ‖x‖²` or `½Σ θⱼxⱼ²`.
+/// `½θ‖x‖²` or `½Σ θⱼxⱼ²`. Called unspecialised from other modules, so `Double` and `Dual` are
+/// routed to concrete-type calls of the one body, which the optimiser specialises.
 func penaltyValue<S: RealScalar>(_ x: [S], _ θ: [S]) -> S {
   if S.self == Double.self {
     return unsafeBitCast(
-      penaltyValue(unsafeBitCast(x, to: [Double].self), unsafeBitCast(θ, to: [Double].self)), to: S.self)
+      penaltySum(unsafeBitCast(x, to: [Double].self), unsafeBitCast(θ, to: [Double].self)), to: S.self)
   }
   if S.self == Dual.self {
-    return unsafeBitCast(penaltyValue(unsafeBitCast(x, to: [Dual].self), unsafeBitCast(θ, to: [Dual].self)), to: S.self)
+    return unsafeBitCast(penaltySum(unsafeBitCast(x, to: [Dual].self), unsafeBitCast(θ, to: [Dual].self)), to: S.self)
   }
-  precondition(θ.count == 1 || θ.count == x.count, "l2Penalty: \(θ.count) strengths for \(x.count) coordinates")
-  var s = S.zero
-  if θ.count == 1 {
-    for v in x { s = s + v * v }
-    return S(0.5) * θ[0] * s
-  }
-  for j in x.indices { s = s + θ[j] * x[j] * x[j] }
-  return S(0.5) * s
+  return penaltySum(x, θ)
 }
 
-func penaltyValue(_ x: [Double], _ θ: [Double]) -> Double {
+/// The body of ``penaltyValue(_:_:)``.
+func penaltySum<T: RealScalar>(_ x: [T], _ θ: [T]) -> T {
   precondition(θ.count == 1 || θ.count == x.count, "l2Penalty: \(θ.count) strengths for \(x.count) coordinates")
-  var s = 0.0
-  if θ.count == 1 {
-    for v in x { s += v * v }
-    return 0.5 * θ[0] * s
-  }
-  for j in x.indices { s += θ[j] * x[j] * x[j] }
-  return 0.5 * s
-}
-
-func penaltyValue(_ x: [Dual], _ θ: [Dual]) -> Dual {
-  precondition(θ.count == 1 || θ.count == x.count, "l2Penalty: \(θ.count) strengths for \(x.count) coordinates")
-  var s = Dual.zero
+  var s = T.zero
   if θ.count == 1 {
     for v in x { s = s + v * v }
-    return Dual(0.5) * θ[0] * s
+    return T(0.5) * θ[0] * s
   }
   for j in x.indices { s = s + θ[j] * x[j] * x[j] }
-  return Dual(0.5) * s
+  return T(0.5) * s
 }
 
 /// `seed·θ ⊙ x`.
