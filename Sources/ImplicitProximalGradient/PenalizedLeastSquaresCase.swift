@@ -35,6 +35,17 @@ enum PenalizedLeastSquaresCase {
     try checkParameters(c, ["b", "lam"])
     let A = try sparseMatrix(c, "A")
     let b = try c.vector("b", count: A.rows)
+    // The solve is by products, but the evaluator holds dense `p × P` Jacobians (three at once):
+    // refuse a case whose Jacobian alone would not fit, before anything is allocated.
+    let parameters = try ParameterLayout(c).packed.count
+    let bytes = 24 * Double(A.columns) * Double(parameters)
+    guard bytes <= Double(sparseMemoryBudget) else {
+      throw c.formatError(
+        field: "A",
+        message: "A has \(A.columns) columns and the case \(parameters) differentiated parameters: the "
+          + "\(A.columns)×\(parameters) Jacobians need about \(Int(bytes / 1_048_576)) MiB, over the budget of "
+          + "\(sparseMemoryBudget / 1_048_576) MiB")
+    }
     let objective: LeastSquares
     do {
       objective = try LeastSquares(A: A)
@@ -46,6 +57,9 @@ enum PenalizedLeastSquaresCase {
       lipschitz: objective.gradientLipschitzConstant(b), b: b, prox: prox, proxName: proxName)
   }
 
+  /// The most memory (bytes) the dense Jacobians of a sparse case may take (1 GiB).
+  static let sparseMemoryBudget = 1 << 30
+
   /// The ``SparseMatrix`` of input `name` (COO triplets, duplicates summed); its validation
   /// errors name the offending part (`A.rows`, `A.columns`, `A.values`).
   static func sparseMatrix(_ c: any CaseData, _ name: String) throws -> SparseMatrix {
@@ -56,7 +70,8 @@ enum PenalizedLeastSquaresCase {
     // SparseMatrix checks each entry in order; find the part to name first, then keep its message.
     let field: String
     if t.rowIndices.count != t.values.count || t.columnIndices.count != t.values.count {
-      field = "\(name) (rows, columns, values: \(t.rowIndices.count), \(t.columnIndices.count), \(t.values.count) entries)"
+      field =
+        "\(name) (rows, columns, values: \(t.rowIndices.count), \(t.columnIndices.count), \(t.values.count) entries)"
     } else if let k = t.rowIndices.indices.first(where: { t.rowIndices[$0] < 0 || t.rowIndices[$0] >= t.shape[0] }) {
       field = "\(name).rows[\(k)]"
     } else if let k = t.columnIndices.indices.first(where: {
@@ -101,7 +116,8 @@ enum PenalizedLeastSquaresCase {
     let base = try ProximalGradientCondition(
       objective: objective, prox: prox, objectiveParameterCount: objectiveParameterCount, proxParameter: lam,
       stepSize: η)
-    let condition = Reparametrized(base, map: try InputSelection(c, layout: layout, concatenating: objectiveInputs + ["lam"]))
+    let condition = Reparametrized(
+      base, map: try InputSelection(c, layout: layout, concatenating: objectiveInputs + ["lam"]))
     let gradientScale = max(1, A.transposedProduct(b).norm())
 
     /// FISTA (backtracking from `η`, adaptive restart) from 0 to a gradient-mapping norm of `tolerance`.

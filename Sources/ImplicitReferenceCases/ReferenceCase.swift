@@ -323,7 +323,7 @@ public struct ReferenceCase: CaseData {
 }
 
 /// A sparse-matrix input: `{"shape": [rows, columns], "rows": […], "columns": […], "values": […]}`,
-/// COO triplets in any order (duplicates are summed by the family's ``SparseMatrix``-style reader).
+/// COO triplets in any order (a family builds its sparse matrix from them, duplicates summed).
 public struct SparseInput: Sendable, Equatable {
   /// `[rows, columns]`.
   public var shape: [Int]
@@ -334,7 +334,7 @@ public struct SparseInput: Sendable, Equatable {
   /// The entries.
   public var values: [Double]
 
-  /// Parses the object at `field`: exactly the four keys, a shape of two non-negative integers,
+  /// Parses the object at `field`: exactly the four keys, a shape of two positive integers,
   /// integer indices, numeric values. Ranges, lengths and finiteness are the family's to check
   /// (they name the entry).
   init(_ object: [String: Any], field: String, file: String) throws {
@@ -349,7 +349,8 @@ public struct SparseInput: Sendable, Equatable {
       }
       let a = try ReferenceCase.array(raw, field: "\(field).\(key)", file: file)
       guard a.shape.count == 1 else {
-        throw CaseFormatError(file: file, field: "\(field).\(key)", message: "expected a flat list, got shape \(a.shape)")
+        throw CaseFormatError(
+          file: file, field: "\(field).\(key)", message: "expected a flat list, got shape \(a.shape)")
       }
       return a.values
     }

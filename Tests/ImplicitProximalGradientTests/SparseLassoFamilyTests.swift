@@ -191,6 +191,13 @@ struct SparseLassoFamilyTests {
 
   /// Expects a ``CaseFormatError`` whose field contains `fieldPart` (the reader names
   /// `data.A.…`, the family `A.…`).
+  /// A design whose `p × dim θ` Jacobian would not fit in memory is refused, naming `A`.
+  @Test func jacobianBeyondTheMemoryBudgetIsRefused() throws {
+    let design = "{\"shape\": [20000, 20000], \"rows\": [0], \"columns\": [0], \"values\": [1.0]}"
+    let b = [Double](repeating: 1, count: 20000)
+    try expectFormatError(Self.caseData(design: design, b: b, lam: 0.1), "A", "20000 × 20001 Jacobian")
+  }
+
   func expectFormatError(_ json: Data, _ fieldPart: String, _ what: String) throws {
     do {
       _ = try registry().evaluate(ReferenceCase(json: json, file: "bad.json"))

@@ -37,7 +37,9 @@ extension CaseData {
     if let a = input(name) {
       throw formatError(
         field: name,
-        message: "expected a sparse matrix {\"shape\", \"rows\", \"columns\", \"values\"}, got a dense array of shape \(a.shape)")
+        message:
+          "expected a sparse matrix {\"shape\", \"rows\", \"columns\", \"values\"}, got a dense array of shape \(a.shape)"
+      )
     }
     throw formatError(field: "data.\(name)", message: "missing (needed by family \"\(family)\")")
   }
