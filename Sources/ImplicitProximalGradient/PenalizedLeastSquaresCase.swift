@@ -69,7 +69,9 @@ enum PenalizedLeastSquaresCase {
     }
     // SparseMatrix checks each entry in order; find the part to name first, then keep its message.
     let field: String
-    if t.rowIndices.count != t.values.count || t.columnIndices.count != t.values.count {
+    if !t.shape.allSatisfy({ $0 > 0 }) {
+      field = "\(name).shape"
+    } else if t.rowIndices.count != t.values.count || t.columnIndices.count != t.values.count {
       field =
         "\(name) (rows, columns, values: \(t.rowIndices.count), \(t.columnIndices.count), \(t.values.count) entries)"
     } else if let k = t.rowIndices.indices.first(where: { t.rowIndices[$0] < 0 || t.rowIndices[$0] >= t.shape[0] }) {
@@ -81,7 +83,7 @@ enum PenalizedLeastSquaresCase {
     } else if let k = t.values.indices.first(where: { !t.values[$0].isFinite }) {
       field = "\(name).values[\(k)]"
     } else {
-      field = "\(name).values"  // a shape that is not positive, or an overflowing sum of duplicates
+      field = "\(name).values"  // an overflowing sum of duplicates
     }
     do {
       return try SparseMatrix(
