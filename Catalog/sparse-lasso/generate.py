@@ -1,6 +1,6 @@
 """Generates the `sparse-lasso` reference cases (format implicit-case/1).
 
-    /work/jaxvenv/bin/python Catalog/sparse-lasso/generate.py   # from the repository root
+    /work/jaxvenv/bin/python Catalog/sparse-lasso/generate.py [CASE_ID ...]   # from the repository root
 
 x*(lam, b) = argmin_x 0.5*||A x - b||^2 + lam*||x||_1 with a sparse design A, stored in the case
 as COO triplets. The reference is JAXopt 0.8.5's ProximalGradient (FISTA) on a
