@@ -30,7 +30,7 @@ let families: [(name: String, dependencies: [String])] = [
   ("ImplicitRidge", []),
   ("ImplicitStationarity", ["ImplicitObjectives"]),
   ("ImplicitKKT", ["ImplicitObjectives"]),
-  ("ImplicitProximalGradient", gradientStepFamily),
+  ("ImplicitProximalGradient", gradientStepFamily + ["ImplicitSparse"]),
   ("ImplicitProjectedGradient", gradientStepFamily),
   ("ImplicitMirrorDescent", gradientStepFamily),
   ("ImplicitBlockCoordinateDescent", gradientStepFamily),

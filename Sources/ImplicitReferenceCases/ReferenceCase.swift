@@ -81,6 +81,8 @@ public struct ReferenceCase: CaseData {
   public var title: String
   /// Inputs not differentiated.
   public var data: [String: NDArray]
+  /// Inputs not differentiated given as sparse matrices (`{"shape", "rows", "columns", "values"}`).
+  public var sparseData: [String: SparseInput]
   /// Inputs differentiated, in file order.
   public var theta: [(name: String, value: NDArray)]
   /// Expected outputs.
@@ -129,7 +131,17 @@ public struct ReferenceCase: CaseData {
     family = try string("family")!
     method = try string("method", required: false)
     title = try string("title", required: false) ?? id
-    data = try Self.arrays(object["data"] ?? [String: Any](), field: "data", file: file)
+    // A sparse matrix is an object of COO triplets; every other input is a number or a nested list.
+    let rawData = object["data"] ?? [String: Any]()
+    var sparse = [String: SparseInput]()
+    if let members = rawData as? [String: Any] {
+      for (k, v) in members {
+        if let triplets = v as? [String: Any] { sparse[k] = try SparseInput(triplets, field: "data.\(k)", file: file) }
+      }
+    }
+    sparseData = sparse
+    data = try Self.arrays(
+      (rawData as? [String: Any])?.filter { sparse[$0.key] == nil } ?? rawData, field: "data", file: file)
     guard let thetaObject = object["theta"] else {
       throw CaseFormatError(file: file, field: "theta", message: "missing")
     }
@@ -181,6 +193,11 @@ public struct ReferenceCase: CaseData {
 
   /// The input `name` as shape and values (``CaseData``).
   public func input(_ name: String) -> CaseArray? { array(named: name).map { ($0.shape, $0.values) } }
+
+  /// The sparse input `name` as triplets (``CaseData``).
+  public func sparseInput(_ name: String) -> CaseSparseArray? {
+    sparseData[name].map { ($0.shape, $0.rowIndices, $0.columnIndices, $0.values) }
+  }
 
   /// A ``CaseFormatError`` naming this case's file.
   public func formatError(field: String, message: String) -> any Error {
@@ -305,6 +322,58 @@ public struct ReferenceCase: CaseData {
   }
 }
 
+/// A sparse-matrix input: `{"shape": [rows, columns], "rows": […], "columns": […], "values": […]}`,
+/// COO triplets in any order (a family builds its sparse matrix from them, duplicates summed).
+public struct SparseInput: Sendable, Equatable {
+  /// `[rows, columns]`.
+  public var shape: [Int]
+  /// The row of each entry.
+  public var rowIndices: [Int]
+  /// The column of each entry.
+  public var columnIndices: [Int]
+  /// The entries.
+  public var values: [Double]
+
+  /// Parses the object at `field`: exactly the four keys, a shape of two positive integers,
+  /// integer indices, numeric values. Ranges, lengths and finiteness are the family's to check
+  /// (they name the entry).
+  init(_ object: [String: Any], field: String, file: String) throws {
+    let keys = ["shape", "rows", "columns", "values"]
+    for key in object.keys where !keys.contains(key) {
+      throw CaseFormatError(
+        file: file, field: "\(field).\(key)", message: "unknown key of a sparse matrix (expected \(keys))")
+    }
+    func list(_ key: String) throws -> [Double] {
+      guard let raw = object[key] else {
+        throw CaseFormatError(file: file, field: "\(field).\(key)", message: "missing (a sparse matrix needs \(keys))")
+      }
+      let a = try ReferenceCase.array(raw, field: "\(field).\(key)", file: file)
+      guard a.shape.count == 1 else {
+        throw CaseFormatError(
+          file: file, field: "\(field).\(key)", message: "expected a flat list, got shape \(a.shape)")
+      }
+      return a.values
+    }
+    func integers(_ key: String) throws -> [Int] {
+      try list(key).enumerated().map { k, v in
+        // Int(exactly:) is nil for NaN, ±∞, fractions and beyond Int's range: never a trap.
+        guard let i = Int(exactly: v) else {
+          throw CaseFormatError(file: file, field: "\(field).\(key)[\(k)]", message: "\(v) is not an integer index")
+        }
+        return i
+      }
+    }
+    shape = try integers("shape")
+    guard shape.count == 2, shape.allSatisfy({ $0 > 0 }) else {
+      throw CaseFormatError(
+        file: file, field: "\(field).shape", message: "expected [rows, columns], both positive, got \(shape)")
+    }
+    rowIndices = try integers("rows")
+    columnIndices = try integers("columns")
+    values = try list("values")
+  }
+}
+
 /// A case too large for the evaluator's budget: names the file and the sizes.
 public struct CaseSizeError: Error, Sendable, CustomStringConvertible {
   /// The file.
@@ -331,8 +400,14 @@ extension ReferenceCase {
   /// The most numbers a case document may hold (inputs, expected values and Jacobians).
   public static let maximumDocumentNumbers = 250_000
 
-  /// The number of input entries (data and theta).
-  public var inputEntries: Int { data.values.reduce(0) { $0 + $1.count } + theta.reduce(0) { $0 + $1.value.count } }
+  /// The number of input entries (data and theta); a sparse matrix counts its triplets and its
+  /// shape's two sides (the vectors a solve allocates).
+  public var inputEntries: Int {
+    // Saturating: a sparse shape is read from the file and may be absurd.
+    func add(_ a: Int, _ b: Int) -> Int { a.addingReportingOverflow(b).overflow ? .max : a + b }
+    let dense = data.values.reduce(0) { $0 + $1.count } + theta.reduce(0) { $0 + $1.value.count }
+    return sparseData.values.reduce(dense) { total, s in s.shape.reduce(add(total, 3 * s.values.count), add) }
+  }
 
   /// Throws ``CaseSizeError`` when the case has more than `limit` input entries.
   public func checkSize(limit: Int = ReferenceCase.maximumInputEntries) throws {

@@ -15,6 +15,8 @@ public protocol CaseData: Sendable {
   var thetaNames: [String] { get }
   /// Input `name` (differentiated or not): its shape (`[]` for a scalar) and row-major values.
   func input(_ name: String) -> CaseArray?
+  /// Input `name` given as a sparse matrix (COO triplets), if it is one. Default: `nil`.
+  func sparseInput(_ name: String) -> CaseSparseArray?
   /// The error to throw for malformed input in `field` (the reader's own error type).
   func formatError(field: String, message: String) -> any Error
 }
@@ -22,9 +24,32 @@ public protocol CaseData: Sendable {
 /// An input of a ``CaseData``: shape (`[]` for a scalar) and row-major values.
 public typealias CaseArray = (shape: [Int], values: [Double])
 
+/// A sparse-matrix input of a ``CaseData``: its `rows × columns` shape and COO triplets
+/// (`values[k]` at `(rowIndices[k], columnIndices[k])`), as read; the family validates them.
+public typealias CaseSparseArray = (shape: [Int], rowIndices: [Int], columnIndices: [Int], values: [Double])
+
 extension CaseData {
+  public func sparseInput(_ name: String) -> CaseSparseArray? { nil }
+
+  /// Input `name` as COO triplets, required to be present (a dense input is an error).
+  public func sparseArray(_ name: String) throws -> CaseSparseArray {
+    if let s = sparseInput(name) { return s }
+    if let a = input(name) {
+      throw formatError(
+        field: name,
+        message:
+          "expected a sparse matrix {\"shape\", \"rows\", \"columns\", \"values\"}, got a dense array of shape \(a.shape)"
+      )
+    }
+    throw formatError(field: "data.\(name)", message: "missing (needed by family \"\(family)\")")
+  }
+
   /// Input `name`, required to be present.
   public func array(_ name: String) throws -> CaseArray {
+    if input(name) == nil, sparseInput(name) != nil {
+      throw formatError(
+        field: name, message: "a sparse matrix (COO triplets); family \"\(family)\" expects a dense array")
+    }
     guard let a = input(name) else {
       throw formatError(field: "data.\(name)", message: "missing (needed by family \"\(family)\")")
     }
