@@ -272,7 +272,10 @@ def write_doc(doc, source, images_rel, products, out):
     lines.append("    cd Benchmarks")
     lines.append("    swift build -c release")
     lines.append(f"    {doc['command']}")
-    lines.append(f"    python3 report.py {source}")
+    for extra in doc.get("merged", []):
+        lines.append(f"    {extra['command']}   # {', '.join(extra['workloads'])}")
+    merges = "".join(f" --merge {extra['source']}" for extra in doc.get("merged", []))
+    lines.append(f"    python3 report.py {source}{merges}")
     lines.append("    .build/release/benchmarks --help          # one suite run: --only, --quick, --runs, --json")
     lines.append("    .build/release/benchmarks --products      # the cost of one derivative product per objective")
     lines.append("    .build/release/benchmarks --export-data DIR   # the exact arrays, as .npy (float64)\n")
@@ -284,6 +287,14 @@ def write_doc(doc, source, images_rel, products, out):
         f"Run {doc.get('started', '?')} – {doc.get('finished', '?')} (wall time {doc.get('wall_s', 0) / 60:.0f} min): "
         f"{doc['rounds']} rounds, {doc['runs']} timed runs per side per round after a warm-up"
         f"{', quick sizes' if doc.get('quick') else ''}.\n")
+    for extra in doc.get("merged", []):
+        em = extra.get("machine") or {}
+        lines.append(
+            f"{', '.join(extra['workloads'])}: a separate run on the same machine, {extra.get('started', '?')} – "
+            f"{extra.get('finished', '?')} (wall time {(extra.get('wall_s') or 0) / 60:.0f} min): {extra.get('rounds')} "
+            f"rounds, {extra.get('runs')} timed runs per side per round (bandwidth "
+            f"{em.get('bandwidth_one_thread_GBps', float('nan')):.1f} / "
+            f"{em.get('bandwidth_all_cores_GBps', float('nan')):.1f} GB/s from memory on one / all cores).\n")
     if doc.get("quick"):
         lines.append("**Quick sizes**: a check of the pipeline, with the quick sizes and iteration counts of "
                      "`../shared/benchmarks.md`; the targets are stated for the full workloads (`--ids all` "
@@ -365,7 +376,7 @@ def write_doc(doc, source, images_rel, products, out):
         lines.append(f"![{wid}]({images_rel}/{wid}.svg)\n")
     lines.append("## Files\n")
     lines.append(f"Summary `{source}`; per round, Swift JSON and JAXopt JSON:\n")
-    for f in doc.get("files", []):
+    for f in doc.get("files", []) + [f for extra in doc.get("merged", []) for f in extra.get("files") or []]:
         lines.append(f"- `{os.path.relpath(f['swift'], HERE)}` ({f.get('swift_wall_s', 0):.0f} s), "
                      f"`{os.path.relpath(f['jaxopt'], HERE)}` ({f.get('jaxopt_wall_s', 0):.0f} s)")
     with open(out, "w") as fh:
@@ -379,9 +390,22 @@ def main():
     ap.add_argument("--images", default=os.path.join(DOCS, "images", "benchmarks"))
     ap.add_argument("--products", help="benchmarks --products --json FILE for the product-cost table "
                     "(default: the one compare.py wrote)")
+    ap.add_argument("--merge", action="append", default=[],
+                    help="another compare.py JSON whose workloads are added (e.g. a separate run of the sparse "
+                         "workloads); the page names its command, time and files")
     args = ap.parse_args()
     with open(args.compare) as fh:
         doc = json.load(fh)
+    doc["merged"] = []
+    for path in args.merge:
+        with open(path) as fh:
+            other = json.load(fh)
+        added = [wid for wid in other["ratios"] if wid not in doc["ratios"]]
+        for wid in added:
+            doc["ratios"][wid] = other["ratios"][wid]
+        doc["merged"].append({"source": os.path.relpath(os.path.abspath(path), HERE), "workloads": added,
+                              **{k: other.get(k) for k in ("command", "started", "finished", "wall_s", "rounds",
+                                                           "runs", "files", "machine")}})
     os.makedirs(args.images, exist_ok=True)
     # The folder holds this page's plots only: drop those of workloads not in this comparison.
     for name in os.listdir(args.images):
