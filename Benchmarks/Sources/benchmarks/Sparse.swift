@@ -234,7 +234,8 @@ func sparseLasso(_ d: SparseRegressionData, iterations: Int) -> WorkloadRun {
     forward: forward, implicit: { try implicit($0) }, unrolled: nil,
     unrolledUnavailable: "not run at this scale (the JAXopt anchor times implicit differentiation only)",
     reference: {
-      try implicit(ImplicitOptions(linearSolver: ConjugateGradient(relativeTolerance: 1e-12)), at: try forward().solution)
+      try implicit(
+        ImplicitOptions(linearSolver: ConjugateGradient(relativeTolerance: 1e-12)), at: try forward().solution)
     },
     reportedEntry: n,
     extra: sparseExtra(X, Xv, d, setupSeconds, λ: λ, note: "two SparseMatrix from COO, λ_max, ‖X‖₂² by Lanczos"))
@@ -275,7 +276,8 @@ func sparseLogistic(_ d: SparseRegressionData, iterations: Int) -> WorkloadRun {
     forward: forward, implicit: { try implicit($0) }, unrolled: nil,
     unrolledUnavailable: "not run at this scale (the JAXopt anchor times implicit differentiation only)",
     reference: {
-      try implicit(ImplicitOptions(linearSolver: ConjugateGradient(relativeTolerance: 1e-12)), at: try forward().solution)
+      try implicit(
+        ImplicitOptions(linearSolver: ConjugateGradient(relativeTolerance: 1e-12)), at: try forward().solution)
     },
     reportedEntry: nil,
     extra: sparseExtra(
