@@ -340,8 +340,9 @@ func peakResidentBytes() -> Int {
 func currentResidentBytes() -> Int { procStatusBytes("VmRSS") ?? peakResidentBytes() }
 
 /// `benchmarks --peak-memory ID`: in this (fresh) process, draws the data (the user's COO
-/// arrays), then runs setup, one forward solve and one implicit hypergradient at tol 1e-5, and
-/// prints one JSON object: the peak RSS, the RSS after the data, and the bytes it compares with.
+/// arrays), then runs setup, one forward solve and one implicit hypergradient at tol 1e-5 and one
+/// with the library's default options, and prints one JSON object: the peak RSS, the RSS after
+/// the setup, and the bytes it compares with.
 func peakMemoryReport(_ w: Workload) -> [String: Any] {
   let baseline = currentResidentBytes()
   let iterations = w.iterations
@@ -354,6 +355,8 @@ func peakMemoryReport(_ w: Workload) -> [String: Any] {
       ImplicitOptions(
         linearSolver: AutomaticLinearSolver(relativeTolerance: jaxoptTolerance),
         policy: DerivativePolicy(linearSolveFailure: .flag, certificate: .estimated)))
+    // The library's default options too (tolerance 1e-10, measured certificate).
+    _ = try run.implicit(ImplicitOptions(policy: DerivativePolicy(linearSolveFailure: .flag)))
   } catch {
     status = "\(error)"
   }
