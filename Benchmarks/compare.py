@@ -38,7 +38,7 @@ BENCH_JAXOPT = os.environ.get("BENCH_JAXOPT", os.path.join(HERE, "..", "..", "sh
 if not os.path.isdir(BENCH_JAXOPT):
     BENCH_JAXOPT = "/work/shared/bench"
 
-# The 14 workloads of ../shared/benchmarks.md, in its order, and the quick run's ids.
+# The 14 workloads of ../shared/benchmarks.md, in its order, and the quick run's ids (the sparse ones added below).
 ALL_IDS = [f"svm-{m}-p{p}" for p in (100, 1000, 5000) for m in ("md", "pg", "bcd")] + [
     "ridge-p1000", "logistic-p1000", "ridge-p10000", "logistic-p10000", "lasso-p2000"]
 QUICK_IDS = ["svm-md-p100", "svm-pg-p100", "svm-bcd-p100", "ridge-p1000", "logistic-p1000", "lasso-p500"]
