@@ -111,11 +111,16 @@ extension SparseMatrix {
     _ v: [Double], transposedOnly: Bool, coefficient: @Sendable (Int, Double) -> Double
   ) -> (product: Vector<Double>, image: [Double]) {
     var image = [Double](repeating: 0, count: transposedOnly ? 0 : rows)
-    var product = [Double](repeating: 0, count: columns)
+    // Each thread zeroes its own output inside the parallel region (first touch on its core, no
+    // serial memset), and the partial sums are added column block by column block in parallel.
+    var product = [Double](unsafeUninitializedCapacity: columns) { _, count in count = columns }
     let bounds = rowBlocks()
     let blocks = bounds.count - 1
+    let columnBounds = (0...blocks).map { columns * $0 / blocks }
     // Partial sums of the threads after the first (which writes `product` itself).
-    var partials = [Double](repeating: 0, count: (blocks - 1) * columns)
+    var partials = [Double](unsafeUninitializedCapacity: (blocks - 1) * columns) { _, count in
+      count = (blocks - 1) * columns
+    }
     let scratch = [0.0]
     rowStarts.withUnsafeBufferPointer { starts in
       columnIndices.withUnsafeBufferPointer { cols in
@@ -136,6 +141,7 @@ extension SparseMatrix {
                       let p = columns
                       forEachBlock(bounds) { t, lo, hi in
                         let out = t == 0 ? first.p : rest.p + (t - 1) * p
+                        out.initialize(repeating: 0, count: p)
                         for i in lo..<hi {
                           let rowStart = s.p[i], rowEnd = s.p[i &+ 1]
                           var dot = xp.p[i]
@@ -148,6 +154,14 @@ extension SparseMatrix {
                           sparseScatter(scale, a.p, c.p, out, rowStart, rowEnd)
                         }
                       }
+                      if blocks > 1 {
+                        forEachBlock(columnBounds) { _, lo, hi in
+                          for u in 0..<(blocks - 1) {
+                            let partial = rest.p + u * p
+                            for j in lo..<hi { first.p[j] += partial[j] }
+                          }
+                        }
+                      }
                     }
                   }
                 }
@@ -156,9 +170,6 @@ extension SparseMatrix {
           }
         }
       }
-    }
-    for t in 0..<(blocks - 1) {
-      for j in 0..<columns { product[j] += partials[t * columns + j] }
     }
     return (Vector(product), image)
   }
