@@ -38,10 +38,13 @@ BENCH_JAXOPT = os.environ.get("BENCH_JAXOPT", os.path.join(HERE, "..", "..", "sh
 if not os.path.isdir(BENCH_JAXOPT):
     BENCH_JAXOPT = "/work/shared/bench"
 
-# The 14 workloads of ../shared/benchmarks.md, in its order, and the quick run's ids.
+# The 14 workloads of ../shared/benchmarks.md, in its order, and the quick run's ids (the sparse ones added below).
 ALL_IDS = [f"svm-{m}-p{p}" for p in (100, 1000, 5000) for m in ("md", "pg", "bcd")] + [
     "ridge-p1000", "logistic-p1000", "ridge-p10000", "logistic-p10000", "lasso-p2000"]
 QUICK_IDS = ["svm-md-p100", "svm-pg-p100", "svm-bcd-p100", "ridge-p1000", "logistic-p1000", "lasso-p500"]
+# The sparse workloads of issue 11 (anchors in anchors_sparse.py: JAXopt on BCOO, celer).
+ALL_IDS += ["sparse-lasso", "sparse-logistic"]
+QUICK_IDS += ["sparse-lasso-quick", "sparse-logistic-quick"]
 
 
 def parse_id(workload):
@@ -219,6 +222,16 @@ def jaxopt_worker(ids, quick, reps, out, data_dir):
     results, fallback = {}, []
     for wid in ids:
         folder = os.path.join(data_dir, wid) if data_dir else None
+        if wid.startswith("sparse-"):
+            # Sparse workloads: same data only (no own draws); a failure is recorded, not replaced.
+            sys.path.insert(0, HERE)
+            import anchors_sparse  # noqa: E402
+            try:
+                results[wid] = anchors_sparse.run(bj, wid, folder, quick, reps)
+            except Exception as error:  # noqa: BLE001 — recorded in the JSON
+                print(f"sparse anchor {wid} failed: {error!r}", flush=True)
+                results[wid] = {"workload": wid, "error": repr(error)}
+            continue
         if folder and os.path.exists(os.path.join(folder, "workload.json")):
             try:
                 results[wid] = jaxopt_same_data(bj, wid, folder, quick, reps)
@@ -324,12 +337,15 @@ def main():
         per = {"forward": [], "implicit": [], "implicit_default": [], "unrolled": [], "implicit_vs_own_unrolled": [],
                "swift_forward_s": [], "swift_implicit_s": [], "swift_implicit_default_s": [], "swift_unrolled_s": [],
                "jaxopt_forward_s": [], "jaxopt_implicit_s": [], "jaxopt_unrolled_s": [],
-               "jaxopt_vs_swift_reference_rel_diff": []}
+               "jaxopt_vs_swift_reference_rel_diff": [], "celer_forward_s": [], "forward_vs_celer": []}
         data = set()
         for rd in rounds:
             s, j = rd["swift"].get(wid), rd["jaxopt"].get(wid)
-            if s is None or j is None or "error" in s:
+            if s is None or j is None or "error" in s or "error" in j:
                 continue
+            if "celer_forward_s" in j:
+                per["celer_forward_s"].append(j["celer_forward_s"])
+                per["forward_vs_celer"].append(ratio(s["forward_s"], j["celer_forward_s"]))
             data.add(j.get("data", "?"))
             per["forward"].append(ratio(s["forward_s"], j["forward_s"]))
             per["implicit"].append(ratio(s["implicit_s"], j["implicit_grad_s"]))

@@ -73,6 +73,8 @@ def target_status(wid, t):
     misses = []
     # Ratios: the median over rounds of the per-round ratios (the tables' figure).
     ratio_i = med(t["implicit"]) or s_i / j_i
+    if wid.startswith("sparse-"):
+        return sparse_target_status(t, s_f, s_i, ratio_i, f_floor)
     floor_rule = i_floor is not None and i_floor > IMPLICIT_TARGET * j_i
     if not (ratio_i <= IMPLICIT_TARGET or (floor_rule and s_i <= FLOOR_SLACK * i_floor)):
         backward = s_i - s_f
@@ -96,6 +98,68 @@ def target_status(wid, t):
         if d is None or d > ACCURACY_TOLERANCE:
             misses.append(f"hypergradient {sci(d)} from the reference (target ≤ {ACCURACY_TOLERANCE:g})")
     return "**met**" if not misses else "missed: " + "; ".join(misses)
+
+
+def sparse_target_status(t, s_f, s_i, ratio_i, f_floor):
+    """Issue 11's targets for the sparse workloads: implicit ≤ 0.5× JAXopt-on-BCOO, forward within
+    the data-pass floor × 1.25, peak memory within 3× the CSR bytes + O(n + p) vectors."""
+    last = t.get("swift_last", {})
+    misses = []
+    if ratio_i > IMPLICIT_TARGET:
+        it = last.get("linear_iterations")
+        misses.append(f"implicit {ratio_i:.2f}× JAXopt-on-BCOO (target {IMPLICIT_TARGET}×): backward "
+                      f"{s_i - s_f:.3f} s = {last.get('linear_solve', '?')} {it} it; forward {s_f:.3f} s")
+    if f_floor is None or s_f > FLOOR_SLACK * f_floor:
+        misses.append(f"forward {s_f / f_floor:.2f}× its floor {f_floor:.3f} s (target {FLOOR_SLACK}×)"
+                      if f_floor else "forward: no floor")
+    memory = last.get("peak_memory") or {}
+    if not memory.get("within_bound", False):
+        misses.append("peak memory " + (f"{memory['peak_above_baseline_and_coo_per_csr']:.2f}× CSR bytes above the "
+                                        "allowance" if "peak_above_baseline_and_coo_per_csr" in memory
+                                        else "not measured"))
+    return "**met**" if not misses else "missed: " + "; ".join(misses)
+
+
+def sparse_section(doc):
+    """Sparse data (issue 11): shapes, setup, peak memory against the CSR bytes, celer's forward."""
+    rows = [(wid, t) for wid, t in doc["ratios"].items() if wid.startswith("sparse-")]
+    if not rows:
+        return []
+    mib = 1 / 2 ** 20
+    lines = ["\n## Sparse data\n",
+             "`sparse-lasso` and `sparse-logistic` (issue 11) run on a `SparseMatrix` built from COO triplets "
+             "(uniformly random positions, standard-normal values, a fixed seed); JAXopt runs on a "
+             "`jax.experimental.sparse.BCOO` of the same triplets and the same step 1/L "
+             "(`anchors_sparse.py`). **Setup** — both `SparseMatrix` from COO, λ_max, the objectives and "
+             "‖X‖₂² by Lanczos — is timed once and reported here, not inside the timed calls (JAXopt's L and "
+             "BCOO construction are outside its timing too). **Peak memory** is measured in a separate "
+             "process (`benchmarks --peak-memory ID`: data, setup, one forward solve and two implicit "
+             "hypergradients, at tol 1e-5 and with the library's default options; `VmHWM` on Linux, `ru_maxrss` on Darwin); the issue's bound is on what remains "
+             "after the process's baseline and the user's own COO arrays: ≤ 3× the CSR bytes + O(n + p) "
+             "vectors (counted as 64 vectors of each length). celer (`celer.Lasso`, coordinate descent "
+             "with working sets; forward only, its default tolerance 1e-4 on the duality gap) is what a "
+             "user would pick for the lasso solve alone.\n",
+             "| workload | n × p | nonzeros (train / val) | CSR MiB | COO MiB | setup s | peak RSS MiB | "
+             "baseline MiB | (peak − baseline − COO) / CSR | within bound | celer fwd s | Swift fwd / celer |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for wid, t in rows:
+        last = t.get("swift_last", {})
+        m = last.get("peak_memory") or {}
+        jl = t.get("jaxopt_last", {})
+        celer = t.get("celer_forward_s")
+        celer_text = "n/a" if celer is None else sec(celer)
+        if celer is not None and jl.get("celer_iterations") is not None:
+            celer_text += f" ({jl['celer_iterations']} it)"
+        lines.append(
+            f"| {wid} | {last.get('samples', '?')} × {last.get('features', '?')} | "
+            f"{last.get('nonzeros', '?')} / {last.get('validation_nonzeros', '?')} | "
+            f"{last.get('csr_bytes', 0) * mib:.1f} | {last.get('coo_bytes', 0) * mib:.1f} | "
+            f"{num(last.get('setup_s'), 3)} | {m.get('peak_rss_bytes', 0) * mib:.0f} | "
+            f"{m.get('baseline_rss_bytes', 0) * mib:.0f} | {num(m.get('peak_above_baseline_and_coo_per_csr'), 2)} | "
+            f"{'yes' if m.get('within_bound') else 'no'} | {celer_text} | {rat(t.get('forward_vs_celer'))} |")
+    lines.append("\nTargets (issue 11): implicit ≤ 0.5× JAXopt-on-BCOO, forward ≤ 1.25× the data-pass floor, "
+                 "the memory bound above; judged in the table of targets above.")
+    return lines
 
 
 # ------------------------------------------------------------------------------------------------
@@ -208,7 +272,10 @@ def write_doc(doc, source, images_rel, products, out):
     lines.append("    cd Benchmarks")
     lines.append("    swift build -c release")
     lines.append(f"    {doc['command']}")
-    lines.append(f"    python3 report.py {source}")
+    for extra in doc.get("merged", []):
+        lines.append(f"    {extra['command']}   # {', '.join(extra['workloads'])}")
+    merges = "".join(f" --merge {extra['source']}" for extra in doc.get("merged", []))
+    lines.append(f"    python3 report.py {source}{merges}")
     lines.append("    .build/release/benchmarks --help          # one suite run: --only, --quick, --runs, --json")
     lines.append("    .build/release/benchmarks --products      # the cost of one derivative product per objective")
     lines.append("    .build/release/benchmarks --export-data DIR   # the exact arrays, as .npy (float64)\n")
@@ -220,6 +287,14 @@ def write_doc(doc, source, images_rel, products, out):
         f"Run {doc.get('started', '?')} – {doc.get('finished', '?')} (wall time {doc.get('wall_s', 0) / 60:.0f} min): "
         f"{doc['rounds']} rounds, {doc['runs']} timed runs per side per round after a warm-up"
         f"{', quick sizes' if doc.get('quick') else ''}.\n")
+    for extra in doc.get("merged", []):
+        em = extra.get("machine") or {}
+        lines.append(
+            f"{', '.join(extra['workloads'])}: a separate run on the same machine, {extra.get('started', '?')} – "
+            f"{extra.get('finished', '?')} (wall time {(extra.get('wall_s') or 0) / 60:.0f} min): {extra.get('rounds')} "
+            f"rounds, {extra.get('runs')} timed runs per side per round (bandwidth "
+            f"{em.get('bandwidth_one_thread_GBps', float('nan')):.1f} / "
+            f"{em.get('bandwidth_all_cores_GBps', float('nan')):.1f} GB/s from memory on one / all cores).\n")
     if doc.get("quick"):
         lines.append("**Quick sizes**: a check of the pipeline, with the quick sizes and iteration counts of "
                      "`../shared/benchmarks.md`; the targets are stated for the full workloads (`--ids all` "
@@ -283,6 +358,8 @@ def write_doc(doc, source, images_rel, products, out):
             workloads = [w for w, t in doc["ratios"].items() if t.get("swift_last", {}).get("bytes_note") == note]
             lines.append(f"- {', '.join(workloads)}: {note}.")
 
+    lines += sparse_section(doc)
+
     if products:
         with open(products[1]) as fh:
             rows = json.load(fh)["products"]
@@ -299,7 +376,7 @@ def write_doc(doc, source, images_rel, products, out):
         lines.append(f"![{wid}]({images_rel}/{wid}.svg)\n")
     lines.append("## Files\n")
     lines.append(f"Summary `{source}`; per round, Swift JSON and JAXopt JSON:\n")
-    for f in doc.get("files", []):
+    for f in doc.get("files", []) + [f for extra in doc.get("merged", []) for f in extra.get("files") or []]:
         lines.append(f"- `{os.path.relpath(f['swift'], HERE)}` ({f.get('swift_wall_s', 0):.0f} s), "
                      f"`{os.path.relpath(f['jaxopt'], HERE)}` ({f.get('jaxopt_wall_s', 0):.0f} s)")
     with open(out, "w") as fh:
@@ -313,9 +390,22 @@ def main():
     ap.add_argument("--images", default=os.path.join(DOCS, "images", "benchmarks"))
     ap.add_argument("--products", help="benchmarks --products --json FILE for the product-cost table "
                     "(default: the one compare.py wrote)")
+    ap.add_argument("--merge", action="append", default=[],
+                    help="another compare.py JSON whose workloads are added (e.g. a separate run of the sparse "
+                         "workloads); the page names its command, time and files")
     args = ap.parse_args()
     with open(args.compare) as fh:
         doc = json.load(fh)
+    doc["merged"] = []
+    for path in args.merge:
+        with open(path) as fh:
+            other = json.load(fh)
+        added = [wid for wid in other["ratios"] if wid not in doc["ratios"]]
+        for wid in added:
+            doc["ratios"][wid] = other["ratios"][wid]
+        doc["merged"].append({"source": os.path.relpath(os.path.abspath(path), HERE), "workloads": added,
+                              **{k: other.get(k) for k in ("command", "started", "finished", "wall_s", "rounds",
+                                                           "runs", "files", "machine")}})
     os.makedirs(args.images, exist_ok=True)
     # The folder holds this page's plots only: drop those of workloads not in this comparison.
     for name in os.listdir(args.images):

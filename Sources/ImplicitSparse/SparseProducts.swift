@@ -52,11 +52,7 @@ extension SparseMatrix {
               let a = SendableConstPointer(vals.baseAddress ?? x.baseAddress!)
               let xp = SendableConstPointer(x.baseAddress!), o = SendablePointer(out.baseAddress!)
               forEachBlock(bounds) { _, lo, hi in
-                for i in lo..<hi {
-                  var sum = 0.0
-                  for k in s.p[i]..<s.p[i &+ 1] { sum += a.p[k] * xp.p[c.p[k]] }
-                  o.p[i] = sum
-                }
+                for i in lo..<hi { o.p[i] = sparseDot(a.p, c.p, xp.p, s.p[i], s.p[i &+ 1]) }
               }
             }
           }
@@ -115,11 +111,16 @@ extension SparseMatrix {
     _ v: [Double], transposedOnly: Bool, coefficient: @Sendable (Int, Double) -> Double
   ) -> (product: Vector<Double>, image: [Double]) {
     var image = [Double](repeating: 0, count: transposedOnly ? 0 : rows)
-    var product = [Double](repeating: 0, count: columns)
+    // Each thread zeroes its own output inside the parallel region (first touch on its core, no
+    // serial memset), and the partial sums are added column block by column block in parallel.
+    var product = [Double](unsafeUninitializedCapacity: columns) { _, count in count = columns }
     let bounds = rowBlocks()
     let blocks = bounds.count - 1
+    let columnBounds = (0...blocks).map { columns * $0 / blocks }
     // Partial sums of the threads after the first (which writes `product` itself).
-    var partials = [Double](repeating: 0, count: (blocks - 1) * columns)
+    var partials = [Double](unsafeUninitializedCapacity: (blocks - 1) * columns) { _, count in
+      count = (blocks - 1) * columns
+    }
     let scratch = [0.0]
     rowStarts.withUnsafeBufferPointer { starts in
       columnIndices.withUnsafeBufferPointer { cols in
@@ -140,17 +141,25 @@ extension SparseMatrix {
                       let p = columns
                       forEachBlock(bounds) { t, lo, hi in
                         let out = t == 0 ? first.p : rest.p + (t - 1) * p
+                        out.initialize(repeating: 0, count: p)
                         for i in lo..<hi {
                           let rowStart = s.p[i], rowEnd = s.p[i &+ 1]
                           var dot = xp.p[i]
                           if !transposedOnly {
-                            dot = 0
-                            for k in rowStart..<rowEnd { dot += a.p[k] * xp.p[c.p[k]] }
+                            dot = sparseDot(a.p, c.p, xp.p, rowStart, rowEnd)
                             images.p[i] = dot
                           }
                           let scale = coefficient(i, dot)
                           if scale == 0 { continue }
-                          for k in rowStart..<rowEnd { out[c.p[k]] += scale * a.p[k] }
+                          sparseScatter(scale, a.p, c.p, out, rowStart, rowEnd)
+                        }
+                      }
+                      if blocks > 1 {
+                        forEachBlock(columnBounds) { _, lo, hi in
+                          for u in 0..<(blocks - 1) {
+                            let partial = rest.p + u * p
+                            for j in lo..<hi { first.p[j] += partial[j] }
+                          }
                         }
                       }
                     }
@@ -162,10 +171,52 @@ extension SparseMatrix {
         }
       }
     }
-    for t in 0..<(blocks - 1) {
-      for j in 0..<columns { product[j] += partials[t * columns + j] }
-    }
     return (Vector(product), image)
+  }
+}
+
+/// `Σₖ a[k]·x[c[k]]` over `lo..<hi`, in four independent partial sums: one chain of additions
+/// would wait on the adder's latency at every entry (the gathers of `x` then overlap instead).
+@inline(__always)
+func sparseDot(
+  _ a: UnsafePointer<Double>, _ c: UnsafePointer<Int>, _ x: UnsafePointer<Double>, _ lo: Int, _ hi: Int
+) -> Double {
+  var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
+  var k = lo
+  while k &+ 4 <= hi {
+    s0 += a[k] * x[c[k]]
+    s1 += a[k &+ 1] * x[c[k &+ 1]]
+    s2 += a[k &+ 2] * x[c[k &+ 2]]
+    s3 += a[k &+ 3] * x[c[k &+ 3]]
+    k &+= 4
+  }
+  while k < hi {
+    s0 += a[k] * x[c[k]]
+    k &+= 1
+  }
+  return (s0 + s1) + (s2 + s3)
+}
+
+/// `out[c[k]] += scale·a[k]` over `lo..<hi` (the columns of one row are distinct), four at a time
+/// so that the loads of `out` are issued before the stores.
+@inline(__always)
+func sparseScatter(
+  _ scale: Double, _ a: UnsafePointer<Double>, _ c: UnsafePointer<Int>, _ out: UnsafeMutablePointer<Double>,
+  _ lo: Int, _ hi: Int
+) {
+  var k = lo
+  while k &+ 4 <= hi {
+    let (j0, j1, j2, j3) = (c[k], c[k &+ 1], c[k &+ 2], c[k &+ 3])
+    let (o0, o1, o2, o3) = (out[j0], out[j1], out[j2], out[j3])
+    out[j0] = o0 + scale * a[k]
+    out[j1] = o1 + scale * a[k &+ 1]
+    out[j2] = o2 + scale * a[k &+ 2]
+    out[j3] = o3 + scale * a[k &+ 3]
+    k &+= 4
+  }
+  while k < hi {
+    out[c[k]] += scale * a[k]
+    k &+= 1
   }
 }
 

@@ -126,6 +126,48 @@ struct SparseMatrixTests {
     #expect(a.storageBytes == 8 * (m + 1 + 2 * a.nonzeroCount))
   }
 
+  /// The row kernels run four entries at a time: rows of every length 0…9 (every remainder of the
+  /// unrolled loops) against the dense products, serial and split over threads.
+  @Test("unrolled row kernels: every row length 0…9 equals the dense products", arguments: [1, 6000])
+  func unrolledRowLengths(copies: Int) throws {
+    let n = 23
+    var rng = SeededGenerator(seed: 11)
+    var r = [Int](), c = [Int](), v = [Double]()
+    for copy in 0..<copies {
+      for length in 0...9 {
+        let row = copy * 10 + length
+        // `length` distinct columns, scattered over the row.
+        for k in 0..<length {
+          r.append(row)
+          c.append((7 * k + row) % n)
+          v.append(rng.normal())
+        }
+      }
+    }
+    let m = 10 * copies
+    let a = try SparseMatrix(rows: m, columns: n, rowIndices: r, columnIndices: c, values: v)
+    let dense = denseFromTriplets(rows: m, columns: n, (r, c, v))
+    #expect((0..<10).allSatisfy { a.rowStarts[$0 + 1] - a.rowStarts[$0] == $0 })
+    if copies > 1 { #expect(a.nonzeroCount >= Kernels.parallelThreshold) }  // the threaded path runs
+    let x = rng.normalVector(n), u = rng.normalVector(m), w = rng.normalVector(m)
+    func close(_ p: Vector<Double>, _ q: Vector<Double>) -> Bool {
+      p.count == q.count && (p - q).norm() <= 1e-13 * Swift.max(1, q.norm())
+    }
+    let image = dense.times(x)
+    #expect(close(a.times(x), image))
+    #expect(close(a.transposedTimes(u), dense.transposedTimes(u)))
+    let fused = a.normalProduct(x, weights: w, minus: u)
+    #expect(close(fused.image, image))
+    #expect(close(fused.product, dense.transposedTimes(Vector((0..<m).map { w[$0] * (image[$0] - u[$0]) }))))
+    // The fused softplus pass: value (1/m)Σ softplus(zᵢ) and gradient Aᵀσ(z)/m, z = Ax, written out.
+    let softplus = a.meanSoftplusValueAndGradient(x)
+    let z = image.scalars
+    let value = z.map { Swift.max($0, 0) + Double.log1p(Double.exp(-Swift.abs($0))) }.reduce(0, +) / Double(m)
+    let sigma = Vector(z.map { 1 / (1 + Double.exp(-$0)) / Double(m) })
+    #expect(Swift.abs(softplus.value - value) <= 1e-13 * Swift.max(1, Swift.abs(value)))
+    #expect(close(softplus.gradient, dense.transposedTimes(sigma)))
+  }
+
   @Test("the generic half squared residual and its derivative match the dense ones")
   func halfSquaredResidual() throws {
     let t = randomTriplets(rows: 9, columns: 6, density: 0.4, seed: 3, emptyRow: 0, emptyColumn: 5)

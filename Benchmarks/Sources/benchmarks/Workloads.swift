@@ -41,6 +41,8 @@ struct WorkloadRun {
   var reference: () throws -> Hypergradient
   /// Which entry of θ the printed scalar hypergradient is (`nil`: the norm of the whole vector).
   var reportedEntry: Int?
+  /// Fields added to the workload's JSON record (e.g. the sparse workloads' setup time and bytes).
+  var extra: [String: Any] = [:]
 }
 
 /// A workload of `benchmarks.md`.
@@ -399,5 +401,5 @@ func allWorkloads() -> [Workload] {
   }
   workloads.append(lassoWorkload(features: 2000, inQuickRun: false))
   workloads.append(lassoWorkload(features: 500, inQuickRun: true, quickOnly: true))
-  return workloads
+  return workloads + sparseWorkloads()
 }

@@ -3,7 +3,7 @@ import ImplicitCore
 
 /// `benchmarks` — the workloads of `../shared/benchmarks.md`, written with the library's public API.
 let usage = """
-  USAGE: benchmarks [--quick] [--runs N] [--only ID[,ID...]] [--json FILE] [--export-data DIR] [--no-unrolled] [--no-reference] [--products]
+  USAGE: benchmarks [--quick] [--runs N] [--only ID[,ID...]] [--json FILE] [--export-data DIR] [--no-unrolled] [--no-reference] [--products] [--peak-memory ID]
 
     --quick            the quick sizes and iteration counts of benchmarks.md (no batch workloads)
     --runs N           timed rounds after one warm-up (default 5); medians are reported
@@ -13,6 +13,8 @@ let usage = """
     --no-unrolled      skip the unrolled hypergradient (it dominates the run time)
     --no-reference     skip the untimed tight-tolerance reference hypergradient (e.g. for profiling)
     --products         time one call of each objective's gradient / gradientJVP / gradientPullback and exit
+    --peak-memory ID   run one sparse workload once (setup, forward, implicit) and print its peak RSS as JSON
+                       (a full run does this in a child process for each sparse workload)
   """
 
 /// Writes a line to standard output unbuffered, so that progress shows when the output is piped.
@@ -29,6 +31,7 @@ var runs = 5
 var only: [String]?
 var jsonPath: String?
 var exportDirectory: String?
+var peakMemoryID: String?
 while let argument = arguments.first {
   arguments.removeFirst()
   func value() -> String {
@@ -47,6 +50,7 @@ while let argument = arguments.first {
   case "--only": only = value().split(separator: ",").map(String.init)
   case "--json": jsonPath = value()
   case "--export-data": exportDirectory = value()
+  case "--peak-memory": peakMemoryID = value()
   case "--help", "-h":
     say(usage)
     exit(0)
@@ -69,6 +73,15 @@ if products {
 }
 
 let workloads = allWorkloads()
+if let peakMemoryID {
+  guard let w = workloads.first(where: { $0.id == peakMemoryID }) else { fail("unknown workload \"\(peakMemoryID)\"") }
+  let report = peakMemoryReport(w)
+  guard let line = try? JSONSerialization.data(withJSONObject: report, options: [.sortedKeys]) else {
+    fail("peak memory: no JSON", code: 1)
+  }
+  say(String(decoding: line, as: UTF8.self))
+  exit(0)
+}
 if let only {
   let known = Set(workloads.map(\.id) + batchWorkloadIDs)
   for id in only where !known.contains(id) {
@@ -180,6 +193,20 @@ for w in selected {
       "bytes_note": w.bytesNote, "working_set_bytes": w.workingSetBytes, "floor_bandwidth_GBps": floorBandwidth / 1e9,
       "forward_floor_s": forwardFloor, "implicit_floor_s": implicitFloor,
     ]
+    result.merge(run.extra) { old, _ in old }
+    if w.id.hasPrefix("sparse-") {
+      let memory = peakMemoryInChild(w.id)
+      result["peak_memory"] = memory
+      func mebibytes(_ key: String) -> String { String(format: "%.0f", Double(memory[key] as? Int ?? 0) / 1_048_576) }
+      say(
+        "  peak RSS \(mebibytes("peak_rss_bytes")) MiB (baseline \(mebibytes("baseline_rss_bytes")) MiB, COO "
+          + "\(mebibytes("coo_bytes")) MiB): the rest is "
+          + String(format: "%.2f", memory["peak_above_baseline_and_coo_per_csr"] as? Double ?? .nan)
+          + "× the CSR bytes (\(mebibytes("csr_bytes")) MiB) \(memory["status"] as? String ?? "?")")
+    }
+    if let setup = run.extra["setup_s"] as? Double {
+      say(String(format: "  setup      %.4f (once, not in the timed calls)", setup))
+    }
     if let unrolled {
       result["unrolled_s"] = medians[3]
       result["unrolled_samples_s"] = times[3]
