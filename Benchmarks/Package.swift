@@ -13,7 +13,7 @@ let package = Package(
       name: "benchmarks",
       dependencies: [
         "ImplicitCore", "ImplicitObjectives", "ImplicitProjections", "ImplicitProximal", "ImplicitGradientStep",
-        "ImplicitStationarity", "ImplicitMirrorDescent", "ImplicitBlockCoordinateDescent",
+        "ImplicitStationarity", "ImplicitMirrorDescent", "ImplicitBlockCoordinateDescent", "ImplicitKKT",
       ].map { .product(name: $0, package: "ImplicitDifferentiation") })
   ],
   swiftLanguageModes: [.v6]
