@@ -330,7 +330,7 @@ def main():
         return None if a is None or b is None or b == 0 else abs(a - b) / abs(b)
 
     table = {}
-    for wid in ids:
+    for wid in plain_ids:
         per = {"forward": [], "implicit": [], "implicit_default": [], "unrolled": [], "implicit_vs_own_unrolled": [],
                "swift_forward_s": [], "swift_implicit_s": [], "swift_implicit_default_s": [], "swift_unrolled_s": [],
                "jaxopt_forward_s": [], "jaxopt_implicit_s": [], "jaxopt_unrolled_s": [],
