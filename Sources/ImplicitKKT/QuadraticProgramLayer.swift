@@ -19,8 +19,9 @@ import _Differentiation
 /// computed on the reduced system: under strict complementarity an inactive constraint
 /// (`λᵢ = 0`) contributes nothing to `Bᵀu`, and an active one (`Gᵢx = hᵢ`) enters through
 /// `wᵢ = λᵢuᵢ`, so `Aᵀu = (v, 0, 0)` becomes the symmetric equality-QP KKT system of the active
-/// set, `[Q_s Cᵀ; C 0](u_x, (u_ν, w)) = (v, 0)` with `C = [E; G_active]` (size `n + p + |active|`),
-/// solved by one dense LU with iterative refinement. A weakly active constraint (`λᵢ` and
+/// set, `[Q_s Cᵀ; C 0](u_x, (u_ν, w)) = (v, 0)` with `C = [E; G_active]` (size `n + p + |active|`):
+/// the very matrix the solver's active-set polish factorised, so its LU factors (kept in the
+/// solution) serve again, with iterative refinement — no factorisation, no Krylov solve. A weakly active constraint (`λᵢ` and
 /// `(Gx − h)ᵢ` both within ``complementarityTolerance``) has no derivative:
 /// ``QuadraticProgramError/weaklyActiveConstraints(indices:tolerance:)``; a singular reduced
 /// system (LICQ or the second-order condition fails):
@@ -73,8 +74,10 @@ public struct QuadraticProgramLayer: Sendable {
     let gRows = DenseQP.rows(of: program.G)
     let system = EqualityKKTSystem(
       q: program.symmetrizedQ, n: n, rows: DenseQP.rows(of: program.E) + active.map { gRows[$0] })
-    guard
-      let (ux, y) = system.solve(c: v.scalars.map { -$0 }, b: [Double](repeating: 0, count: p + active.count))
+    // The solver's polish factorised this very matrix (same Q and rows, compared exactly): reuse it.
+    let reused = solution.reducedKKT.flatMap { f in f.system.q == system.q && f.system.rows == system.rows ? f : nil }
+    guard let factorized = reused ?? system.factorized(),
+      let (ux, y) = factorized.solve(c: v.scalars.map { -$0 }, b: [Double](repeating: 0, count: p + active.count))
     else { throw QuadraticProgramError.singularKKTSystem(activeInequalities: active) }
     // −Bᵀu, block by block (see QuadraticProgramKKTCondition.parameterJacobianProduct).
     let x = solution.x.scalars, ν = solution.equalityMultipliers.scalars

@@ -15,6 +15,9 @@ public struct QuadraticProgramSolution: Sendable {
   public var slack: Vector<Double>
   /// The scale `max(1, ‖Gx‖∞, ‖h‖∞)` of ``slack``.
   public var slackScale: Double
+  /// The factorised KKT matrix of the active set the point was polished on (`nil` when it was not
+  /// polished): ``QuadraticProgramLayer``'s backward pass solves with it rather than factorising again.
+  var reducedKKT: EqualityKKTSystem.Factorized?
 
   /// Assembles a solution, computing residuals and slacks from `program`.
   public init(program: QuadraticProgram, point: KKTSolution, activeSet: [Int]) {

@@ -222,12 +222,14 @@ func qpLayerBatch(runs: Int) throws -> [String: Any] {
     try body()
     cpu[column] = Double(clock() - start) / Double(CLOCKS_PER_SEC)
   }
+  // The three ways, and the forward solves alone (batch on every core).
   let times = try alternatingTimes(
     runs: runs,
     [
       { try timedCPU(0) { serial = try Kernels.withThreadLimit(1) { try data.run(layer).gradients } } },
       { try timedCPU(1) { loop = try data.loop(layer) } },
       { try timedCPU(2) { (solutions, parallel) = try data.run(layer) } },
+      { _ = try layer.solve(Batch(data.programs)).map { try $0.get() } },
     ])
   let medians = times.map(median)
   let cores = (0..<3).map { cpu[$0] / times[$0].last! }
@@ -251,6 +253,7 @@ func qpLayerBatch(runs: Int) throws -> [String: Any] {
     String(
       format: "  batch, %d threads     %.4f s   (CPU/wall %.2f)   speed-up %.2f× over 1 thread", Kernels.threadCount,
       medians[2], cores[2], speedup))
+  say(String(format: "  forward alone, batch %.4f s", medians[3]))
   say(
     "  batch = 1-thread batch exactly: \(exact); = one at a time: \(loopExact); = gradient(at:): "
       + "\(differentiableExact); active constraints \(active.min() ?? 0)–\(active.max() ?? 0) of \(data.m)")
@@ -258,7 +261,9 @@ func qpLayerBatch(runs: Int) throws -> [String: Any] {
     "workload": "qp-layer-b128", "batch_size": data.count, "n": data.n, "equalities": data.p,
     "inequalities": data.m, "threads": Kernels.threadCount,
     "batch_one_thread_s": medians[0], "one_at_a_time_s": medians[1], "batch_s": medians[2],
+    "forward_batch_s": medians[3],
     "batch_one_thread_samples_s": times[0], "one_at_a_time_samples_s": times[1], "batch_samples_s": times[2],
+    "forward_batch_samples_s": times[3],
     "speedup_one_to_all_threads": speedup, "batch_equals_one_thread_batch": exact,
     "batch_equals_one_at_a_time": loopExact, "differentiable_equals_batch": differentiableExact,
     "active_constraints_min": active.min() ?? 0, "active_constraints_max": active.max() ?? 0,
