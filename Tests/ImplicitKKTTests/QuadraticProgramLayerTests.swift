@@ -62,6 +62,24 @@ import _Differentiation
     }
   }
 
+  /// The backward pass reuses the LU factors the solver's polish kept in the solution only for
+  /// the matrix they factorise: paired with another program (here `Q` changed), it must use that
+  /// program's matrix, as the generic differentiator does.
+  @Test func storedFactorsAreNotReusedForAnotherProgram() throws {
+    let layer = QuadraticProgramLayer()
+    let planted = PlantedQuadraticProgram(variables: 6, equalities: 2, inequalities: 7, active: 3, seed: 380)
+    let solution = try layer.solve(planted.program)
+    var other = planted.program
+    for i in 0..<6 { other.Q[i, i] += 0.25 }
+    let v = Vector<Double>((0..<6).map { Double($0) - 2.5 })
+    let ours = try layer.vjp(v, at: solution, other)
+    let seed = KKTSolution(primal: v, equality: .zeros(2), inequality: .zeros(7))
+    let generic = try ImplicitDifferentiator(QuadraticProgramKKTCondition()).vjp(seed, at: solution.point, other)
+    #expect(TestSupport.relativeError(ours.flattened, generic.value.flattened) < 1e-10)
+    let own = try layer.vjp(v, at: solution, planted.program)
+    #expect(TestSupport.relativeError(ours.flattened, own.flattened) > 1e-3)
+  }
+
   @Test func batchEqualsOneAtATimeAndTheOneThreadBatchExactly() throws {
     let layer = QuadraticProgramLayer()
     let programs = Self.batch(9).map(\.program)
