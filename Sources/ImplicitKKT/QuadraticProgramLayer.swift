@@ -144,7 +144,7 @@ public struct QuadraticProgramLayer: Sendable {
 
   /// `x*` of every program of the batch, solved in parallel; differentiable in the programs, with
   /// a pullback that runs the per-element VJPs in parallel. A failed element is NaN (see the type).
-  @differentiable(reverse, wrt: programs)
+  @differentiable(reverse,wrt: programs)
   public func callAsFunction(_ programs: Batch<QuadraticProgram>) -> Batch<Vector<Double>> {
     forward(programs).value
   }

@@ -45,7 +45,8 @@ public enum QuadraticProgramLayerFamily {
     /// The stacked primal–dual point of the batch's solutions.
     func stacked(_ solutions: [QuadraticProgramSolution]) -> KKTSolution {
       KKTSolution(
-        primal: Vector(solutions.flatMap(\.x.scalars)), equality: Vector(solutions.flatMap(\.equalityMultipliers.scalars)),
+        primal: Vector(solutions.flatMap(\.x.scalars)),
+        equality: Vector(solutions.flatMap(\.equalityMultipliers.scalars)),
         inequality: Vector(solutions.flatMap(\.inequalityMultipliers.scalars)))
     }
     func solve(_ programs: [QuadraticProgram]) throws -> [QuadraticProgramSolution] {
@@ -64,9 +65,12 @@ public enum QuadraticProgramLayerFamily {
       },
       jacobian: { z in
         let solutions = try solve(programs)
-        return (try inputs.jacobian(layer: layer, solutions: solutions, programs), [
-          "block-diagonal: x rows by QuadraticProgramLayer.vjps, multiplier rows by ImplicitDifferentiator.jacobians"
-        ])
+        return (
+          try inputs.jacobian(layer: layer, solutions: solutions, programs),
+          [
+            "block-diagonal: x rows by QuadraticProgramLayer.vjps, multiplier rows by ImplicitDifferentiator.jacobians"
+          ]
+        )
       },
       outputs: { z in
         [
@@ -98,7 +102,9 @@ public enum QuadraticProgramLayerFamily {
       else {
         throw c.formatError(field: name, message: "expected shape \([count] + shape), got \(a.shape)")
       }
-      guard a.values.allSatisfy(\.isFinite) else { throw c.formatError(field: name, message: "contains NaN or infinity") }
+      guard a.values.allSatisfy(\.isFinite) else {
+        throw c.formatError(field: name, message: "contains NaN or infinity")
+      }
       return (0..<count).map { Array(a.values[($0 * size)..<(($0 + 1) * size)]) }
     }
     let p = c.input("E").map { $0.shape.count == 3 ? $0.shape[1] : 0 } ?? 0
@@ -108,7 +114,8 @@ public enum QuadraticProgramLayerFamily {
     let (gs, hs) = (try stack("G", perElement: [m, n]), try stack("h", perElement: [m]))
     return (0..<count).map { i in
       QuadraticProgram(
-        Q: Matrix(rows: n, columns: n, scalars: qs[i]), c: Vector(cs[i]), E: Matrix(rows: p, columns: n, scalars: es[i]),
+        Q: Matrix(rows: n, columns: n, scalars: qs[i]), c: Vector(cs[i]),
+        E: Matrix(rows: p, columns: n, scalars: es[i]),
         d: Vector(ds[i]), G: Matrix(rows: m, columns: n, scalars: gs[i]), h: Vector(hs[i]))
     }
   }
@@ -173,8 +180,9 @@ struct StackedQuadraticProgramInputs: ParameterMap, Sendable {
   func blockDiagonal(_ v: Vector<Double>) -> QuadraticProgram { Self.stack(split(v), n: n, p: p, m: m) }
 
   @derivative(of: blockDiagonal)
-  func _vjpBlockDiagonal(_ v: Vector<Double>) -> (value: QuadraticProgram, pullback: (QuadraticProgram) -> Vector<Double>)
-  {
+  func _vjpBlockDiagonal(_ v: Vector<Double>) -> (
+    value: QuadraticProgram, pullback: (QuadraticProgram) -> Vector<Double>
+  ) {
     let value = blockDiagonal(v)
     return (value, { [self] g in gatherDiagonal(g.materialized(like: value)) })
   }

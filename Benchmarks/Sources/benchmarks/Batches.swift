@@ -178,8 +178,9 @@ struct QPLayerData {
   }
 
   /// Forward and VJP of the loss through the batch layer (throwing API): `x*ᵢ` and the gradients.
-  func run(_ layer: QuadraticProgramLayer) throws -> (solutions: [QuadraticProgramSolution], gradients: [QuadraticProgram])
-  {
+  func run(_ layer: QuadraticProgramLayer) throws -> (
+    solutions: [QuadraticProgramSolution], gradients: [QuadraticProgram]
+  ) {
     let solutions = try layer.solve(Batch(programs)).map { try $0.get() }
     return (solutions, try layer.vjps(weights, at: solutions, programs).map { try $0.get() })
   }
@@ -200,9 +201,12 @@ struct QPLayerData {
       ("swift_x", solutions.flatMap(\.x.scalars), [c, n]),
       ("swift_lambda", solutions.flatMap(\.inequalityMultipliers.scalars), [c, m]),
       ("swift_slack", solutions.flatMap(\.slack.scalars), [c, m]),
-      ("swift_grad_Q", gradients.flatMap(\.Q.scalars), [c, n, n]), ("swift_grad_q", gradients.flatMap(\.c.scalars), [c, n]),
-      ("swift_grad_A", gradients.flatMap(\.E.scalars), [c, p, n]), ("swift_grad_b", gradients.flatMap(\.d.scalars), [c, p]),
-      ("swift_grad_G", gradients.flatMap(\.G.scalars), [c, m, n]), ("swift_grad_h", gradients.flatMap(\.h.scalars), [c, m]),
+      ("swift_grad_Q", gradients.flatMap(\.Q.scalars), [c, n, n]),
+      ("swift_grad_q", gradients.flatMap(\.c.scalars), [c, n]),
+      ("swift_grad_A", gradients.flatMap(\.E.scalars), [c, p, n]),
+      ("swift_grad_b", gradients.flatMap(\.d.scalars), [c, p]),
+      ("swift_grad_G", gradients.flatMap(\.G.scalars), [c, m, n]),
+      ("swift_grad_h", gradients.flatMap(\.h.scalars), [c, m]),
     ]
   }
 }
