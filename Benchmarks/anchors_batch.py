@@ -225,6 +225,8 @@ def summarize(rounds):
             for name, rec in anchors.items():
                 per.setdefault(f"{name}_s", []).append(rec["median_s"])
                 per.setdefault(f"swift_over_{name}", []).append(s["batch_s"] / rec["median_s"])
+                diff = rec.get("grad_max_rel_diff_all_inputs", rec.get("hypergradient_max_rel_diff"))
+                per.setdefault(f"{name}_vs_swift_grad_max_rel_diff", []).append(diff)
             if anchors:
                 per.setdefault("swift_over_fastest_anchor", []).append(
                     s["batch_s"] / min(r["median_s"] for r in anchors.values()))
