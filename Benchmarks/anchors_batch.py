@@ -10,6 +10,9 @@
           --index-url https://download.pytorch.org/whl/cpu qpth cvxpylayers numpy
   The gradients are compared with the Swift layer's (exported beside the data), per element and per
   input, on the elements whose active sets agree: max |g − g_swift| / max |g_swift|.
+  Both anchors stop at ~1e-5 (qpth's interior-point backward, Clarabel's conic solve); an untimed
+  check with cvxpylayers on SCS at eps 1e-12 (dense adjoint) on the first 4 QPs shows the agreement
+  a tight anchor reaches (~1e-9).
 - `ridge-sweep-64`: JAXopt (default /work/jaxvenv/bin/python) `jax.vmap` over the 64 θ of the
   hypergradient of the validation MSE: the same data, 300 iterations of accelerated gradient descent
   with step 1/L (L = ‖A‖₂² + max θ, as the Swift solver), implicit differentiation with CG at 1e-10
@@ -99,6 +102,19 @@ def worker_qp(folder, runs):
 
     samples, results = _timed({"qpth": qpth_run, "cvxpylayers": cvxpylayers_run}, runs)
 
+    # Not timed: the anchors' own accuracy limits the agreement (qpth's interior-point backward,
+    # Clarabel's conic solve). cvxpylayers with SCS at eps 1e-12 and the dense adjoint on the first
+    # few QPs shows how close a tight anchor gets to the Swift gradients.
+    few = 4
+    tight_args = {"mode": "dense", "solve_method": "SCS", "eps": 1e-12, "max_iters": 100000}
+    Qf, qf, Af, bf, Gf, hf = (torch.tensor(arrays[k][:few], requires_grad=True) for k in names)
+    Lf = torch.linalg.cholesky(0.5 * (Qf + Qf.transpose(-1, -2)))
+    (xf,) = layer(Lf.transpose(-1, -2), qf, Af, bf, Gf, hf, solver_args=tight_args)
+    (w[:few] * xf).sum().backward()
+    tight = {k: float(max(np.abs(t.grad.numpy()[i] - swift["grad_" + k][i]).max() / np.abs(swift["grad_" + k][i]).max()
+                          for i in range(few)))
+             for k, t in zip(names, (Qf, qf, Af, bf, Gf, hf))}
+
     # Swift's active sets: λᵢ > 0 beats the slack (strict complementarity holds on these data).
     lam_scale = np.maximum(1, np.abs(swift["lambda"]).max(axis=1, keepdims=True))
     swift_active = swift["lambda"] / lam_scale > -swift["slack"] / np.maximum(1, np.abs(arrays["h"]).max())
@@ -126,6 +142,8 @@ def worker_qp(folder, runs):
     out["versions"] = {"torch": torch.__version__, "qpth": getattr(qpth, "__version__", None) or _dist_version("qpth"),
                        "cvxpylayers": cvxpylayers.__version__, "cvxpy": cp.__version__,
                        "diffcp": getattr(diffcp, "__version__", "?"), "torch_threads": torch.get_num_threads()}
+    out["tight_cvxpylayers_first_4"] = {"grad_max_rel_diff": tight, "settings": json.dumps(tight_args),
+                                          "x_max_rel_diff": float(np.abs(xf.detach().numpy() - swift["x"][:few]).max())}
     out["settings"] = {"qpth": "QPFunction(eps=1e-12, maxIter=50), PDIPM batched, float64",
                        "cvxpylayers": "CvxpyLayer, 0.5‖Lᵀx‖² with L = chol(Q) (grad to Q via torch), "
                                       + json.dumps(solver_args)}
