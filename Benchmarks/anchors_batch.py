@@ -3,11 +3,13 @@
 (`benchmarks --only IDS --export-data DIR`), timed in compare.py's alternating rounds.
 
 - `qp-layer-b128`: forward + VJP of Σᵢ⟨wᵢ, x*ᵢ⟩ w.r.t. Q, q, A, b, G, h of the 128 QPs, with
-  qpth (`QPFunction`, PDIPM batched, float64, CPU) and cvxpylayers (`CvxpyLayer`, diffcp, float64, CPU;
+  qpth (`QPFunction`, PDIPM batched, float64, CPU) and cvxpylayers (`CvxpyLayer`, diffcp on Clarabel with the
+  dense adjoint, float64, CPU;
   Q enters as its Cholesky factor, so the gradient w.r.t. Q flows through `torch.linalg.cholesky`).
   Runs in a venv with torch (CPU), qpth and cvxpylayers (default /work/qpvenv/bin/python, or $QP_PYTHON):
       python3 -m venv /work/qpvenv && /work/qpvenv/bin/pip install torch \\
-          --index-url https://download.pytorch.org/whl/cpu qpth cvxpylayers numpy
+          --index-url https://download.pytorch.org/whl/cpu && /work/qpvenv/bin/pip install qpth cvxpylayers numpy
+  (offline: a CPU torch wheel instead of the index, e.g. /opt/wheels/torch-*+cpu-*.whl).
   The gradients are compared with the Swift layer's (exported beside the data), per element and per
   input, on the elements whose active sets agree: max |g − g_swift| / max |g_swift|.
   Both anchors stop at ~1e-5 (qpth's interior-point backward, Clarabel's conic solve); an untimed
