@@ -33,7 +33,7 @@ enum ActiveSetPolish {
     for (i, index) in active.enumerated() { λ[index] = y[p + i] }
     let point = KKTSolution(primal: Vector(x), equality: Vector(Array(y[0..<p])), inequality: Vector(λ))
     var solution = QuadraticProgramSolution(program: program, point: point, activeSet: active)
-    solution.reducedKKT = factorized
+    solution.activeSetFactors = .lu(factorized)
     return solution.residuals.isWithin(tolerance) ? .solved(solution) : .rejected(solution)
   }
 }

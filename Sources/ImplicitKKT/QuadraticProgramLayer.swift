@@ -19,15 +19,18 @@ import _Differentiation
 /// computed on the reduced system: under strict complementarity an inactive constraint
 /// (`λᵢ = 0`) contributes nothing to `Bᵀu`, and an active one (`Gᵢx = hᵢ`) enters through
 /// `wᵢ = λᵢuᵢ`, so `Aᵀu = (v, 0, 0)` becomes the symmetric equality-QP KKT system of the active
-/// set, `[Q_s Cᵀ; C 0](u_x, (u_ν, w)) = (v, 0)` with `C = [E; G_active]` (size `n + p + |active|`):
-/// the very matrix the solver's active-set polish factorised, so its LU factors (kept in the
-/// solution) serve again, with iterative refinement — no factorisation, no Krylov solve. A weakly active constraint (`λᵢ` and
+/// set, `[Q_s Cᵀ; C 0](u_x, (u_ν, w)) = (v, 0)` with `C = [E; G_active]` (size `n + p + |active|`).
+/// The solver has factors of that very matrix, kept in the solution and used when `Q_s` and `C`
+/// match exactly: by default (``ActiveSetQPSolver`` without the polish) the Goldfarb–Idnani factors
+/// `J`, `R`, an `O(n²)` solve; after a polish, its LU with iterative refinement. Otherwise one LU.
+/// No Krylov solve on the full KKT system. A weakly active constraint (`λᵢ` and
 /// `(Gx − h)ᵢ` both within ``complementarityTolerance``) has no derivative:
 /// ``QuadraticProgramError/weaklyActiveConstraints(indices:tolerance:)``; a singular reduced
 /// system (LICQ or the second-order condition fails):
 /// ``QuadraticProgramError/singularKKTSystem(activeInequalities:)``.
 public struct QuadraticProgramLayer: Sendable {
-  /// The solver of every element (default ``ActiveSetQPSolver``; its result must converge).
+  /// The solver of every element (default ``ActiveSetQPSolver`` without the polish: its
+  /// Goldfarb–Idnani factors then serve the backward pass; the result must converge).
   public var solver: any QuadraticProgramSolver & Sendable
   /// The relative tolerance under which a constraint with `λᵢ ≈ 0` and `(Gx − h)ᵢ ≈ 0` counts as
   /// weakly active (see ``QuadraticProgramSolution/weaklyActiveConstraints(tolerance:)``).
@@ -38,7 +41,8 @@ public struct QuadraticProgramLayer: Sendable {
 
   /// A layer solving with `solver`.
   public init(
-    solver: any QuadraticProgramSolver & Sendable = ActiveSetQPSolver(), complementarityTolerance: Double = 1e-9,
+    solver: any QuadraticProgramSolver & Sendable = ActiveSetQPSolver(polish: false),
+    complementarityTolerance: Double = 1e-9,
     onFailure: (@Sendable (_ element: Int, _ error: any Error) -> Void)? = nil
   ) {
     self.solver = solver
@@ -74,11 +78,18 @@ public struct QuadraticProgramLayer: Sendable {
     let gRows = DenseQP.rows(of: program.G)
     let system = EqualityKKTSystem(
       q: program.symmetrizedQ, n: n, rows: DenseQP.rows(of: program.E) + active.map { gRows[$0] })
-    // The solver's polish factorised this very matrix (same Q and rows, compared exactly): reuse it.
-    let reused = solution.reducedKKT.flatMap { f in f.system.q == system.q && f.system.rows == system.rows ? f : nil }
-    guard let factorized = reused ?? system.factorized(),
-      let (ux, y) = factorized.solve(c: v.scalars.map { -$0 }, b: [Double](repeating: 0, count: p + active.count))
-    else { throw QuadraticProgramError.singularKKTSystem(activeInequalities: active) }
+    // The solver factorised this very matrix (same Q and rows, compared exactly): reuse its factors.
+    let rhs = v.scalars.map { -$0 }, zeros = [Double](repeating: 0, count: p + active.count)
+    let solved: (x: [Double], y: [Double])?
+    switch solution.activeSetFactors {
+    case .goldfarbIdnani(let f) where f.symmetrizedQ == system.q && f.rows == system.rows:
+      solved = f.solve(v.scalars)
+    case .lu(let f) where f.system.q == system.q && f.system.rows == system.rows:
+      solved = f.solve(c: rhs, b: zeros)
+    default:
+      solved = system.factorized()?.solve(c: rhs, b: zeros)
+    }
+    guard let (ux, y) = solved else { throw QuadraticProgramError.singularKKTSystem(activeInequalities: active) }
     // −Bᵀu, block by block (see QuadraticProgramKKTCondition.parameterJacobianProduct).
     let x = solution.x.scalars, ν = solution.equalityMultipliers.scalars
     var Q = [Double](repeating: 0, count: n * n)

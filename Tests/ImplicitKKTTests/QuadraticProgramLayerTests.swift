@@ -80,6 +80,23 @@ import _Differentiation
     #expect(TestSupport.relativeError(ours.flattened, own.flattened) > 1e-3)
   }
 
+  /// The default layer solves with the Goldfarb–Idnani factors, a polished solve with the
+  /// polish's LU, ADMM with its own polish: the same gradients.
+  @Test func everySolverPathGivesTheSameGradients() throws {
+    var rng = SeededGenerator(seed: 12)
+    let layers = [
+      QuadraticProgramLayer(), QuadraticProgramLayer(solver: ActiveSetQPSolver()),
+      QuadraticProgramLayer(solver: ADMMQPSolver()),
+    ]
+    for planted in Self.batch(3, seed: 390) {
+      let program = Self.skewed(planted.program, seed: 13)
+      let v = rng.normalVector(6)
+      let gradients = try layers.map { layer in try layer.vjp(v, at: layer.solve(program), program).flattened }
+      #expect(TestSupport.relativeError(gradients[1], gradients[0]) < 1e-12)
+      #expect(TestSupport.relativeError(gradients[2], gradients[0]) < 1e-9)
+    }
+  }
+
   @Test func batchEqualsOneAtATimeAndTheOneThreadBatchExactly() throws {
     let layer = QuadraticProgramLayer()
     let programs = Self.batch(9).map(\.program)
