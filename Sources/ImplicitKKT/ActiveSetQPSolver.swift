@@ -13,7 +13,7 @@ public import ImplicitCore
 /// (`Q = LLᵀ`, `L⁻¹N = Q_R R`) updated by Givens rotations, so each step costs `O(n²)`.
 ///
 /// The final active set is then polished (the equality-constrained KKT system of the active
-/// constraints solved by LU with iterative refinement). The result's `residual` is the worst
+/// constraints solved by LU with iterative refinement), unless ``polish`` is `false`. The result's `residual` is the worst
 /// relative KKT residual (``KKTResiduals/worst``); the status is `.converged` only if it is
 /// within ``tolerance``, `.maxIterationsReached` when the active-set budget runs out.
 ///
