@@ -14,6 +14,7 @@ let package = Package(
       dependencies: [
         "ImplicitCore", "ImplicitObjectives", "ImplicitProjections", "ImplicitProximal", "ImplicitGradientStep",
         "ImplicitStationarity", "ImplicitMirrorDescent", "ImplicitBlockCoordinateDescent", "ImplicitSparse",
+        "ImplicitKKT",
       ].map { .product(name: $0, package: "ImplicitDifferentiation") })
   ],
   swiftLanguageModes: [.v6]

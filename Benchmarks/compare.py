@@ -33,6 +33,8 @@ import subprocess
 import sys
 import time
 
+import anchors_batch  # the batch workloads' anchors (qpth, cvxpylayers, JAXopt vmap)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BENCH_JAXOPT = os.environ.get("BENCH_JAXOPT", os.path.join(HERE, "..", "..", "shared", "bench"))
 if not os.path.isdir(BENCH_JAXOPT):
@@ -277,6 +279,7 @@ def main():
     else:
         ids = args.ids.split(",")
     id_list = ",".join(ids)
+    plain_ids = [i for i in ids if i not in anchors_batch.IDS]  # the batch workloads have their own anchors
     if args.jaxopt_worker:
         jaxopt_worker(ids, args.quick, args.runs, args.jaxopt_worker, args.data_dir)
         return
@@ -307,20 +310,27 @@ def main():
         swift_wall = time.time() - t
         print(f"round {k}: swift {swift_wall:.0f} s", flush=True)
         t = time.time()
-        worker = [args.python, os.path.abspath(__file__), "--ids", id_list, "--runs", str(args.runs),
+        worker = [args.python, os.path.abspath(__file__), "--ids", ",".join(plain_ids), "--runs", str(args.runs),
                   "--jaxopt-worker", jax_json] + (["--quick"] if args.quick else [])
         if data_dir:
             worker += ["--data-dir", data_dir]
-        subprocess.run(worker, check=True)
+        if plain_ids:
+            subprocess.run(worker, check=True)
         jax_wall = time.time() - t
         print(f"round {k}: jaxopt {jax_wall:.0f} s", flush=True)
+        t = time.time()
+        batch_anchors = anchors_batch.run_round(ids, data_dir, args.runs, f"{base}-anchors-{k}.json") if data_dir else {}
+        print(f"round {k}: batch anchors {time.time() - t:.0f} s", flush=True)
         with open(swift_json) as fh:
             swift_doc = json.load(fh)
-        with open(jax_json) as fh:
-            jax = json.load(fh)
+        jax = {"results": {}, "versions": None}
+        if plain_ids:
+            with open(jax_json) as fh:
+                jax = json.load(fh)
         rounds.append({"swift": {r["workload"]: r for r in swift_doc["results"]}, "jaxopt": jax["results"],
                        "machine": swift_doc["machine"], "swift_json": swift_json, "jaxopt_json": jax_json,
-                       "jaxopt_versions": jax["versions"], "swift_wall_s": swift_wall, "jaxopt_wall_s": jax_wall})
+                       "jaxopt_versions": jax["versions"], "swift_wall_s": swift_wall, "jaxopt_wall_s": jax_wall,
+                       "batch_anchors": batch_anchors})
 
     # The cost of one derivative product per objective, once, after the rounds (a few seconds).
     products_json = f"{base}-products.json"
@@ -333,7 +343,7 @@ def main():
         return None if a is None or b is None or b == 0 else abs(a - b) / abs(b)
 
     table = {}
-    for wid in ids:
+    for wid in plain_ids:
         per = {"forward": [], "implicit": [], "implicit_default": [], "unrolled": [], "implicit_vs_own_unrolled": [],
                "swift_forward_s": [], "swift_implicit_s": [], "swift_implicit_default_s": [], "swift_unrolled_s": [],
                "jaxopt_forward_s": [], "jaxopt_implicit_s": [], "jaxopt_unrolled_s": [],
@@ -380,6 +390,7 @@ def main():
            "files": [{"swift": r["swift_json"], "jaxopt": r["jaxopt_json"], "swift_wall_s": r["swift_wall_s"],
                       "jaxopt_wall_s": r["jaxopt_wall_s"]} for r in rounds],
            "ratios": table,
+           "batch": anchors_batch.summarize(rounds),
            "note": "ratio = Swift / JAXopt seconds, per round; min/median/max over rounds. "
                    + ("JAXopt timed on the Swift suite's exported arrays unless a workload's `data` says otherwise."
                       if args.data == "same" else "JAXopt draws its own data (same shapes/scales).")}
@@ -398,6 +409,9 @@ def main():
         print(f"| {wid} | {same} | {'n/a' if si is None else format(si['median'], '.4f')} | "
               f"{'n/a' if ji is None else format(ji['median'], '.4f')} | {fmt(t['implicit'])} | {fmt(t['forward'])} | "
               f"{fmt(t['implicit_default'])} | {fmt(t['unrolled'])} | {fmt(t['implicit_vs_own_unrolled'])} |")
+    for wid, t in out["batch"].items():
+        if wid in ids:
+            print(f"{wid}: " + ", ".join(f"{k} {fmt(v)}" for k, v in t.items() if k != "last" and v))
     print(f"\nwrote {args.out} ({time.time() - started:.0f} s)")
 
 

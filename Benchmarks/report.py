@@ -371,6 +371,9 @@ def write_doc(doc, source, images_rel, products, out):
         for r in rows:
             lines.append(f"| {r['objective']} | `{r['product']}` | {1e6 * r['seconds']:.1f} |")
 
+    if doc.get("batch"):
+        import anchors_batch  # the batch workloads' table (issue 11)
+        lines += anchors_batch.report_lines(doc["batch"])
     lines.append("\n## Plots\n")
     for wid in doc["ratios"]:
         lines.append(f"![{wid}]({images_rel}/{wid}.svg)\n")

@@ -26,13 +26,14 @@ enum ActiveSetPolish {
     let active = DenseQP.independentRows(candidates.map { gRows[$0] }, after: eRows, columns: n).map { candidates[$0] }
     let rows = eRows + active.map { gRows[$0] }
     let b = program.d.scalars + active.map { program.h[$0] }
-    guard let (x, y) = EqualityKKTSystem(q: q, n: n, rows: rows).solve(c: program.c.scalars, b: b) else {
-      return .singular
-    }
+    guard let factorized = EqualityKKTSystem(q: q, n: n, rows: rows).factorized(),
+      let (x, y) = factorized.solve(c: program.c.scalars, b: b)
+    else { return .singular }
     var λ = [Double](repeating: 0, count: m)
     for (i, index) in active.enumerated() { λ[index] = y[p + i] }
     let point = KKTSolution(primal: Vector(x), equality: Vector(Array(y[0..<p])), inequality: Vector(λ))
-    let solution = QuadraticProgramSolution(program: program, point: point, activeSet: active)
+    var solution = QuadraticProgramSolution(program: program, point: point, activeSet: active)
+    solution.activeSetFactors = .lu(factorized)
     return solution.residuals.isWithin(tolerance) ? .solved(solution) : .rejected(solution)
   }
 }

@@ -17,7 +17,10 @@ struct EqualityKKTSystem {
   let rows: [[Double]]
 
   /// `(x, y)`, or `nil` when the KKT matrix is numerically singular.
-  func solve(c: [Double], b: [Double]) -> (x: [Double], y: [Double])? {
+  func solve(c: [Double], b: [Double]) -> (x: [Double], y: [Double])? { factorized()?.solve(c: c, b: b) }
+
+  /// The LU factorisation of the KKT matrix, or `nil` when it is numerically singular.
+  func factorized() -> Factorized? {
     let k = rows.count, size = n + k
     var kkt = [Double](repeating: 0, count: size * size)
     for i in 0..<n { for j in 0..<n { kkt[i * size + j] = q[i * n + j] } }
@@ -29,19 +32,35 @@ struct EqualityKKTSystem {
     }
     let matrix = Matrix(rows: size, columns: size, scalars: kkt)
     guard let lu = LUFactorization(matrix), !lu.isSingular else { return nil }
-    let rhs = c.map { -$0 } + b
-    var solution = lu.solve(rhs)
-    for _ in 0..<2 {
-      let residual = (0..<size).map { i -> Double in
-        var s = rhs[i]
-        for j in 0..<size { s -= kkt[i * size + j] * solution[j] }
-        return s
+    return Factorized(system: self, kkt: kkt, lu: lu)
+  }
+
+  /// The factorised KKT matrix, for as many solves as needed: the active-set polish keeps it in
+  /// its solution, and the QP layer's backward pass solves with it again (the same matrix).
+  struct Factorized {
+    /// The system that was factorised.
+    let system: EqualityKKTSystem
+    /// The KKT matrix, row-major (for the residuals of iterative refinement).
+    let kkt: [Double]
+    let lu: LUFactorization
+
+    /// `(x, y)` with `[Q Aᵀ; A 0](x, y) = (−c, b)`, or `nil` when the result is not finite.
+    func solve(c: [Double], b: [Double]) -> (x: [Double], y: [Double])? {
+      let n = system.n, size = n + system.rows.count
+      let rhs = c.map { -$0 } + b
+      var solution = lu.solve(rhs)
+      for _ in 0..<2 {
+        let residual = (0..<size).map { i -> Double in
+          var s = rhs[i]
+          for j in 0..<size { s -= kkt[i * size + j] * solution[j] }
+          return s
+        }
+        let correction = lu.solve(residual)
+        for i in 0..<size { solution[i] += correction[i] }
       }
-      let correction = lu.solve(residual)
-      for i in 0..<size { solution[i] += correction[i] }
+      guard solution.allSatisfy(\.isFinite) else { return nil }
+      return (Array(solution[0..<n]), Array(solution[n...]))
     }
-    guard solution.allSatisfy(\.isFinite) else { return nil }
-    return (Array(solution[0..<n]), Array(solution[n...]))
   }
 }
 

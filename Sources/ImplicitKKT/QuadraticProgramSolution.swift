@@ -15,6 +15,10 @@ public struct QuadraticProgramSolution: Sendable {
   public var slack: Vector<Double>
   /// The scale `max(1, ‖Gx‖∞, ‖h‖∞)` of ``slack``.
   public var slackScale: Double
+  /// Factors of the equality-QP KKT matrix of the final active set, from the solver (the polish's
+  /// LU, or the Goldfarb–Idnani factors of an unpolished run): ``QuadraticProgramLayer``'s backward
+  /// pass solves with them rather than factorising that matrix again.
+  var activeSetFactors: ActiveSetFactors?
 
   /// Assembles a solution, computing residuals and slacks from `program`.
   public init(program: QuadraticProgram, point: KKTSolution, activeSet: [Int]) {
@@ -56,6 +60,12 @@ public struct QuadraticProgramSolution: Sendable {
     let λScale = max(1, λ.maxAbs)
     return (0..<λ.count).map { max(λ[$0] / λScale, -slack[$0] / slackScale) }.min() ?? .infinity
   }
+}
+
+/// Factors that solve the equality-QP KKT system of a solution's active set.
+enum ActiveSetFactors {
+  case lu(EqualityKKTSystem.Factorized)
+  case goldfarbIdnani(GoldfarbIdnaniFactors)
 }
 
 /// A solver of ``QuadraticProgram``s, with the library's calling convention: `try

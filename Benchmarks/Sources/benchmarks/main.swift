@@ -110,6 +110,18 @@ if let exportDirectory {
       fail("export of \(w.id) failed: \(error)", code: 1)
     }
   }
+  for id in batchWorkloadIDs where only?.contains(id) ?? false {
+    let folder = root.appendingPathComponent(id)
+    do {
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      for array in try batchWorkloadArrays(id) {
+        try writeNPY(array.values, shape: array.shape, to: folder.appendingPathComponent(array.name + ".npy"))
+      }
+      say("wrote \(folder.path)")
+    } catch {
+      fail("export of \(id) failed: \(error)", code: 1)
+    }
+  }
   exit(0)
 }
 
@@ -250,7 +262,7 @@ for w in selected {
 // Batches of problems (issue 11): timed on one thread and on every core.
 for id in batchWorkloadIDs where only.map({ $0.contains(id) }) ?? !quick {
   do {
-    results.append(try ridgeSweep(runs: runs))
+    results.append(try runBatchWorkload(id, runs: runs))
   } catch {
     failures += 1
     say("\(id): FAILED: \(error)")
