@@ -20,7 +20,7 @@ func qpLayerExample() throws {
   // catalog-example: qp-layer
   let layer = QuadraticProgramLayer()  // ActiveSetQPSolver on every program, in parallel
   let solutions = try layer.solve(Batch(programs)).map { try $0.get() }  // one Result per program
-  // ∇ of Σᵢ⟨wᵢ, x*ᵢ⟩ w.r.t. every input of every program (one small LU per program, in parallel):
+  // ∇ of Σᵢ⟨wᵢ, x*ᵢ⟩ w.r.t. every input of every program (reusing the solver's factors, in parallel):
   let gradients = try layer.vjps(ws, at: solutions, programs).map { try $0.get() }  // .Q, .c, .E, .d, .G, .h
   // The same through the differentiable wrapper, composing with gradient(at:):
   let g = gradient(at: Batch(programs)) { batch in
