@@ -406,6 +406,8 @@ def main():
         added = [wid for wid in other["ratios"] if wid not in doc["ratios"]]
         for wid in added:
             doc["ratios"][wid] = other["ratios"][wid]
+        if other.get("batch") and not doc.get("batch"):
+            doc["batch"] = other["batch"]  # the batch workloads' own table (anchors_batch)
         doc["merged"].append({"source": os.path.relpath(os.path.abspath(path), HERE), "workloads": added,
                               **{k: other.get(k) for k in ("command", "started", "finished", "wall_s", "rounds",
                                                            "runs", "files", "machine")}})
