@@ -125,7 +125,9 @@ import _Differentiation
     let quadratic = GradientDescent(stepSize: .fixed(0.1), accelerated: true, tolerance: 1e-10)
     let ts = [Vector([1.0, -2]), Vector([0.5, 0.25]), Vector([3.0, 0])]
     let generic = quadratic.solve(Quadratic(), Batch(ts), from: .zeros(2))
-    for (t, r) in zip(ts, generic) { #expect(try r.get().solution == quadratic.solve(Quadratic(), t, from: .zeros(2)).solution) }
+    for (t, r) in zip(ts, generic) {
+      #expect(try r.get().solution == quadratic.solve(Quadratic(), t, from: .zeros(2)).solution)
+    }
   }
 
   @Test("shapes: an empty batch, a batch of one, the gradients of a batch")
