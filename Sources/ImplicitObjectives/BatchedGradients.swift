@@ -5,6 +5,9 @@ public import ImplicitCore
 /// the products `A·xᵢ` and `Aᵀrᵢ` of the whole batch become two matrix–matrix products that read
 /// `A` once (compute-bound), instead of one pass over `A` per element (memory-bound).
 ///
+/// ``RidgeRegression``, ``LeastSquares`` and ``BinaryLogisticRegression`` conform (fused on a
+/// dense design, one gradient per element on a sparse one).
+///
 /// Batched solvers (``GradientDescent``'s `solve(_:_:from:)` on a ``Batch``) call it once per
 /// iteration for all their live elements; objectives that do not conform get one
 /// ``ParametricObjective/gradient(at:_:)`` per element. Each gradient equals the one-element
@@ -15,30 +18,38 @@ public protocol BatchedGradientObjective: ParametricObjective {
   func gradients(at xs: [Vector<Double>], _ θs: [Vector<Double>]) -> [Vector<Double>]
 }
 
-/// `Aᵀ(A·xᵢ − tᵢ)` for every `i`, as two matrix–matrix products with the dense `A` (`m × n`):
-/// `R = X·Aᵀ − T` (the points as the rows of `X`), then `G = R·A`.
-func normalProducts(
-  _ A: Matrix<Double>, _ xs: [Vector<Double>], minus targets: (Int) -> Vector<Double>
+/// `Aᵀcᵢ(A·xᵢ)` for every `i`, as two matrix–matrix products with the dense `A` (`m × n`):
+/// the scores `Z = X·Aᵀ` (the points as the rows of `X`), `coefficients(i, zᵢ)` turning row `i`
+/// of `Z` into its coefficients in place (a residual, the derivative of a loss), then `G = C·A`.
+func rowPassProducts(
+  _ A: Matrix<Double>, _ xs: [Vector<Double>], coefficients: (Int, UnsafeMutableBufferPointer<Double>) -> Void
 ) -> [Vector<Double>] {
   let (count, m, n) = (xs.count, A.rows, A.columns)
   var points = [Double]()
   points.reserveCapacity(count * n)
   for x in xs { points.append(contentsOf: x.scalars) }
-  var residuals = [Double](repeating: 0, count: count * m)
+  var scores = [Double](repeating: 0, count: count * m)
   points.withUnsafeBufferPointer { x in
     A.scalars.withUnsafeBufferPointer { a in
-      residuals.withUnsafeMutableBufferPointer { r in
-        guard let x = x.baseAddress, let a = a.baseAddress, let r = r.baseAddress else { return }
-        Kernels.matmulTransposedRight(x, count, n, a, m, r)
+      scores.withUnsafeMutableBufferPointer { z in
+        guard let x = x.baseAddress, let a = a.baseAddress, let z = z.baseAddress else { return }
+        Kernels.matmulTransposedRight(x, count, n, a, m, z)
+        for i in 0..<count { coefficients(i, UnsafeMutableBufferPointer(start: z + i * m, count: m)) }
       }
     }
   }
-  for i in 0..<count {
-    let t = targets(i)
-    for j in 0..<m { residuals[i * m + j] -= t[j] }
-  }
-  let g = Matrix(rows: count, columns: m, scalars: residuals) * A
+  let g = Matrix(rows: count, columns: m, scalars: scores) * A
   return (0..<count).map { i in Vector(Array(g.scalars[(i * n)..<((i + 1) * n)])) }
+}
+
+/// `Aᵀ(A·xᵢ − tᵢ)` for every `i` (``rowPassProducts(_:_:coefficients:)`` with residuals).
+func normalProducts(
+  _ A: Matrix<Double>, _ xs: [Vector<Double>], minus targets: (Int) -> Vector<Double>
+) -> [Vector<Double>] {
+  rowPassProducts(A, xs) { i, z in
+    let t = targets(i)
+    for j in 0..<z.count { z[j] -= t[j] }
+  }
 }
 
 extension RidgeRegression: BatchedGradientObjective {
@@ -62,5 +73,25 @@ extension LeastSquares: BatchedGradientObjective {
       return zip(xs, θs).map { gradient(at: $0, $1) }
     }
     return normalProducts(dense, xs) { θs[$0] }
+  }
+}
+
+extension BinaryLogisticRegression: BatchedGradientObjective {
+  /// `Mᵀσ(Mxᵢ)/n + θᵢ ⊙ wᵢ` for every `i` (`M = −diag(y)X̃`): with dense features, two
+  /// matrix–matrix products for the whole batch; with sparse ones, one fused pass per element.
+  public func gradients(at xs: [Vector<Double>], _ θs: [Vector<Double>]) -> [Vector<Double>] {
+    guard xs.count > 1, let dense = negatedSignedDesign as? Matrix<Double> else {
+      return zip(xs, θs).map { gradient(at: $0, $1) }
+    }
+    let scale = 1 / Double(max(dense.rows, 1))
+    var gs = rowPassProducts(dense, xs) { _, z in
+      for j in 0..<z.count {
+        // σ(z)/n, stable for large |z|.
+        let e = Double.exp(-Swift.abs(z[j]))
+        z[j] = (z[j] >= 0 ? 1 / (1 + e) : e / (1 + e)) * scale
+      }
+    }
+    for i in gs.indices { addPenaltyProduct(θs[i], prefix(xs[i], features.columns), to: &gs[i]) }
+    return gs
   }
 }

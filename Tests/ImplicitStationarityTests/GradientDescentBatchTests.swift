@@ -150,3 +150,22 @@ import _Differentiation
     }
   }
 }
+
+extension GradientDescentBatchTests {
+  @Test("binary logistic regression (with and without intercept) on the fused path", arguments: [false, true])
+  func logistic(intercept: Bool) throws {
+    let problem = try Problems.logistic(n: 60, d: 9)
+    let f = try BinaryLogisticRegression(features: problem.X, labels: problem.y, fitIntercept: intercept)
+    let θs = (0..<5).map { k in problem.θ.scaled(by: 0.2 + Double(k)) }
+    let dimension = f.solutionDimension
+    for solver in [GradientDescent.accelerated(mode: .fixedIterations(200)), .accelerated(tolerance: 1e-9)] {
+      Self.expectMatchesOneAtATime(solver, f, θs, from: .zeros(dimension), tolerance: 1e-11, "logistic \(solver.mode)")
+    }
+    // The batched gradients against the per-element closed form, away from zero.
+    var g = SeededGenerator(seed: 94)
+    let xs = (0..<5).map { _ in g.normalVector(dimension) }
+    for (i, batched) in f.gradients(at: xs, θs).enumerated() {
+      #expect(TestSupport.relativeError(batched, f.gradient(at: xs[i], θs[i])) <= 1e-13, "gradient \(i)")
+    }
+  }
+}
