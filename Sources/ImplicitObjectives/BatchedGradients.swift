@@ -14,8 +14,18 @@ public import ImplicitCore
 /// gradient up to rounding (the sums run in another order), and a non-finite point or parameter
 /// spoils only its own gradient.
 public protocol BatchedGradientObjective: ParametricObjective {
-  /// `∇ₓf(xs[i], θs[i])` for every `i` (`xs` and `θs` have equal counts and valid shapes).
-  func gradients(at xs: [Vector<Double>], _ θs: [Vector<Double>]) -> [Vector<Double>]
+  /// `∇ₓf(xs[i], θs[i])` for every `i`. Throws ``ImplicitError`` when `xs` and `θs` differ in
+  /// length or an element has shapes (or a `θ`) the objective rejects; a non-finite point gives a
+  /// non-finite gradient, not an error.
+  func gradients(at xs: [Vector<Double>], _ θs: [Vector<Double>]) throws -> [Vector<Double>]
+}
+
+extension ShapeCheckedObjective {
+  /// Throws unless `xs` and `θs` have equal lengths and every pair passes ``validate(_:_:)``.
+  func validateBatch(_ xs: [Vector<Double>], _ θs: [Vector<Double>]) throws {
+    try ImplicitError.checkDimension("the batch: θs (one per point in xs)", θs.count, expected: xs.count)
+    for (x, θ) in zip(xs, θs) { try validate(x, θ) }
+  }
 }
 
 /// `Aᵀcᵢ(A·xᵢ)` for every `i`, as two matrix–matrix products with the dense `A` (`m × n`):
@@ -55,7 +65,8 @@ func normalProducts(
 extension RidgeRegression: BatchedGradientObjective {
   /// `Aᵀ(Axᵢ − b) + θᵢ ⊙ xᵢ` for every `i`: with a dense `A`, two matrix–matrix products for the
   /// whole batch; with a sparse one, one fused pass per element.
-  public func gradients(at xs: [Vector<Double>], _ θs: [Vector<Double>]) -> [Vector<Double>] {
+  public func gradients(at xs: [Vector<Double>], _ θs: [Vector<Double>]) throws -> [Vector<Double>] {
+    try validateBatch(xs, θs)
     guard xs.count > 1, let dense = A as? Matrix<Double> else {
       return zip(xs, θs).map { gradient(at: $0, $1) }
     }
@@ -68,7 +79,8 @@ extension RidgeRegression: BatchedGradientObjective {
 extension LeastSquares: BatchedGradientObjective {
   /// `Aᵀ(Axᵢ − θᵢ)` for every `i`: with a dense `A`, two matrix–matrix products for the whole
   /// batch; with a sparse one, one fused pass per element.
-  public func gradients(at xs: [Vector<Double>], _ θs: [Vector<Double>]) -> [Vector<Double>] {
+  public func gradients(at xs: [Vector<Double>], _ θs: [Vector<Double>]) throws -> [Vector<Double>] {
+    try validateBatch(xs, θs)
     guard xs.count > 1, let dense = A as? Matrix<Double> else {
       return zip(xs, θs).map { gradient(at: $0, $1) }
     }
@@ -79,7 +91,8 @@ extension LeastSquares: BatchedGradientObjective {
 extension BinaryLogisticRegression: BatchedGradientObjective {
   /// `Mᵀσ(Mxᵢ)/n + θᵢ ⊙ wᵢ` for every `i` (`M = −diag(y)X̃`): with dense features, two
   /// matrix–matrix products for the whole batch; with sparse ones, one fused pass per element.
-  public func gradients(at xs: [Vector<Double>], _ θs: [Vector<Double>]) -> [Vector<Double>] {
+  public func gradients(at xs: [Vector<Double>], _ θs: [Vector<Double>]) throws -> [Vector<Double>] {
+    try validateBatch(xs, θs)
     guard xs.count > 1, let dense = negatedSignedDesign as? Matrix<Double> else {
       return zip(xs, θs).map { gradient(at: $0, $1) }
     }

@@ -145,15 +145,25 @@ public struct GradientDescent: Minimizer, Sendable {
     }
     let batched = objective as? any BatchedGradientObjective
     // ∇ₓf at every live element's point: one batched call, or one gradient per element.
-    func gradients(_ points: [Vector<Double>]) -> [Vector<Double>] {
-      if points.count > 1, let batched { return batched.gradients(at: points, liveθ) }
+    func gradients(_ points: [Vector<Double>]) throws -> [Vector<Double>] {
+      if points.count > 1, let batched { return try batched.gradients(at: points, liveθ) }
       return zip(points, liveθ).map { objective.solutionGradient(at: $0, $1) }
+    }
+    // The batched gradients reject only what `validateInput` rejected already; should they throw
+    // anyway, every element still running gets the error.
+    func failLive(_ error: any Error) {
+      for index in live { results[index] = .failure(error) }
+      live = []
     }
     var x = [Vector<Double>](repeating: initial, count: live.count), y = x
     var t = [Double](repeating: 1, count: live.count)
     for k in 0..<limit {
       if live.isEmpty { break }
-      let g = gradients(y)
+      let g: [Vector<Double>]
+      do { g = try gradients(y) } catch {
+        failLive(error)
+        break
+      }
       var running = [Bool](repeating: true, count: live.count)
       for e in live.indices {
         let gradientNorm = g[e].norm
@@ -197,7 +207,12 @@ public struct GradientDescent: Minimizer, Sendable {
     }
     // One more gradient, so that the reported norm is the returned point's.
     let returned = fixed ? x : y
-    for (e, g) in gradients(returned).enumerated() {
+    let finalGradients: [Vector<Double>]
+    do { finalGradients = try gradients(returned) } catch {
+      failLive(error)
+      finalGradients = []
+    }
+    for (e, g) in finalGradients.enumerated() {
       let finalNorm = g.norm
       let status: SolverStatus =
         !finalNorm.isFinite

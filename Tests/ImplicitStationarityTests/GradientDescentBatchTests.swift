@@ -140,13 +140,19 @@ import _Differentiation
     // The batched gradients against the naive Aᵀ(Ax − b) + θ ⊙ x.
     var g = SeededGenerator(seed: 93)
     let xs = (0..<5).map { _ in g.normalVector(9) }
-    let batched = f.gradients(at: xs, θs)
+    let batched = try f.gradients(at: xs, θs)
     for (i, x) in xs.enumerated() {
       let r = Reference.subtract(Reference.matvec(Reference.rows(A), x.scalars), f.b.scalars)
       let naive = zip(Reference.transposedMatvec(Reference.rows(A), r), zip(θs[i].scalars, x.scalars)).map {
         $0 + $1.0 * $1.1
       }
       #expect(TestSupport.relativeError(batched[i].scalars, naive) <= 1e-13, "gradient \(i)")
+    }
+    // Bad calls throw, never trap: lengths that differ, a point of the wrong size, a NaN θ.
+    #expect(throws: ImplicitError.self) { try f.gradients(at: xs, Array(θs.prefix(3))) }
+    #expect(throws: ImplicitError.self) { try f.gradients(at: xs + [Vector([1, 2])], θs + [θs[0]]) }
+    #expect(throws: ImplicitError.self) {
+      try f.gradients(at: xs, θs.dropLast() + [Vector(repeating: .nan, count: 9)])
     }
   }
 }
@@ -164,7 +170,7 @@ extension GradientDescentBatchTests {
     // The batched gradients against the per-element closed form, away from zero.
     var g = SeededGenerator(seed: 94)
     let xs = (0..<5).map { _ in g.normalVector(dimension) }
-    for (i, batched) in f.gradients(at: xs, θs).enumerated() {
+    for (i, batched) in try f.gradients(at: xs, θs).enumerated() {
       #expect(TestSupport.relativeError(batched, f.gradient(at: xs[i], θs[i])) <= 1e-13, "gradient \(i)")
     }
   }
