@@ -96,8 +96,8 @@ public struct GradientDescent: Minimizer, Sendable {
   /// agree up to the rounding of the gradients' sums).
   ///
   /// Each iteration asks the objective for the gradients of every element still running at once:
-  /// a ``BatchedGradientObjective`` (``RidgeRegression`` and ``LeastSquares`` on a dense design)
-  /// computes them as matrix–matrix products that read the data once for the whole batch — the
+  /// a ``BatchedGradientObjective`` (``RidgeRegression``, ``LeastSquares`` and
+  /// ``BinaryLogisticRegression`` on a dense design) computes them as matrix–matrix products that read the data once for the whole batch — the
   /// fast way to sweep `θ` on one dataset; other objectives get one gradient per element. The
   /// products use the kernels' threads (``Kernels/availableThreads``). An element whose input is
   /// invalid, whose step is not positive and finite, or whose iterate becomes non-finite stops
