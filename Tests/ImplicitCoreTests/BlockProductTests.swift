@@ -3,12 +3,13 @@ import ImplicitTestSupport
 import Testing
 
 /// The block products of batched gradients: `A·B` in 2×8 register blocks (odd row counts, column
-/// counts that are not multiples of 8, one shape above the thread split) and `A·Bᵀ`, against the
-/// naive product; the blocked `A·B` sums in the naive order, so it is exact.
+/// counts that are not multiples of 8, one shape above the thread split, an inner dimension of
+/// several chunks) and `A·Bᵀ`, against the naive product; the blocked `A·B` sums in the naive
+/// order, so it is exact.
 @Suite struct BlockProductTests {
   @Test(
     "matmul (wide) equals the naive ordered sum exactly",
-    arguments: [(1, 3, 17), (3, 5, 8), (7, 13, 21), (65, 70, 300)])
+    arguments: [(1, 3, 17), (3, 5, 8), (7, 13, 21), (65, 70, 300), (5, 600, 19)])
   func wideMatmul(shape: (Int, Int, Int)) {
     let (m, k, n) = shape
     let a = Reference.randomRows(m, k, seed: 201), b = Reference.randomRows(k, n, seed: 202)

@@ -194,44 +194,65 @@ public enum Kernels {
     forEachRowBlock(rows: (n &+ 7) / 8, work: m &* k &* n) { lo, hi in
       for panel in lo..<hi {
         let j0 = panel &* 8, width = Swift.min(8, n &- j0)
-        var i0 = 0
-        while i0 < m {
-          // A lone last row is paired with itself and its copy discarded.
-          let i1 = Swift.min(i0 &+ 1, m &- 1)
-          let r0 = a.p + i0 &* k, r1 = a.p + i1 &* k
-          let c0 = c.p + (i0 &* n &+ j0), c1 = c.p + (i1 &* n &+ j0)
-          if width == 8 {
-            let (s0, s1) = panel2x8(r0, r1, b.p + j0, n, k)
-            for l in 0..<8 { c0[l] = s0[l] }
-            if i1 != i0 { for l in 0..<8 { c1[l] = s1[l] } }
-          } else {
-            for l in 0..<width {
-              var s0 = 0.0, s1 = 0.0
-              for p in 0..<k {
-                let w = b.p[p &* n &+ j0 &+ l]
-                s0 += r0[p] * w
-                s1 += r1[p] * w
+        // Chunks of `k` whose rows of the panel (64 bytes each) stay in L1 for every row pair;
+        // each chunk continues the sums of the previous one, so the order of the sums is kept.
+        var p0 = 0
+        repeat {
+          let p1 = Swift.min(k, p0 &+ innerChunk)
+          var i0 = 0
+          while i0 < m {
+            // A lone last row is paired with itself and its copy discarded.
+            let i1 = Swift.min(i0 &+ 1, m &- 1)
+            let r0 = a.p + i0 &* k, r1 = a.p + i1 &* k
+            let c0 = c.p + (i0 &* n &+ j0), c1 = c.p + (i1 &* n &+ j0)
+            if width == 8 {
+              var s0 = SIMD8<Double>(), s1 = SIMD8<Double>()
+              if p0 > 0 {
+                for l in 0..<8 {
+                  s0[l] = c0[l]
+                  s1[l] = c1[l]
+                }
               }
-              c0[l] = s0
-              if i1 != i0 { c1[l] = s1 }
+              panel2x8(r0, r1, b.p + j0, n, from: p0, to: p1, &s0, &s1)
+              for l in 0..<8 { c0[l] = s0[l] }
+              if i1 != i0 { for l in 0..<8 { c1[l] = s1[l] } }
+            } else {
+              for l in 0..<width {
+                var s0 = p0 > 0 ? c0[l] : 0.0, s1 = p0 > 0 ? c1[l] : 0.0
+                for p in p0..<p1 {
+                  let w = b.p[p &* n &+ j0 &+ l]
+                  s0 += r0[p] * w
+                  s1 += r1[p] * w
+                }
+                c0[l] = s0
+                if i1 != i0 { c1[l] = s1 }
+              }
             }
+            i0 &+= 2
           }
-          i0 &+= 2
-        }
+          p0 = p1
+        } while p0 < k
       }
     }
   }
 
-  /// `(Σₚ a0[p]·b[p, 0..<8], Σₚ a1[p]·b[p, 0..<8])` for rows of `B` `ldb` apart, summed in order.
+  /// The inner-dimension chunk of the blocked products: what keeps their reused operand in L1.
+  static let innerChunk = 256
+
+  /// `s0 += Σₚ a0[p]·b[p, 0..<8]`, `s1 += Σₚ a1[p]·b[p, 0..<8]` over `p` in `from..<to`, for rows
+  /// of `B` `ldb` apart, summed in order.
   @inline(__always)
   static func panel2x8(
-    _ a0: UnsafePointer<Double>, _ a1: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ ldb: Int, _ k: Int
-  ) -> (SIMD8<Double>, SIMD8<Double>) {
-    var p0 = SIMD2<Double>(), p1 = SIMD2<Double>(), p2 = SIMD2<Double>(), p3 = SIMD2<Double>()
-    var q0 = SIMD2<Double>(), q1 = SIMD2<Double>(), q2 = SIMD2<Double>(), q3 = SIMD2<Double>()
+    _ a0: UnsafePointer<Double>, _ a1: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ ldb: Int,
+    from start: Int, to end: Int, _ s0: inout SIMD8<Double>, _ s1: inout SIMD8<Double>
+  ) {
+    var p0 = SIMD2<Double>(s0[0], s0[1]), p1 = SIMD2<Double>(s0[2], s0[3])
+    var p2 = SIMD2<Double>(s0[4], s0[5]), p3 = SIMD2<Double>(s0[6], s0[7])
+    var q0 = SIMD2<Double>(s1[0], s1[1]), q1 = SIMD2<Double>(s1[2], s1[3])
+    var q2 = SIMD2<Double>(s1[4], s1[5]), q3 = SIMD2<Double>(s1[6], s1[7])
     let y = UnsafeRawPointer(b)
     let stride = ldb &* 8
-    for p in 0..<k {
+    for p in start..<end {
       let o = p &* stride
       let u = SIMD2<Double>(repeating: a0[p]), v = SIMD2<Double>(repeating: a1[p])
       let w0 = y.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self)
@@ -247,10 +268,8 @@ public enum Kernels {
       p3 += u * w3
       q3 += v * w3
     }
-    return (
-      SIMD8(lowHalf: SIMD4(lowHalf: p0, highHalf: p1), highHalf: SIMD4(lowHalf: p2, highHalf: p3)),
-      SIMD8(lowHalf: SIMD4(lowHalf: q0, highHalf: q1), highHalf: SIMD4(lowHalf: q2, highHalf: q3))
-    )
+    s0 = SIMD8(lowHalf: SIMD4(lowHalf: p0, highHalf: p1), highHalf: SIMD4(lowHalf: p2, highHalf: p3))
+    s1 = SIMD8(lowHalf: SIMD4(lowHalf: q0, highHalf: q1), highHalf: SIMD4(lowHalf: q2, highHalf: q3))
   }
 
   /// `C = A·Bᵀ` (m×n) for row-major `A` (m×k) and `B` (n×k): every entry a dot product of two
@@ -263,28 +282,35 @@ public enum Kernels {
   ) {
     if m == 0 || n == 0 { return }
     let a = SendableConstPointer(a), b = SendableConstPointer(b), c = SendablePointer(c)
+    let chunk = 2 &* innerChunk
     forEachRowBlock(rows: (n &+ 3) / 4, work: m &* k &* n) { lo, hi in
       for quad in lo..<hi {
         let j = quad &* 4
-        var i0 = 0
-        while i0 < m {
-          let i1 = Swift.min(i0 &+ 1, m &- 1)
-          let r0 = a.p + i0 &* k, r1 = a.p + i1 &* k
-          let c0 = c.p + i0 &* n, c1 = c.p + i1 &* n
-          if j &+ 4 <= n {
-            let col = b.p + j &* k
-            let (s0, s1) = dots2x4(r0, r1, col, col + k, col + 2 &* k, col + 3 &* k, k)
-            for l in 0..<4 { c0[j &+ l] = s0[l] }
-            if i1 != i0 { for l in 0..<4 { c1[j &+ l] = s1[l] } }
-          } else {
-            for l in j..<n {
-              let (s0, s1) = dots2x1(r0, r1, b.p + l &* k, k)
-              c0[l] = s0
-              if i1 != i0 { c1[l] = s1 }
+        // Chunks of `k` so that the four rows of `B` stay in L1 while every row of `A` passes.
+        var p0 = 0
+        repeat {
+          let length = Swift.min(chunk, k &- p0)
+          var i0 = 0
+          while i0 < m {
+            let i1 = Swift.min(i0 &+ 1, m &- 1)
+            let r0 = a.p + (i0 &* k &+ p0), r1 = a.p + (i1 &* k &+ p0)
+            let c0 = c.p + i0 &* n, c1 = c.p + i1 &* n
+            if j &+ 4 <= n {
+              let col = b.p + (j &* k &+ p0)
+              let (s0, s1) = dots2x4(r0, r1, col, col + k, col + 2 &* k, col + 3 &* k, length)
+              for l in 0..<4 { c0[j &+ l] = p0 > 0 ? c0[j &+ l] + s0[l] : s0[l] }
+              if i1 != i0 { for l in 0..<4 { c1[j &+ l] = p0 > 0 ? c1[j &+ l] + s1[l] : s1[l] } }
+            } else {
+              for l in j..<n {
+                let (s0, s1) = dots2x1(r0, r1, b.p + (l &* k &+ p0), length)
+                c0[l] = p0 > 0 ? c0[l] + s0 : s0
+                if i1 != i0 { c1[l] = p0 > 0 ? c1[l] + s1 : s1 }
+              }
             }
+            i0 &+= 2
           }
-          i0 &+= 2
-        }
+          p0 &+= length
+        } while p0 < k
       }
     }
   }
