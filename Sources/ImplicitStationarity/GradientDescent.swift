@@ -87,56 +87,139 @@ public struct GradientDescent: Minimizer, Sendable {
   public func solve<Objective: ParametricObjective>(
     _ objective: Objective, _ θ: Vector<Double>, from initial: Vector<Double>
   ) throws -> SolverResult<Vector<Double>> {
+    try iterate(objective, [θ], from: initial)[0].get()
+  }
+
+  /// Minimises `f(·, θᵢ)` from `initial` for every `θᵢ` of the batch, advancing all elements
+  /// together: one result per element, in order, each what ``solve(_:_:from:)`` returns or throws
+  /// for that `θᵢ` alone (same iterations, step, restarts, stopping and status; the iterates
+  /// agree up to the rounding of the gradients' sums).
+  ///
+  /// Each iteration asks the objective for the gradients of every element still running at once:
+  /// a ``BatchedGradientObjective`` (``RidgeRegression``, ``LeastSquares`` and
+  /// ``BinaryLogisticRegression`` on a dense design) computes them as matrix–matrix products that read the data once for the whole batch — the
+  /// fast way to sweep `θ` on one dataset; other objectives get one gradient per element. The
+  /// products use the kernels' threads (``Kernels/availableThreads``). An element whose input is
+  /// invalid, whose step is not positive and finite, or whose iterate becomes non-finite stops
+  /// alone (with the error or status it would have alone); the others run on, and an element that
+  /// converges leaves the batch.
+  ///
+  /// ```swift
+  /// let solver = GradientDescent.accelerated(mode: .fixedIterations(300))
+  /// let results = solver.solve(f, Batch(θs), from: .zeros(p))  // [Result<SolverResult, any Error>]
+  /// ```
+  public func solve<Objective: ParametricObjective>(
+    _ objective: Objective, _ θs: Batch<Vector<Double>>, from initial: Vector<Double>
+  ) -> [Result<SolverResult<Vector<Double>>, any Error>] {
+    iterate(objective, θs.elements, from: initial)
+  }
+
+  /// The iteration of ``solve(_:_:from:)`` for every `θ` of `θs` together (one implementation for
+  /// one `θ` and for a batch).
+  func iterate<Objective: ParametricObjective>(
+    _ objective: Objective, _ θs: [Vector<Double>], from initial: Vector<Double>
+  ) -> [Result<SolverResult<Vector<Double>>, any Error>] {
     let (limit, fixed): (Int, Bool) =
       switch mode {
       case .untilConverged(let m): (max(m, 0), false)
       case .fixedIterations(let k): (max(k, 0), true)
       }
-    func result(_ x: Vector<Double>, _ norm: Double, _ k: Int, _ status: SolverStatus) -> SolverResult<Vector<Double>> {
-      SolverResult(solution: x, status: status, iterations: k, residual: norm, tolerance: tolerance, solver: name)
+    var results = [Result<SolverResult<Vector<Double>>, any Error>?](repeating: nil, count: θs.count)
+    func finish(_ index: Int, _ x: Vector<Double>, _ norm: Double, _ k: Int, _ status: SolverStatus) {
+      results[index] = .success(
+        SolverResult(solution: x, status: status, iterations: k, residual: norm, tolerance: tolerance, solver: name))
     }
-    try validateInput(objective, initial, θ, tolerance: tolerance)
-    let eta = step(for: objective, at: initial, θ)
-    guard eta > 0, eta.isFinite else {
-      throw ImplicitError.invalidArgument("gradient descent: step size \(eta) is not positive and finite")
+    // The elements still running, as parallel arrays: their index, θ, step, x, y and t.
+    var live = [Int](), liveθ = [Vector<Double>](), eta = [Double]()
+    for (i, θ) in θs.enumerated() {
+      do {
+        try validateInput(objective, initial, θ, tolerance: tolerance)
+        let step = step(for: objective, at: initial, θ)
+        guard step > 0, step.isFinite else {
+          throw ImplicitError.invalidArgument("gradient descent: step size \(step) is not positive and finite")
+        }
+        (live, liveθ, eta) = (live + [i], liveθ + [θ], eta + [step])
+      } catch {
+        results[i] = .failure(error)
+      }
     }
-    var x = initial
-    var y = initial
-    var t = 1.0
-    var gradientNorm = Double.infinity
+    let batched = objective as? any BatchedGradientObjective
+    // ∇ₓf at every live element's point: one batched call, or one gradient per element.
+    func gradients(_ points: [Vector<Double>]) throws -> [Vector<Double>] {
+      if points.count > 1, let batched { return try batched.gradients(at: points, liveθ) }
+      return zip(points, liveθ).map { objective.solutionGradient(at: $0, $1) }
+    }
+    // The batched gradients reject only what `validateInput` rejected already; should they throw
+    // anyway, every element still running gets the error.
+    func failLive(_ error: any Error) {
+      for index in live { results[index] = .failure(error) }
+      live = []
+    }
+    var x = [Vector<Double>](repeating: initial, count: live.count), y = x
+    var t = [Double](repeating: 1, count: live.count)
     for k in 0..<limit {
-      let g = objective.solutionGradient(at: y, θ)
-      gradientNorm = g.norm
-      guard gradientNorm.isFinite else { return result(y, gradientNorm, k, .nonFinite) }
-      if !fixed && gradientNorm <= tolerance { return result(y, gradientNorm, k, .converged) }
-      var next = y
-      next.addScaled(-eta, g)
-      if !accelerated {
-        y = next
-        x = next
-        continue
+      if live.isEmpty { break }
+      let g: [Vector<Double>]
+      do { g = try gradients(y) } catch {
+        failLive(error)
+        break
       }
-      let tNext = (1 + (1 + 4 * t * t).squareRoot()) / 2
-      var momentum = next
-      momentum.addScaled(-1, x)
-      if !fixed && adaptiveRestart && g.innerProduct(with: momentum) > 0 {
-        // The momentum points uphill: restart from the plain gradient step.
-        t = 1
-        x = next
-        y = next
-        continue
+      var running = [Bool](repeating: true, count: live.count)
+      for e in live.indices {
+        let gradientNorm = g[e].norm
+        guard gradientNorm.isFinite else {
+          finish(live[e], y[e], gradientNorm, k, .nonFinite)
+          running[e] = false
+          continue
+        }
+        if !fixed && gradientNorm <= tolerance {
+          finish(live[e], y[e], gradientNorm, k, .converged)
+          running[e] = false
+          continue
+        }
+        var next = y[e]
+        next.addScaled(-eta[e], g[e])
+        if !accelerated {
+          y[e] = next
+          x[e] = next
+          continue
+        }
+        let tNext = (1 + (1 + 4 * t[e] * t[e]).squareRoot()) / 2
+        var momentum = next
+        momentum.addScaled(-1, x[e])
+        if !fixed && adaptiveRestart && g[e].innerProduct(with: momentum) > 0 {
+          // The momentum points uphill: restart from the plain gradient step.
+          t[e] = 1
+          x[e] = next
+          y[e] = next
+          continue
+        }
+        y[e] = next
+        y[e].addScaled((t[e] - 1) / tNext, momentum)
+        x[e] = next
+        t[e] = tNext
       }
-      y = next
-      y.addScaled((t - 1) / tNext, momentum)
-      x = next
-      t = tNext
+      if running.contains(false) {
+        let kept = live.indices.filter { running[$0] }
+        (live, liveθ, eta) = (kept.map { live[$0] }, kept.map { liveθ[$0] }, kept.map { eta[$0] })
+        (x, y, t) = (kept.map { x[$0] }, kept.map { y[$0] }, kept.map { t[$0] })
+      }
     }
     // One more gradient, so that the reported norm is the returned point's.
     let returned = fixed ? x : y
-    let finalNorm = objective.solutionGradient(at: returned, θ).norm
-    guard finalNorm.isFinite else { return result(returned, finalNorm, limit, .nonFinite) }
-    if fixed { return result(returned, finalNorm, limit, .completedFixedIterations) }
-    return result(returned, finalNorm, limit, finalNorm <= tolerance ? .converged : .maxIterationsReached)
+    let finalGradients: [Vector<Double>]
+    do { finalGradients = try gradients(returned) } catch {
+      failLive(error)
+      finalGradients = []
+    }
+    for (e, g) in finalGradients.enumerated() {
+      let finalNorm = g.norm
+      let status: SolverStatus =
+        !finalNorm.isFinite
+        ? .nonFinite : fixed ? .completedFixedIterations : finalNorm <= tolerance ? .converged : .maxIterationsReached
+      finish(live[e], returned[e], finalNorm, limit, status)
+    }
+    return results.map { $0 ?? .failure(ImplicitError.invalidArgument("gradient descent: element not solved")) }
   }
 
   /// The unrolled solver `θ ↦ x_K(θ)`: exactly `iterations` steps from `initial` (plain or

@@ -57,12 +57,10 @@ struct RidgeSweep: Sendable {
   func batchSweep() throws -> [Derivative<Vector<Double>>] {
     let (solver, f, x0) = (solver, f, Vector<Double>.zeros(p))
     let differentiator = ImplicitDifferentiator(StationarityCondition(f, stronglyConvex: true))
-    let solved = Batch(θs).map { [self] θ in
-      let w = try solver.solve(f, θ, from: x0).converged()
-      return (w, outerGradient(w))
-    }
-    let points = try solved.map { try $0.get() }
-    return try differentiator.vjps(points.map(\.1), at: points.map(\.0), θs).map { try $0.get() }
+    // The 64 solves advance together (one data pass per iteration for all of them).
+    let ws = try solver.solve(f, Batch(θs), from: x0).map { try $0.get().converged() }
+    let cotangents = try Batch(ws).map { [self] w in outerGradient(w) }.map { try $0.get() }
+    return try differentiator.vjps(cotangents, at: ws, θs).map { try $0.get() }
   }
 
   func arrays() throws -> [(name: String, values: [Double], shape: [Int])] {
@@ -79,13 +77,16 @@ struct RidgeSweep: Sendable {
 /// `ridge-sweep-64`: the `ridge-p1000` data (n = 500, p = 1000, per-feature strengths θ), 64
 /// values of θ (the workload's θ scaled by 64 factors log-spaced in [0.1, 10]); for each, 300
 /// fixed iterations of accelerated gradient descent and the hypergradient of the validation MSE,
-/// written as a user writes a sweep: ``Batch/map(_:)`` for the forward solves and outer gradients,
-/// ``ImplicitDifferentiator/vjps(_:at:_:)`` for the hypergradients.
+/// written as a user writes a sweep: ``GradientDescent``'s `solve(_:_:from:)` on the batch of θ for
+/// the forward solves (advanced together: the products of all 64 iterates are matrix–matrix
+/// products), ``Batch/map(_:)`` for the outer gradients, ``ImplicitDifferentiator/vjps(_:at:_:)``
+/// for the hypergradients.
 ///
 /// Timed three ways, in alternation (one warm-up each): the batch on one thread
 /// (`Kernels.withThreadLimit(1)`, what `IMPLICIT_THREADS=1` gives), a plain loop of one-at-a-time
 /// calls (the kernels split each product over the cores), and the batch on every core. The speed-up
 /// is one thread over every core; the batch's values must equal the one-thread batch's exactly.
+/// Also timed: the batched forward solve alone, on every core.
 func ridgeSweep(runs: Int) throws -> [String: Any] {
   let sweep = try RidgeSweep()
   let (p, count, iterations, θs, f) = (sweep.p, sweep.count, sweep.iterations, sweep.θs, sweep.f)
@@ -117,6 +118,7 @@ func ridgeSweep(runs: Int) throws -> [String: Any] {
       { try timedCPU(0) { serial = try Kernels.withThreadLimit(1) { try batchSweep() } } },
       { try timedCPU(1) { loop = try loopSweep() } },
       { try timedCPU(2) { parallel = try batchSweep() } },
+      { _ = try solver.solve(f, Batch(θs), from: x0).map { try $0.get().converged() } },
     ])
   let medians = times.map(median)
   let cores = (0..<3).map { cpu[$0] / times[$0].last! }
@@ -135,13 +137,16 @@ func ridgeSweep(runs: Int) throws -> [String: Any] {
       format: "  batch, %d threads     %.4f s   (CPU/wall %.2f)   speed-up %.2f× over 1 thread", Kernels.threadCount,
       medians[2], cores[2], speedup)
   )
+  say(String(format: "  forward alone, batch %.4f s", medians[3]))
   say(
     "  batch = 1-thread batch exactly: \(exact); vs one at a time \(formatShort(loopDifference)); "
       + "\(reliable)/\(count) reliable")
   return [
     "workload": "ridge-sweep-64", "batch_size": count, "iterations": iterations, "threads": Kernels.threadCount,
     "batch_one_thread_s": medians[0], "one_at_a_time_s": medians[1], "batch_s": medians[2],
+    "forward_batch_s": medians[3],
     "batch_one_thread_samples_s": times[0], "one_at_a_time_samples_s": times[1], "batch_samples_s": times[2],
+    "forward_batch_samples_s": times[3],
     "speedup_one_to_all_threads": speedup, "batch_equals_one_thread_batch": exact,
     "batch_vs_one_at_a_time_max_rel_diff": loopDifference, "reliable": reliable,
     "cpu_per_wall_last_call": ["batch_one_thread": cores[0], "one_at_a_time": cores[1], "batch": cores[2]],

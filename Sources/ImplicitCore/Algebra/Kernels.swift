@@ -175,10 +175,12 @@ public enum Kernels {
 
   /// `C = A·B` for row-major `A` (m×k) and `B` (k×n).
   ///
-  /// Wide `B`: rows of `C` are sums of scaled rows of `B`, which vectorises without transposing
-  /// anything. Skinny `B` (n ≤ ``skinnyColumns``, k ≥ 16): an axpy of length n would not vectorise, so
-  /// `B` is transposed once and each entry of `C` is a dot product along the long dimension,
-  /// two rows of `A` against four columns of `B` at a time.
+  /// Wide `B`: `C` in blocks of two rows by eight columns held in registers while `p` runs over
+  /// `k` (each load of `B` feeds two multiply-adds, each load of `A` eight; `C` is written once),
+  /// the eight-column panels of `B` split over the cores; every entry is `Σₚ a[i,p]·b[p,j]` summed
+  /// in the order `p = 0, 1, …`. Skinny `B` (n ≤ ``skinnyColumns``, k ≥ 16): `B` is transposed once
+  /// and each entry of `C` is a dot product along the long dimension, two rows of `A` against four
+  /// columns of `B` at a time.
   public static func matmul(
     _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ m: Int, _ k: Int, _ n: Int,
     _ c: UnsafeMutablePointer<Double>
@@ -187,12 +189,128 @@ public enum Kernels {
       skinnyMatmul(a, b, m, k, n, c)
       return
     }
+    if m == 0 || n == 0 { return }
     let a = SendableConstPointer(a), b = SendableConstPointer(b), c = SendablePointer(c)
-    forEachRowBlock(rows: m, work: m &* k &* n) { lo, hi in
-      for i in lo..<hi {
-        let ci = c.p + i &* n
-        ci.initialize(repeating: 0, count: n)
-        for p in 0..<k { axpy(a.p[i &* k &+ p], b.p + p &* n, ci, n) }
+    forEachRowBlock(rows: (n &+ 7) / 8, work: m &* k &* n) { lo, hi in
+      for panel in lo..<hi {
+        let j0 = panel &* 8, width = Swift.min(8, n &- j0)
+        // Chunks of `k` whose rows of the panel (64 bytes each) stay in L1 for every row pair;
+        // each chunk continues the sums of the previous one, so the order of the sums is kept.
+        var p0 = 0
+        repeat {
+          let p1 = Swift.min(k, p0 &+ innerChunk)
+          var i0 = 0
+          while i0 < m {
+            // A lone last row is paired with itself and its copy discarded.
+            let i1 = Swift.min(i0 &+ 1, m &- 1)
+            let r0 = a.p + i0 &* k, r1 = a.p + i1 &* k
+            let c0 = c.p + (i0 &* n &+ j0), c1 = c.p + (i1 &* n &+ j0)
+            if width == 8 {
+              var s0 = SIMD8<Double>(), s1 = SIMD8<Double>()
+              if p0 > 0 {
+                for l in 0..<8 {
+                  s0[l] = c0[l]
+                  s1[l] = c1[l]
+                }
+              }
+              panel2x8(r0, r1, b.p + j0, n, from: p0, to: p1, &s0, &s1)
+              for l in 0..<8 { c0[l] = s0[l] }
+              if i1 != i0 { for l in 0..<8 { c1[l] = s1[l] } }
+            } else {
+              for l in 0..<width {
+                var s0 = p0 > 0 ? c0[l] : 0.0, s1 = p0 > 0 ? c1[l] : 0.0
+                for p in p0..<p1 {
+                  let w = b.p[p &* n &+ j0 &+ l]
+                  s0 += r0[p] * w
+                  s1 += r1[p] * w
+                }
+                c0[l] = s0
+                if i1 != i0 { c1[l] = s1 }
+              }
+            }
+            i0 &+= 2
+          }
+          p0 = p1
+        } while p0 < k
+      }
+    }
+  }
+
+  /// The inner-dimension chunk of the blocked products: what keeps their reused operand in L1.
+  static let innerChunk = 256
+
+  /// `s0 += Σₚ a0[p]·b[p, 0..<8]`, `s1 += Σₚ a1[p]·b[p, 0..<8]` over `p` in `from..<to`, for rows
+  /// of `B` `ldb` apart, summed in order.
+  @inline(__always)
+  static func panel2x8(
+    _ a0: UnsafePointer<Double>, _ a1: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ ldb: Int,
+    from start: Int, to end: Int, _ s0: inout SIMD8<Double>, _ s1: inout SIMD8<Double>
+  ) {
+    var p0 = SIMD2<Double>(s0[0], s0[1]), p1 = SIMD2<Double>(s0[2], s0[3])
+    var p2 = SIMD2<Double>(s0[4], s0[5]), p3 = SIMD2<Double>(s0[6], s0[7])
+    var q0 = SIMD2<Double>(s1[0], s1[1]), q1 = SIMD2<Double>(s1[2], s1[3])
+    var q2 = SIMD2<Double>(s1[4], s1[5]), q3 = SIMD2<Double>(s1[6], s1[7])
+    let y = UnsafeRawPointer(b)
+    let stride = ldb &* 8
+    for p in start..<end {
+      let o = p &* stride
+      let u = SIMD2<Double>(repeating: a0[p]), v = SIMD2<Double>(repeating: a1[p])
+      let w0 = y.loadUnaligned(fromByteOffset: o, as: SIMD2<Double>.self)
+      let w1 = y.loadUnaligned(fromByteOffset: o &+ 16, as: SIMD2<Double>.self)
+      let w2 = y.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD2<Double>.self)
+      let w3 = y.loadUnaligned(fromByteOffset: o &+ 48, as: SIMD2<Double>.self)
+      p0 += u * w0
+      q0 += v * w0
+      p1 += u * w1
+      q1 += v * w1
+      p2 += u * w2
+      q2 += v * w2
+      p3 += u * w3
+      q3 += v * w3
+    }
+    s0 = SIMD8(lowHalf: SIMD4(lowHalf: p0, highHalf: p1), highHalf: SIMD4(lowHalf: p2, highHalf: p3))
+    s1 = SIMD8(lowHalf: SIMD4(lowHalf: q0, highHalf: q1), highHalf: SIMD4(lowHalf: q2, highHalf: q3))
+  }
+
+  /// `C = A·Bᵀ` (m×n) for row-major `A` (m×k) and `B` (n×k): every entry a dot product of two
+  /// contiguous rows, two rows of `A` against four of `B` at a time (each load feeds two or four
+  /// multiply-adds). The rows of `B` are split over the cores; each group of four stays in cache
+  /// while every row of `A` passes (a batch of points `A` times a design `B`: `B` is read once).
+  public static func matmulTransposedRight(
+    _ a: UnsafePointer<Double>, _ m: Int, _ k: Int, _ b: UnsafePointer<Double>, _ n: Int,
+    _ c: UnsafeMutablePointer<Double>
+  ) {
+    if m == 0 || n == 0 { return }
+    let a = SendableConstPointer(a), b = SendableConstPointer(b), c = SendablePointer(c)
+    let chunk = 2 &* innerChunk
+    forEachRowBlock(rows: (n &+ 3) / 4, work: m &* k &* n) { lo, hi in
+      for quad in lo..<hi {
+        let j = quad &* 4
+        // Chunks of `k` so that the four rows of `B` stay in L1 while every row of `A` passes.
+        var p0 = 0
+        repeat {
+          let length = Swift.min(chunk, k &- p0)
+          var i0 = 0
+          while i0 < m {
+            let i1 = Swift.min(i0 &+ 1, m &- 1)
+            let r0 = a.p + (i0 &* k &+ p0), r1 = a.p + (i1 &* k &+ p0)
+            let c0 = c.p + i0 &* n, c1 = c.p + i1 &* n
+            if j &+ 4 <= n {
+              let col = b.p + (j &* k &+ p0)
+              let (s0, s1) = dots2x4(r0, r1, col, col + k, col + 2 &* k, col + 3 &* k, length)
+              for l in 0..<4 { c0[j &+ l] = p0 > 0 ? c0[j &+ l] + s0[l] : s0[l] }
+              if i1 != i0 { for l in 0..<4 { c1[j &+ l] = p0 > 0 ? c1[j &+ l] + s1[l] : s1[l] } }
+            } else {
+              for l in j..<n {
+                let (s0, s1) = dots2x1(r0, r1, b.p + (l &* k &+ p0), length)
+                c0[l] = p0 > 0 ? c0[l] + s0 : s0
+                if i1 != i0 { c1[l] = p0 > 0 ? c1[l] + s1 : s1 }
+              }
+            }
+            i0 &+= 2
+          }
+          p0 &+= length
+        } while p0 < k
       }
     }
   }
