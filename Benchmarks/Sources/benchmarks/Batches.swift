@@ -107,17 +107,12 @@ func ridgeSweep(runs: Int) throws -> [String: Any] {
   // Process CPU seconds of each column's last call: CPU / wall is the cores it actually got
   // (below 2 on two cores when another process held one).
   var cpu = [0.0, 0.0, 0.0]
-  func timedCPU(_ column: Int, _ body: () throws -> Void) rethrows {
-    let start = clock()
-    try body()
-    cpu[column] = Double(clock() - start) / Double(CLOCKS_PER_SEC)
-  }
   let times = try alternatingTimes(
     runs: runs,
     [
-      { try timedCPU(0) { serial = try Kernels.withThreadLimit(1) { try batchSweep() } } },
-      { try timedCPU(1) { loop = try loopSweep() } },
-      { try timedCPU(2) { parallel = try batchSweep() } },
+      { cpu[0] = try processCPUSeconds { serial = try Kernels.withThreadLimit(1) { try batchSweep() } } },
+      { cpu[1] = try processCPUSeconds { loop = try loopSweep() } },
+      { cpu[2] = try processCPUSeconds { parallel = try batchSweep() } },
       { _ = try solver.solve(f, Batch(θs), from: x0).map { try $0.get().converged() } },
     ])
   let medians = times.map(median)
@@ -226,18 +221,13 @@ func qpLayerBatch(runs: Int) throws -> [String: Any] {
   var serial: [QuadraticProgram] = [], loop = serial, parallel = serial
   var solutions: [QuadraticProgramSolution] = []
   var cpu = [0.0, 0.0, 0.0]
-  func timedCPU(_ column: Int, _ body: () throws -> Void) rethrows {
-    let start = clock()
-    try body()
-    cpu[column] = Double(clock() - start) / Double(CLOCKS_PER_SEC)
-  }
   // The three ways, and the forward solves alone (batch on every core).
   let times = try alternatingTimes(
     runs: runs,
     [
-      { try timedCPU(0) { serial = try Kernels.withThreadLimit(1) { try data.run(layer).gradients } } },
-      { try timedCPU(1) { loop = try data.loop(layer) } },
-      { try timedCPU(2) { (solutions, parallel) = try data.run(layer) } },
+      { cpu[0] = try processCPUSeconds { serial = try Kernels.withThreadLimit(1) { try data.run(layer).gradients } } },
+      { cpu[1] = try processCPUSeconds { loop = try data.loop(layer) } },
+      { cpu[2] = try processCPUSeconds { (solutions, parallel) = try data.run(layer) } },
       { _ = try layer.solve(Batch(data.programs)).map { try $0.get() } },
     ])
   let medians = times.map(median)
@@ -278,4 +268,12 @@ func qpLayerBatch(runs: Int) throws -> [String: Any] {
     "active_constraints_min": active.min() ?? 0, "active_constraints_max": active.max() ?? 0,
     "cpu_per_wall_last_call": ["batch_one_thread": cores[0], "one_at_a_time": cores[1], "batch": cores[2]],
   ]
+}
+
+/// Runs `body` and returns the process CPU seconds it used: CPU / wall is the cores the call
+/// actually got (below 2 on two cores when another process held one).
+func processCPUSeconds(_ body: () throws -> Void) rethrows -> Double {
+  let start = clock()
+  try body()
+  return Double(clock() - start) / Double(CLOCKS_PER_SEC)
 }
