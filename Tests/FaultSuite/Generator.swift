@@ -674,7 +674,7 @@ struct Generator {
       "nonnegative-least-squares": "simplex-least-squares", "simplex-least-squares": "nonnegative-least-squares",
       "qp": "equality-qp", "equality-qp": "qp", "box-qp": "qp", "projection-box": "box-qp",
       "entropic-qp-simplex": "softmax-entropy", "multiclass-svm-dual": "logistic-regression-l2",
-      "logistic-regression-l2": "multiclass-svm-dual",
+      "logistic-regression-l2": "multiclass-svm-dual", "sparse-lasso": "lasso", "qp-layer": "qp",
     ]
     return map[f] ?? "ridge"
   }
