@@ -104,48 +104,25 @@ func ridgeSweep(runs: Int) throws -> [String: Any] {
   }
 
   var serial: [Derivative<Vector<Double>>] = [], loop = serial, parallel = serial
-  // Process CPU seconds of each column's last call: CPU / wall is the cores it actually got
-  // (below 2 on two cores when another process held one).
-  var cpu = [0.0, 0.0, 0.0]
-  let times = try alternatingTimes(
-    runs: runs,
-    [
-      { cpu[0] = try processCPUSeconds { serial = try Kernels.withThreadLimit(1) { try batchSweep() } } },
-      { cpu[1] = try processCPUSeconds { loop = try loopSweep() } },
-      { cpu[2] = try processCPUSeconds { parallel = try batchSweep() } },
-      { _ = try solver.solve(f, Batch(θs), from: x0).map { try $0.get().converged() } },
-    ])
-  let medians = times.map(median)
-  let cores = (0..<3).map { cpu[$0] / times[$0].last! }
+  let times = try BatchTimes(
+    runs: runs, oneThread: { serial = try batchSweep() }, loop: { loop = try loopSweep() },
+    batch: { parallel = try batchSweep() },
+    forward: { _ = try solver.solve(f, Batch(θs), from: x0).map { try $0.get().converged() } })
   let exact = zip(serial, parallel).allSatisfy { $0.value == $1.value }
   let loopDifference = zip(loop, parallel).map { relativeDifference($1.value.scalars, $0.value.scalars) }.max() ?? 0
   let reliable = parallel.filter(\.diagnostics.isReliable).count
-  let speedup = medians[0] / medians[2]
   say("ridge-sweep-64  \(count) θ, T=\(iterations), \(Kernels.threadCount) threads")
-  say(String(format: "  batch, 1 thread      %.4f s   (CPU/wall %.2f)", medians[0], cores[0]))
-  say(
-    String(
-      format: "  one at a time        %.4f s   (CPU/wall %.2f; kernels on %d threads)", medians[1], cores[1],
-      Kernels.threadCount))
-  say(
-    String(
-      format: "  batch, %d threads     %.4f s   (CPU/wall %.2f)   speed-up %.2f× over 1 thread", Kernels.threadCount,
-      medians[2], cores[2], speedup)
-  )
-  say(String(format: "  forward alone, batch %.4f s", medians[3]))
+  times.report(loopNote: "; kernels on \(Kernels.threadCount) threads")
   say(
     "  batch = 1-thread batch exactly: \(exact); vs one at a time \(formatShort(loopDifference)); "
       + "\(reliable)/\(count) reliable")
-  return [
-    "workload": "ridge-sweep-64", "batch_size": count, "iterations": iterations, "threads": Kernels.threadCount,
-    "batch_one_thread_s": medians[0], "one_at_a_time_s": medians[1], "batch_s": medians[2],
-    "forward_batch_s": medians[3],
-    "batch_one_thread_samples_s": times[0], "one_at_a_time_samples_s": times[1], "batch_samples_s": times[2],
-    "forward_batch_samples_s": times[3],
-    "speedup_one_to_all_threads": speedup, "batch_equals_one_thread_batch": exact,
-    "batch_vs_one_at_a_time_max_rel_diff": loopDifference, "reliable": reliable,
-    "cpu_per_wall_last_call": ["batch_one_thread": cores[0], "one_at_a_time": cores[1], "batch": cores[2]],
-  ]
+  return times.json.merging(
+    [
+      "workload": "ridge-sweep-64", "batch_size": count, "iterations": iterations,
+      "batch_equals_one_thread_batch": exact, "batch_vs_one_at_a_time_max_rel_diff": loopDifference,
+      "reliable": reliable,
+    ]
+  ) { $1 }
 }
 
 /// The `qp-layer-b128` problems: 128 random feasible, strictly convex QPs
@@ -220,18 +197,10 @@ func qpLayerBatch(runs: Int) throws -> [String: Any] {
   let layer = QuadraticProgramLayer()
   var serial: [QuadraticProgram] = [], loop = serial, parallel = serial
   var solutions: [QuadraticProgramSolution] = []
-  var cpu = [0.0, 0.0, 0.0]
-  // The three ways, and the forward solves alone (batch on every core).
-  let times = try alternatingTimes(
-    runs: runs,
-    [
-      { cpu[0] = try processCPUSeconds { serial = try Kernels.withThreadLimit(1) { try data.run(layer).gradients } } },
-      { cpu[1] = try processCPUSeconds { loop = try data.loop(layer) } },
-      { cpu[2] = try processCPUSeconds { (solutions, parallel) = try data.run(layer) } },
-      { _ = try layer.solve(Batch(data.programs)).map { try $0.get() } },
-    ])
-  let medians = times.map(median)
-  let cores = (0..<3).map { cpu[$0] / times[$0].last! }
+  let times = try BatchTimes(
+    runs: runs, oneThread: { serial = try data.run(layer).gradients }, loop: { loop = try data.loop(layer) },
+    batch: { (solutions, parallel) = try data.run(layer) },
+    forward: { _ = try layer.solve(Batch(data.programs)).map { try $0.get() } })
   let exact = zip(serial, parallel).allSatisfy { $0.flattened == $1.flattened }
   let loopExact = zip(loop, parallel).allSatisfy { $0.flattened == $1.flattened }
   // The differentiable path gives the same gradients.
@@ -244,36 +213,81 @@ func qpLayerBatch(runs: Int) throws -> [String: Any] {
   }
   let differentiableExact = zip(g.elements, parallel).allSatisfy { $0.flattened == $1.flattened }
   let active = solutions.map(\.activeSet.count)
-  let speedup = medians[0] / medians[2]
   say("qp-layer-b128  \(data.count) QPs, n=\(data.n), p=\(data.p), m=\(data.m), \(Kernels.threadCount) threads")
-  say(String(format: "  batch, 1 thread      %.4f s   (CPU/wall %.2f)", medians[0], cores[0]))
-  say(String(format: "  one at a time        %.4f s   (CPU/wall %.2f)", medians[1], cores[1]))
-  say(
-    String(
-      format: "  batch, %d threads     %.4f s   (CPU/wall %.2f)   speed-up %.2f× over 1 thread", Kernels.threadCount,
-      medians[2], cores[2], speedup))
-  say(String(format: "  forward alone, batch %.4f s", medians[3]))
+  times.report()
   say(
     "  batch = 1-thread batch exactly: \(exact); = one at a time: \(loopExact); = gradient(at:): "
       + "\(differentiableExact); active constraints \(active.min() ?? 0)–\(active.max() ?? 0) of \(data.m)")
-  return [
-    "workload": "qp-layer-b128", "batch_size": data.count, "n": data.n, "equalities": data.p,
-    "inequalities": data.m, "threads": Kernels.threadCount,
-    "batch_one_thread_s": medians[0], "one_at_a_time_s": medians[1], "batch_s": medians[2],
-    "forward_batch_s": medians[3],
-    "batch_one_thread_samples_s": times[0], "one_at_a_time_samples_s": times[1], "batch_samples_s": times[2],
-    "forward_batch_samples_s": times[3],
-    "speedup_one_to_all_threads": speedup, "batch_equals_one_thread_batch": exact,
-    "batch_equals_one_at_a_time": loopExact, "differentiable_equals_batch": differentiableExact,
-    "active_constraints_min": active.min() ?? 0, "active_constraints_max": active.max() ?? 0,
-    "cpu_per_wall_last_call": ["batch_one_thread": cores[0], "one_at_a_time": cores[1], "batch": cores[2]],
-  ]
+  return times.json.merging(
+    [
+      "workload": "qp-layer-b128", "batch_size": data.count, "n": data.n, "equalities": data.p,
+      "inequalities": data.m, "batch_equals_one_thread_batch": exact, "batch_equals_one_at_a_time": loopExact,
+      "differentiable_equals_batch": differentiableExact, "active_constraints_min": active.min() ?? 0,
+      "active_constraints_max": active.max() ?? 0,
+    ]
+  ) { $1 }
 }
 
-/// Runs `body` and returns the process CPU seconds it used: CPU / wall is the cores the call
-/// actually got (below 2 on two cores when another process held one).
-func processCPUSeconds(_ body: () throws -> Void) rethrows -> Double {
-  let start = clock()
-  try body()
-  return Double(clock() - start) / Double(CLOCKS_PER_SEC)
+/// The timing protocol of the batch workloads: the batch on one thread
+/// (`Kernels.withThreadLimit(1)`, what `IMPLICIT_THREADS=1` gives), a loop of one-at-a-time calls,
+/// the batch on every core, and the batch's forward solves alone, in alternation after one warm-up
+/// each (``alternatingTimes(runs:_:)``).
+struct BatchTimes {
+  /// The timed samples of each column, in the order above.
+  let samples: [[Double]]
+  /// Process CPU seconds over wall seconds of the first three columns' last call: the cores each
+  /// actually got (below 2 on two cores when another process held one).
+  let cores: [Double]
+
+  var medians: [Double] { samples.map(median) }
+  /// One thread over every core.
+  var speedup: Double { medians[0] / medians[2] }
+
+  init(
+    runs: Int, oneThread: @escaping () throws -> Void, loop: @escaping () throws -> Void,
+    batch: @escaping () throws -> Void, forward: @escaping () throws -> Void
+  ) throws {
+    var cpu = [0.0, 0.0, 0.0]
+    func cpuSeconds(_ body: () throws -> Void) rethrows -> Double {
+      let start = clock()
+      try body()
+      return Double(clock() - start) / Double(CLOCKS_PER_SEC)
+    }
+    let samples = try alternatingTimes(
+      runs: runs,
+      [
+        { cpu[0] = try cpuSeconds { try Kernels.withThreadLimit(1) { try oneThread() } } },
+        { cpu[1] = try cpuSeconds(loop) },
+        { cpu[2] = try cpuSeconds(batch) },
+        forward,
+      ])
+    self.samples = samples
+    cores = (0..<3).map { cpu[$0] / samples[$0].last! }
+  }
+
+  /// Prints the four columns; `loopNote` follows the loop's CPU / wall.
+  func report(loopNote: String = "") {
+    let medians = medians
+    say(String(format: "  batch, 1 thread      %.4f s   (CPU/wall %.2f)", medians[0], cores[0]))
+    say(String(format: "  one at a time        %.4f s   (CPU/wall %.2f", medians[1], cores[1]) + loopNote + ")")
+    say(
+      String(
+        format: "  batch, %d threads     %.4f s   (CPU/wall %.2f)   speed-up %.2f× over 1 thread",
+        Kernels.threadCount, medians[2], cores[2], speedup))
+    say(String(format: "  forward alone, batch %.4f s", medians[3]))
+  }
+
+  /// The JSON fields every batch workload reports.
+  var json: [String: Any] {
+    let medians = medians
+    return [
+      "threads": Kernels.threadCount,
+      "batch_one_thread_s": medians[0], "one_at_a_time_s": medians[1], "batch_s": medians[2],
+      "forward_batch_s": medians[3],
+      "batch_one_thread_samples_s": samples[0], "one_at_a_time_samples_s": samples[1],
+      "batch_samples_s": samples[2], "forward_batch_samples_s": samples[3],
+      "speedup_one_to_all_threads": speedup,
+      "cpu_per_wall_last_call": ["batch_one_thread": cores[0], "one_at_a_time": cores[1], "batch": cores[2]],
+    ]
+  }
 }
