@@ -98,11 +98,7 @@ extension BinaryLogisticRegression: BatchedGradientObjective {
     }
     let scale = 1 / Double(max(dense.rows, 1))
     var gs = rowPassProducts(dense, xs) { _, z in
-      for j in 0..<z.count {
-        // σ(z)/n, stable for large |z|.
-        let e = Double.exp(-Swift.abs(z[j]))
-        z[j] = (z[j] >= 0 ? 1 / (1 + e) : e / (1 + e)) * scale
-      }
+      for j in 0..<z.count { z[j] = stableSigmoid(z[j]) * scale }  // σ(z)/n
     }
     for i in gs.indices { addPenaltyProduct(θs[i], prefix(xs[i], features.columns), to: &gs[i]) }
     return gs

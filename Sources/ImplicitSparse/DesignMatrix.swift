@@ -202,7 +202,7 @@ extension SparseMatrix {
     let scale = 1 / Double(rows)
     return Vector(
       times(x).scalars.map { z in
-        let s = sigmoid(z)
+        let s = stableSigmoid(z)
         return s * (1 - s) * scale
       })
   }

@@ -98,9 +98,9 @@ extension SparseMatrix {
   public func meanSoftplusValueAndGradient(_ x: Vector<Double>) -> (value: Double, gradient: Vector<Double>) {
     precondition(x.count == columns, "meanSoftplusOfProduct: \(rows)×\(columns) times \(x.count)")
     let scale = 1 / Double(rows)
-    let r = rowPass(x.scalars, transposedOnly: false) { _, z in sigmoid(z) * scale }
+    let r = rowPass(x.scalars, transposedOnly: false) { _, z in stableSigmoid(z) * scale }
     var value = 0.0
-    for z in r.image { value += softplus(z) }
+    for z in r.image { value += stableSoftplus(z) }
     return (value * scale, r.product)
   }
 
@@ -218,14 +218,4 @@ func sparseScatter(
     out[c[k]] += scale * a[k]
     k &+= 1
   }
-}
-
-/// `log(1 + eᶻ)`, stable for large `|z|`.
-func softplus(_ z: Double) -> Double { Swift.max(z, 0) + Double.log1p(Double.exp(-Swift.abs(z))) }
-
-/// `1/(1 + e⁻ᶻ)`, stable for large `|z|`.
-func sigmoid(_ z: Double) -> Double {
-  if z >= 0 { return 1 / (1 + Double.exp(-z)) }
-  let e = Double.exp(z)
-  return e / (1 + e)
 }

@@ -175,9 +175,9 @@ extension Matrix where Scalar == Double {
   @usableFromInline func _fusedMeanSoftplus(_ x: [Double]) -> (value: Double, gradient: [Double]) {
     var dots = [Double](repeating: 0, count: rows)
     let scale = 1 / Double(Swift.max(rows, 1))
-    let gradient = _fusedPass(x, dots: &dots, { _, _, d in _sigmoid(d) * scale }, context: [])
+    let gradient = _fusedPass(x, dots: &dots, { _, _, d in stableSigmoid(d) * scale }, context: [])
     var value = 0.0
-    for d in dots { value += _softplus(d) }
+    for d in dots { value += stableSoftplus(d) }
     return (value * scale, gradient)
   }
 
@@ -186,13 +186,13 @@ extension Matrix where Scalar == Double {
     var dots = [Double](repeating: 0, count: 2 * rows)
     let scale = 1 / Double(Swift.max(rows, 1))
     let gradient = _fusedDualPass(x, dots: &dots, context: []) { _, _, d, e in
-      let s = _sigmoid(d)
+      let s = stableSigmoid(d)
       return (s * scale, s * (1 - s) * e * scale)
     }
     var value = 0.0, derivative = 0.0
     for i in 0..<rows {
-      value += _softplus(dots[i])
-      derivative += _sigmoid(dots[i]) * dots[rows + i]
+      value += stableSoftplus(dots[i])
+      derivative += stableSigmoid(dots[i]) * dots[rows + i]
     }
     return (Dual(value * scale, derivative: derivative * scale), gradient)
   }
@@ -387,19 +387,19 @@ extension Matrix where Scalar == Double {
     let scale = 1 / Double(Swift.max(rows, 1))
     return Vector(
       scores.scalars.map { z in
-        let s = _sigmoid(z)
+        let s = stableSigmoid(z)
         return s * (1 - s) * scale
       })
   }
 }
 
-/// `log(1 + eᶻ)`, stable for large `|z|`.
-@usableFromInline func _softplus(_ z: Double) -> Double {
+/// `log(1 + eᶻ)`, stable for large `|z|` (the one scalar softplus of the library's data kernels).
+@inlinable public func stableSoftplus(_ z: Double) -> Double {
   Swift.max(z, 0) + Double.log1p(Double.exp(-Swift.abs(z)))
 }
 
-/// `1/(1 + e⁻ᶻ)`, stable for large `|z|`.
-@usableFromInline func _sigmoid(_ z: Double) -> Double {
+/// `1/(1 + e⁻ᶻ)`, stable for large `|z|` (the one scalar sigmoid of the library's data kernels).
+@inlinable public func stableSigmoid(_ z: Double) -> Double {
   if z >= 0 { return 1 / (1 + Double.exp(-z)) }
   let e = Double.exp(z)
   return e / (1 + e)
